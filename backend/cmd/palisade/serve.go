@@ -1,0 +1,74 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+
+	"github.com/spf13/cobra"
+
+	"github.com/palisade-dev/palisade/backend/httpapi"
+)
+
+func newServeCommand(opts *globalOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "serve",
+		Short: "Run the web server and the collection scheduler",
+		Long: `Run Palisade's HTTP server: the API, the web UI, /healthz, /readyz and /metrics.
+Applies pending database migrations first unless database.migrate_on_start is false.
+Stops gracefully on SIGTERM or SIGINT: in-flight requests finish, background work stops.`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return serve(cmd.Context(), opts)
+		},
+	}
+}
+
+func serve(ctx context.Context, opts *globalOptions) error {
+	cfg, err := opts.loadConfig()
+	if err != nil {
+		return err
+	}
+	log := newLogger(cfg.Log, opts.env.stderr)
+	if _, err := sealer(cfg.Secrets); err != nil {
+		return err
+	}
+	db, err := openDB(ctx, cfg, log)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	if cfg.Database.MigrateOnStart {
+		n, err := db.MigrateUp(ctx)
+		if err != nil {
+			return fmt.Errorf("%w (the failed migration was rolled back; the schema is at the last good version)", err)
+		}
+		log.Info("database ready", "driver", db.Dialect(), "migrations_applied", n)
+	} else if pending, err := db.Pending(ctx); err != nil {
+		return err
+	} else if pending > 0 {
+		return fmt.Errorf("%d database migrations are pending: run `palisade migrate up` or set database.migrate_on_start", pending)
+	}
+	srv := httpapi.New(httpapi.Config{
+		Listen: cfg.Server.Listen, ReadTimeout: cfg.Server.ReadTimeout, WriteTimeout: cfg.Server.WriteTimeout,
+		IdleTimeout: cfg.Server.IdleTimeout, RequestTimeout: cfg.Server.RequestTimeout,
+		ShutdownTimeout: cfg.Server.ShutdownTimeout, MaxBodyBytes: cfg.Server.MaxBodyBytes,
+		TLSCertFile: cfg.Server.TLSCertFile, TLSKeyFile: cfg.Server.TLSKeyFile, Version: version,
+	}, log, map[string]httpapi.Checker{
+		"database": httpapi.CheckerFunc(db.Ping),
+	})
+	ln, err := net.Listen("tcp", cfg.Server.Listen)
+	if err != nil {
+		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)
+	}
+	scheme := "http"
+	if cfg.Server.TLSCertFile != "" {
+		scheme = "https"
+	}
+	log.Info("palisade serving", "url", fmt.Sprintf("%s://%s", scheme, ln.Addr()), "version", version, "database", db.Dialect())
+	if err := srv.Serve(ctx, ln); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	log.Info("palisade stopped cleanly")
+	return nil
+}

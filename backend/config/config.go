@@ -1,0 +1,249 @@
+// Package config reads Palisade's configuration: one YAML file plus PALISADE_* environment
+// overrides, validated up front so that a mistake names the offending key. Only cmd imports it.
+package config
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Config is the whole configuration. YAML keys are snake_case; the environment variable for a
+// key is PALISADE_ followed by its path in upper case joined by underscores
+// (database.dsn -> PALISADE_DATABASE_DSN).
+type Config struct {
+	Server   Server   `yaml:"server"`
+	Database Database `yaml:"database"`
+	Log      Log      `yaml:"log"`
+	Secrets  Secrets  `yaml:"secrets"`
+}
+
+// Server configures the HTTP listener.
+type Server struct {
+	Listen          string        `yaml:"listen"`
+	PublicURL       string        `yaml:"public_url"`
+	ReadTimeout     time.Duration `yaml:"read_timeout"`
+	WriteTimeout    time.Duration `yaml:"write_timeout"`
+	IdleTimeout     time.Duration `yaml:"idle_timeout"`
+	RequestTimeout  time.Duration `yaml:"request_timeout"`
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
+	TLSCertFile     string        `yaml:"tls_cert_file"`
+	TLSKeyFile      string        `yaml:"tls_key_file"`
+}
+
+// Database selects the SQL backend.
+type Database struct {
+	Driver         string `yaml:"driver"` // sqlite or postgres
+	DSN            Secret `yaml:"dsn"`    // a path for sqlite; a URL or key=value DSN for postgres
+	MaxOpenConns   int    `yaml:"max_open_conns"`
+	MigrateOnStart bool   `yaml:"migrate_on_start"`
+}
+
+// Log configures structured logging.
+type Log struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // json or text
+}
+
+// Secrets configures sealing of the credentials Palisade stores.
+type Secrets struct {
+	// Key is a base64-encoded 32-byte AES key, normally given as file: or env: reference.
+	Key Secret `yaml:"key"`
+	// PreviousKeys can still open data sealed before a rotation.
+	PreviousKeys []Secret `yaml:"previous_keys"`
+}
+
+// Default returns the embedded-mode configuration: SQLite in ./data, loopback listener.
+func Default() Config {
+	return Config{
+		Server: Server{
+			Listen:          "127.0.0.1:8080",
+			ReadTimeout:     15 * time.Second,
+			WriteTimeout:    30 * time.Second,
+			IdleTimeout:     120 * time.Second,
+			RequestTimeout:  25 * time.Second,
+			ShutdownTimeout: 20 * time.Second,
+			MaxBodyBytes:    1 << 20,
+		},
+		Database: Database{Driver: "sqlite", DSN: "./data/palisade.db", MaxOpenConns: 10, MigrateOnStart: true},
+		Log:      Log{Level: "info", Format: "json"},
+	}
+}
+
+// DefaultPath is read when --config is not given and the file exists.
+const DefaultPath = "palisade.yaml"
+
+// maxConfigBytes bounds the config file; a real one is a few kilobytes.
+const maxConfigBytes = 1 << 20
+
+// Load reads path (if non-empty) over the defaults, applies environment overrides from env
+// (os.Environ form), and validates. explicit says the user named the file, so a missing file
+// is an error rather than a fall-back to defaults.
+func Load(path string, explicit bool, env []string) (Config, error) {
+	cfg := Default()
+	if path != "" {
+		f, err := os.Open(path)
+		switch {
+		case errors.Is(err, os.ErrNotExist) && !explicit:
+			// no palisade.yaml in the working directory: run on defaults
+		case err != nil:
+			return cfg, fmt.Errorf("config file: %w", err)
+		default:
+			defer f.Close()
+			if err := decodeYAML(f, &cfg); err != nil {
+				return cfg, fmt.Errorf("config file %s: %w", path, err)
+			}
+		}
+	}
+	if err := applyEnv(&cfg, env); err != nil {
+		return cfg, err
+	}
+	if err := cfg.Validate(); err != nil {
+		return cfg, err
+	}
+	return cfg, nil
+}
+
+func decodeYAML(r io.Reader, cfg *Config) error {
+	data, err := io.ReadAll(io.LimitReader(r, maxConfigBytes+1))
+	if err != nil {
+		return err
+	}
+	if len(data) > maxConfigBytes {
+		return fmt.Errorf("larger than %d bytes", maxConfigBytes)
+	}
+	if len(bytes.TrimSpace(data)) == 0 {
+		return nil
+	}
+	var root yaml.Node
+	if err := yaml.Unmarshal(data, &root); err != nil {
+		return fmt.Errorf("%s", strings.TrimPrefix(err.Error(), "yaml: "))
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(data))
+	dec.KnownFields(true) // a misspelt key is an error, not silently ignored
+	if err := dec.Decode(cfg); err != nil {
+		return namedKeyError(&root, err)
+	}
+	return nil
+}
+
+var lineRE = regexp.MustCompile(`line (\d+): `)
+
+// namedKeyError rewrites yaml.v3's "line 4: cannot unmarshal ..." into
+// "server.max_body_bytes (line 4): cannot unmarshal ...", because users think in keys.
+func namedKeyError(root *yaml.Node, err error) error {
+	msg := strings.TrimPrefix(err.Error(), "yaml: ")
+	msg = lineRE.ReplaceAllStringFunc(msg, func(m string) string {
+		line, _ := strconv.Atoi(lineRE.FindStringSubmatch(m)[1])
+		if key := keyAtLine(root, line, ""); key != "" {
+			return fmt.Sprintf("%s (line %d): ", key, line)
+		}
+		return m
+	})
+	return errors.New(msg)
+}
+
+// keyAtLine returns the dotted path of the mapping key on the given line.
+func keyAtLine(n *yaml.Node, line int, prefix string) string {
+	switch n.Kind {
+	case yaml.DocumentNode, yaml.SequenceNode:
+		for _, c := range n.Content {
+			if k := keyAtLine(c, line, prefix); k != "" {
+				return k
+			}
+		}
+	case yaml.MappingNode:
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], n.Content[i+1]
+			path := k.Value
+			if prefix != "" {
+				path = prefix + "." + k.Value
+			}
+			if k.Line == line {
+				return path
+			}
+			if found := keyAtLine(v, line, path); found != "" {
+				return found
+			}
+		}
+	}
+	return ""
+}
+
+// FieldError names the key that is wrong and why.
+type FieldError struct {
+	Key    string
+	Reason string
+}
+
+func (e *FieldError) Error() string { return e.Key + ": " + e.Reason }
+
+// Validate checks every field that has a constraint, reporting all problems at once.
+func (c Config) Validate() error {
+	var errs []error
+	bad := func(key, format string, args ...any) {
+		errs = append(errs, &FieldError{Key: key, Reason: fmt.Sprintf(format, args...)})
+	}
+	if _, _, err := net.SplitHostPort(c.Server.Listen); err != nil {
+		bad("server.listen", "must be host:port, got %q", c.Server.Listen)
+	}
+	for key, d := range map[string]time.Duration{
+		"server.read_timeout": c.Server.ReadTimeout, "server.write_timeout": c.Server.WriteTimeout,
+		"server.idle_timeout": c.Server.IdleTimeout, "server.request_timeout": c.Server.RequestTimeout,
+		"server.shutdown_timeout": c.Server.ShutdownTimeout,
+	} {
+		if d <= 0 {
+			bad(key, "must be a positive duration such as 30s, got %s", d)
+		}
+	}
+	if c.Server.MaxBodyBytes <= 0 {
+		bad("server.max_body_bytes", "must be positive, got %d", c.Server.MaxBodyBytes)
+	}
+	if (c.Server.TLSCertFile == "") != (c.Server.TLSKeyFile == "") {
+		bad("server.tls_cert_file", "tls_cert_file and tls_key_file must be set together")
+	}
+	switch c.Database.Driver {
+	case "sqlite", "postgres":
+	default:
+		bad("database.driver", `must be "sqlite" or "postgres", got %q`, c.Database.Driver)
+	}
+	if c.Database.DSN == "" {
+		bad("database.dsn", "must not be empty")
+	} else if err := c.Database.DSN.Check(); err != nil {
+		bad("database.dsn", "%v", err)
+	}
+	if c.Database.MaxOpenConns < 1 {
+		bad("database.max_open_conns", "must be at least 1, got %d", c.Database.MaxOpenConns)
+	}
+	switch strings.ToLower(c.Log.Level) {
+	case "debug", "info", "warn", "error":
+	default:
+		bad("log.level", "must be debug, info, warn or error, got %q", c.Log.Level)
+	}
+	switch c.Log.Format {
+	case "json", "text":
+	default:
+		bad("log.format", `must be "json" or "text", got %q`, c.Log.Format)
+	}
+	if c.Secrets.Key != "" {
+		if err := c.Secrets.Key.Check(); err != nil {
+			bad("secrets.key", "%v", err)
+		}
+	}
+	for i, k := range c.Secrets.PreviousKeys {
+		if err := k.Check(); err != nil {
+			bad(fmt.Sprintf("secrets.previous_keys[%d]", i), "%v", err)
+		}
+	}
+	return errors.Join(errs...)
+}

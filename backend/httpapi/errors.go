@@ -1,0 +1,52 @@
+package httpapi
+
+import (
+	"log/slog"
+	"net/http"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palisade-dev/palisade/backend/posture"
+)
+
+// statusOf is the one table mapping domain error codes to HTTP status codes.
+var statusOf = map[string]int{
+	posture.EINVALID:      http.StatusBadRequest,
+	posture.ENOTFOUND:     http.StatusNotFound,
+	posture.ECONFLICT:     http.StatusConflict,
+	posture.EUNAUTHORIZED: http.StatusUnauthorized,
+	posture.EFORBIDDEN:    http.StatusForbidden,
+	posture.EINTERNAL:     http.StatusInternalServerError,
+}
+
+// ErrorBody is the one JSON shape every error response has.
+type ErrorBody struct {
+	Error ErrorDetail `json:"error"`
+}
+
+// ErrorDetail carries a stable code, a user-safe message and the request id to quote.
+type ErrorDetail struct {
+	Code      string `json:"code"`
+	Message   string `json:"message"`
+	RequestID string `json:"request_id,omitempty"`
+}
+
+// writeError answers with err's status and a safe message; internal errors are logged with
+// the request id and shown as a generic message.
+func writeError(c *gin.Context, log *slog.Logger, err error) {
+	code := posture.ErrorCode(err)
+	status, ok := statusOf[code]
+	if !ok {
+		status = http.StatusInternalServerError
+	}
+	rid := requestID(c)
+	if status >= 500 {
+		log.ErrorContext(c.Request.Context(), "request failed", "request_id", rid, "path", c.FullPath(), "error", err.Error())
+	}
+	c.AbortWithStatusJSON(status, ErrorBody{Error: ErrorDetail{Code: code, Message: posture.ErrorMessage(err), RequestID: rid}})
+}
+
+var (
+	errNotFound = &posture.Error{Code: posture.ENOTFOUND, Message: "no such route"}
+	errMethod   = &posture.Error{Code: posture.EINVALID, Message: "method not allowed on this route"}
+)

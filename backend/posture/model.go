@@ -1,0 +1,249 @@
+package posture
+
+import "time"
+
+// Tenant is an organization. Every piece of customer data belongs to exactly one tenant.
+type Tenant struct {
+	ID        int64
+	Slug      string // URL-safe, unique
+	Name      string
+	CreatedAt time.Time
+}
+
+// Role is what a user may do inside one tenant.
+type Role string
+
+const (
+	RoleAdmin           Role = "admin"
+	RoleSecurityManager Role = "security-manager"
+	RoleOperator        Role = "operator"
+	RoleAuditor         Role = "auditor"
+	RoleViewer          Role = "viewer"
+)
+
+// Roles lists every role, most powerful first.
+var Roles = []Role{RoleAdmin, RoleSecurityManager, RoleOperator, RoleAuditor, RoleViewer}
+
+// Valid reports whether r is a known role.
+func (r Role) Valid() bool {
+	for _, k := range Roles {
+		if r == k {
+			return true
+		}
+	}
+	return false
+}
+
+// User is a person known through the identity provider.
+type User struct {
+	ID          int64
+	Issuer      string
+	Subject     string
+	Email       string
+	DisplayName string
+	CreatedAt   time.Time
+	LastLoginAt *time.Time
+}
+
+// RoleBinding grants a user a role in a tenant.
+type RoleBinding struct {
+	TenantID int64
+	UserID   int64
+	Role     Role
+}
+
+// TargetKind is what a target points at.
+type TargetKind string
+
+const (
+	TargetCluster   TargetKind = "cluster"
+	TargetRegistry  TargetKind = "registry"
+	TargetHost      TargetKind = "host"
+	TargetManifests TargetKind = "manifests"
+)
+
+// Valid reports whether k is a known target kind.
+func (k TargetKind) Valid() bool {
+	switch k {
+	case TargetCluster, TargetRegistry, TargetHost, TargetManifests:
+		return true
+	}
+	return false
+}
+
+// Target is something Palisade collects from on a schedule.
+type Target struct {
+	ID       int64
+	TenantID int64
+	Name     string
+	Kind     TargetKind
+	// Settings are kind-specific, non-secret parameters (kubeconfig context, registry URL, path).
+	Settings map[string]string
+	// Schedule is a cron expression or a Go duration ("15m").
+	Schedule string
+	// Credentials are sealed (AES-256-GCM); only the collector that needs them opens them.
+	Credentials []byte
+	Enabled     bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+// RunStatus is how a collection ended.
+type RunStatus string
+
+const (
+	RunRunning  RunStatus = "running"
+	RunComplete RunStatus = "complete" // everything was seen: absent findings may be resolved
+	RunPartial  RunStatus = "partial"  // some resources could not be read: resolve nothing
+	RunFailed   RunStatus = "failed"   // nothing usable was collected
+)
+
+// Run is one collection of one target.
+type Run struct {
+	ID         int64
+	TenantID   int64
+	TargetID   int64
+	Status     RunStatus
+	StartedAt  time.Time
+	FinishedAt *time.Time
+	Assets     int
+	Evaluated  int // results that were pass or fail
+	Failed     int
+	Opened     int
+	Resolved   int
+	Reopened   int
+	Errors     []CollectionError
+}
+
+// CollectionError says which source (file, resource type, endpoint) could not be read and why.
+type CollectionError struct {
+	Source  string `json:"source"`
+	Message string `json:"message"`
+}
+
+// AssetKind is the kind of thing a check looks at.
+type AssetKind string
+
+const (
+	AssetCluster    AssetKind = "cluster"
+	AssetNamespace  AssetKind = "namespace"
+	AssetWorkload   AssetKind = "workload"
+	AssetContainer  AssetKind = "container"
+	AssetNode       AssetKind = "node"
+	AssetRBAC       AssetKind = "rbac"
+	AssetService    AssetKind = "service"
+	AssetIngress    AssetKind = "ingress"
+	AssetStorage    AssetKind = "storageclass"
+	AssetRegistry   AssetKind = "registry"
+	AssetRepository AssetKind = "repository"
+	AssetImage      AssetKind = "image"
+	AssetHost       AssetKind = "host"
+)
+
+// Asset is one thing a target holds, in a tree (cluster > namespace > workload > container;
+// registry > repository > image; host).
+type Asset struct {
+	ID        int64
+	TenantID  int64
+	TargetID  int64
+	Kind      AssetKind
+	Key       string // stable natural key within the target, e.g. "apps/Deployment/shop/web"
+	ParentKey string
+	Name      string
+	Namespace string
+	Labels    map[string]string
+	FirstSeen time.Time
+	LastSeen  time.Time
+}
+
+// ResultStatus is a check's verdict on one asset.
+type ResultStatus string
+
+const (
+	Pass          ResultStatus = "pass"
+	Fail          ResultStatus = "fail"
+	NotApplicable ResultStatus = "not_applicable"
+)
+
+// Result is one check's verdict on one asset (and optionally one part of it, the SubKey,
+// e.g. a container name). Evidence must already be redacted: never a secret value.
+type Result struct {
+	CheckID  string
+	Severity Severity
+	CSA      []string
+	Asset    Asset
+	SubKey   string
+	Status   ResultStatus
+	Message  string
+	Evidence map[string]string
+}
+
+// FindingStatus is where a finding is in its lifecycle.
+type FindingStatus string
+
+const (
+	FindingOpen       FindingStatus = "open"
+	FindingResolved   FindingStatus = "resolved"
+	FindingSuppressed FindingStatus = "suppressed" // covered by an approved exception
+)
+
+// Finding is a failed check on an asset, tracked across runs by its fingerprint.
+type Finding struct {
+	ID          int64
+	TenantID    int64
+	TargetID    int64
+	AssetID     int64
+	AssetKey    string
+	CheckID     string
+	SubKey      string
+	Fingerprint string
+	Severity    Severity
+	Status      FindingStatus
+	Message     string
+	Evidence    map[string]string
+	Namespace   string
+	OwnerLabel  string
+	FirstSeen   time.Time
+	LastSeen    time.Time
+	ResolvedAt  *time.Time
+	LastRunID   int64
+}
+
+// FindingEventKind names a lifecycle transition.
+type FindingEventKind string
+
+const (
+	EventOpened     FindingEventKind = "opened"
+	EventResolved   FindingEventKind = "resolved"
+	EventReopened   FindingEventKind = "reopened"
+	EventSuppressed FindingEventKind = "suppressed"
+	EventStatus     FindingEventKind = "status_changed"
+)
+
+// FindingEvent records one transition of a finding.
+type FindingEvent struct {
+	ID        int64
+	TenantID  int64
+	FindingID int64
+	RunID     *int64
+	Kind      FindingEventKind
+	Actor     string
+	Note      string
+	At        time.Time
+}
+
+// AuditEntry records who did what, when and from where. Entries are hash-chained.
+type AuditEntry struct {
+	ID        int64
+	TenantID  *int64 // nil for system-wide events such as a failed login
+	Actor     string
+	Action    string
+	Object    string
+	Before    string
+	After     string
+	RemoteIP  string
+	RequestID string
+	At        time.Time
+	PrevHash  string
+	Hash      string
+}

@@ -1,0 +1,91 @@
+package posture
+
+import (
+	"context"
+	"time"
+)
+
+// TenantStore keeps tenants, users and who may do what where.
+type TenantStore interface {
+	CreateTenant(ctx context.Context, t *Tenant) error
+	TenantBySlug(ctx context.Context, slug string) (*Tenant, error)
+	ListTenants(ctx context.Context) ([]Tenant, error)
+	// UpsertUser finds a user by (issuer, subject) or creates one, and records the login time.
+	UpsertUser(ctx context.Context, u *User) error
+	SetRole(ctx context.Context, b RoleBinding) error
+	RolesOf(ctx context.Context, userID int64) ([]RoleBinding, error)
+}
+
+// TargetStore keeps a tenant's collection targets. Every method is scoped by tenant: asking
+// for another tenant's target gives ENOTFOUND, never the target.
+type TargetStore interface {
+	CreateTarget(ctx context.Context, t *Target) error
+	Target(ctx context.Context, tenantID, id int64) (*Target, error)
+	TargetByName(ctx context.Context, tenantID int64, name string) (*Target, error)
+	ListTargets(ctx context.Context, tenantID int64) ([]Target, error)
+	UpdateTarget(ctx context.Context, t *Target) error
+	DeleteTarget(ctx context.Context, tenantID, id int64) error
+}
+
+// RunOutcome is what one collection and evaluation produced, ready to persist.
+type RunOutcome struct {
+	Status     RunStatus // complete, partial or failed
+	FinishedAt time.Time
+	Assets     []Asset
+	Results    []Result
+	Errors     []CollectionError
+	// OwnerLabelKey names the label whose value a finding records as its owner.
+	OwnerLabelKey string
+}
+
+// RunStore records collection runs and applies the findings lifecycle.
+type RunStore interface {
+	StartRun(ctx context.Context, tenantID, targetID int64, trigger string, at time.Time) (*Run, error)
+	// FinishRun persists a run's outcome in one transaction: assets and failed results are
+	// upserted by key and fingerprint; only a complete run resolves what it did not see.
+	FinishRun(ctx context.Context, tenantID, runID int64, out RunOutcome) (*Run, error)
+	Run(ctx context.Context, tenantID, id int64) (*Run, error)
+	ListRuns(ctx context.Context, tenantID, targetID int64, limit int) ([]Run, error)
+	// LastCompleteRun is nil (and no error) when the target never completed a run.
+	LastCompleteRun(ctx context.Context, tenantID, targetID int64) (*Run, error)
+}
+
+// FindingFilter narrows a findings list. Zero values mean "any".
+type FindingFilter struct {
+	Statuses    []FindingStatus
+	MinSeverity *Severity
+	CheckIDs    []string
+	TargetID    int64
+	Namespace   string
+	Owner       string
+	Text        string // substring of message, check id or asset key
+	// Cursor continues a previous page (keyset pagination on severity desc, id desc).
+	Cursor string
+	Limit  int
+}
+
+// FindingPage is one page of findings and the cursor of the next, empty on the last page.
+type FindingPage struct {
+	Findings   []Finding
+	NextCursor string
+}
+
+// FindingStore reads findings and their history.
+type FindingStore interface {
+	ListFindings(ctx context.Context, tenantID int64, f FindingFilter) (*FindingPage, error)
+	Finding(ctx context.Context, tenantID, id int64) (*Finding, error)
+	FindingEvents(ctx context.Context, tenantID, findingID int64) ([]FindingEvent, error)
+}
+
+// AuditLog appends hash-chained entries and verifies the chain.
+type AuditLog interface {
+	Append(ctx context.Context, e *AuditEntry) error
+	// Verify walks the whole chain and returns the first broken entry, if any.
+	Verify(ctx context.Context) (*AuditBreak, error)
+}
+
+// AuditBreak says where the audit chain stops being consistent.
+type AuditBreak struct {
+	EntryID int64
+	Reason  string
+}

@@ -1,0 +1,238 @@
+// Package report turns one scan (findings, scores, collection errors) into the output of
+// `palisade scan`: a readable table, JSON, SARIF 2.1.0 or CSV. It does no I/O beyond the writer
+// it is given and knows nothing about flags; the command in cmd wires it.
+//
+// Check metadata (title, remediation, help URI) comes through Scan.Checks, a lookup function, so
+// that this package does not depend on the check catalog.
+package report
+
+import (
+	"fmt"
+	"io"
+	"math"
+	"sort"
+	"strings"
+
+	"github.com/palisade-dev/palisade/backend/posture"
+	"github.com/palisade-dev/palisade/backend/scoring"
+)
+
+// CheckInfo is what a report needs to know about a check.
+type CheckInfo struct {
+	ID          string
+	Title       string
+	Description string
+	Severity    posture.Severity
+	CSA         []string
+	Remediation string
+	HelpURI     string
+}
+
+// CheckLookup returns the metadata of a check by ID, false when the check is unknown.
+type CheckLookup func(checkID string) (CheckInfo, bool)
+
+// Resource names the Kubernetes (or other) object a finding is about.
+type Resource struct {
+	Kind      string
+	Namespace string // "" for cluster-scoped resources
+	Name      string
+}
+
+// ResourceOf derives a Resource from an asset. The kind is read from the asset key when it has
+// the documented form "group/Kind/namespace/name" (e.g. "apps/Deployment/shop/web"; the name is
+// everything after the third slash); otherwise
+// the asset kind ("workload", "rbac", ...) is used.
+func ResourceOf(a posture.Asset) Resource {
+	kind := string(a.Kind)
+	if parts := strings.SplitN(a.Key, "/", 4); len(parts) == 4 && parts[1] != "" {
+		kind = parts[1]
+	}
+	return Resource{Kind: kind, Namespace: a.Namespace, Name: a.Name}
+}
+
+// Finding is one failed result as reported, with where it came from.
+type Finding struct {
+	Result posture.Result
+	// Resource overrides ResourceOf(Result.Asset) when its Kind is set.
+	Resource Resource
+	// Container is the container the finding is about, "" when none.
+	Container string
+	// SourceFile and Line locate the resource in a manifest file (scan --path); optional.
+	// "-" (stdin) is treated as no file.
+	SourceFile string
+	Line       int
+}
+
+// resource is the effective resource of f.
+func (f Finding) resource() Resource {
+	if f.Resource.Kind != "" {
+		return f.Resource
+	}
+	return ResourceOf(f.Result.Asset)
+}
+
+// file is the effective source file of f ("" when none).
+func (f Finding) file() string {
+	if f.SourceFile == "-" {
+		return ""
+	}
+	return f.SourceFile
+}
+
+// FindingsFrom keeps the results that are findings: every status other than pass and
+// not_applicable (the same fail-closed rule as scoring). Container is taken from SubKey, which
+// posture.Result documents as the container name for container-level checks.
+func FindingsFrom(results []posture.Result) []Finding {
+	var out []Finding
+	for _, r := range results {
+		if r.Status == posture.Pass || r.Status == posture.NotApplicable {
+			continue
+		}
+		out = append(out, Finding{Result: r, Container: r.SubKey})
+	}
+	return out
+}
+
+// FailOn reports whether any finding is at or above threshold, for `--fail-on`.
+func FailOn(findings []Finding, threshold posture.Severity) bool {
+	for _, f := range findings {
+		if f.Result.Severity >= threshold {
+			return true
+		}
+	}
+	return false
+}
+
+// Scan is everything one `palisade scan` reports.
+type Scan struct {
+	Score    scoring.Scorecard
+	Findings []Finding
+	Errors   []posture.CollectionError
+	// Checks looks up check metadata; nil means none is known (titles and remediations empty).
+	Checks CheckLookup
+	// ToolVersion is Palisade's version, shown in SARIF; "" means "dev".
+	ToolVersion string
+}
+
+// check returns the metadata of a check, or just its ID when unknown.
+func (s Scan) check(id string) CheckInfo {
+	c, _ := s.Checks.lookup(id)
+	return c
+}
+
+// csaOf is the finding's CSA IDs, falling back on the check's.
+func (s Scan) csaOf(f Finding) []string {
+	if len(f.Result.CSA) > 0 {
+		return f.Result.CSA
+	}
+	return s.check(f.Result.CheckID).CSA
+}
+
+// sorted returns the findings in report order: severity (worst first), then resource kind,
+// namespace, name, container, check ID, message, file and line, so every format is deterministic.
+func (s Scan) sorted() []Finding {
+	fs := append([]Finding(nil), s.Findings...)
+	sort.SliceStable(fs, func(i, j int) bool {
+		a, b := fs[i], fs[j]
+		if a.Result.Severity != b.Result.Severity {
+			return a.Result.Severity > b.Result.Severity
+		}
+		ra, rb := a.resource(), b.resource()
+		for _, p := range [][2]string{
+			{ra.Kind, rb.Kind}, {ra.Namespace, rb.Namespace}, {ra.Name, rb.Name}, {a.Container, b.Container},
+			{a.Result.CheckID, b.Result.CheckID}, {a.Result.Message, b.Result.Message}, {a.file(), b.file()},
+		} {
+			if p[0] != p[1] {
+				return p[0] < p[1]
+			}
+		}
+		return a.Line < b.Line
+	})
+	return fs
+}
+
+// sortedErrors returns the collection errors ordered by source, then message.
+func (s Scan) sortedErrors() []posture.CollectionError {
+	es := append([]posture.CollectionError(nil), s.Errors...)
+	sort.SliceStable(es, func(i, j int) bool {
+		if es[i].Source != es[j].Source {
+			return es[i].Source < es[j].Source
+		}
+		return es[i].Message < es[j].Message
+	})
+	return es
+}
+
+// severityCounts counts findings per severity.
+func (s Scan) severityCounts() map[posture.Severity]int {
+	n := map[posture.Severity]int{}
+	for _, f := range s.Findings {
+		n[f.Result.Severity]++
+	}
+	return n
+}
+
+// severitiesDesc lists the severities from critical to info.
+var severitiesDesc = []posture.Severity{
+	posture.SeverityCritical, posture.SeverityHigh, posture.SeverityMedium, posture.SeverityLow, posture.SeverityInfo,
+}
+
+// Format is an output format of `palisade scan`.
+type Format string
+
+const (
+	FormatTable Format = "table"
+	FormatJSON  Format = "json"
+	FormatSARIF Format = "sarif"
+	FormatCSV   Format = "csv"
+)
+
+// Formats lists the formats in the order help text shows them.
+func Formats() []Format { return []Format{FormatTable, FormatJSON, FormatSARIF, FormatCSV} }
+
+// ParseFormat reads a format name ("" means table).
+func ParseFormat(name string) (Format, error) {
+	if name == "" {
+		return FormatTable, nil
+	}
+	for _, f := range Formats() {
+		if strings.EqualFold(name, string(f)) {
+			return f, nil
+		}
+	}
+	return "", posture.Errorf(posture.EINVALID, "unknown output format %q (want table, json, sarif or csv)", name)
+}
+
+// Write writes the scan in format f.
+func Write(w io.Writer, f Format, s Scan) error {
+	switch f {
+	case FormatTable, "":
+		return WriteTable(w, s)
+	case FormatJSON:
+		return WriteJSON(w, s)
+	case FormatSARIF:
+		return WriteSARIF(w, s)
+	case FormatCSV:
+		return WriteCSV(w, s)
+	}
+	return posture.Errorf(posture.EINVALID, "unknown output format %q", string(f))
+}
+
+// round2 rounds a score to two decimals for output; scoring keeps full precision.
+func round2(v float64) float64 { return math.Round(v*100) / 100 }
+
+func roundPtr(v *float64) *float64 {
+	if v == nil {
+		return nil
+	}
+	r := round2(*v)
+	return &r
+}
+
+// formatScore prints a score with one decimal, or "n/a" when there is none.
+func formatScore(v *float64) string {
+	if v == nil {
+		return "n/a"
+	}
+	return fmt.Sprintf("%.1f", *v)
+}

@@ -1,0 +1,351 @@
+package report
+
+import (
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"io"
+	"net/url"
+	"path"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/palisade-dev/palisade/backend/posture"
+)
+
+// SARIF 2.1.0 output, for GitHub code scanning and other SARIF viewers.
+//
+// The structs below are written by hand rather than taken from a SARIF library: we emit a small,
+// fixed subset of the format (one run, rules, results, locations, invocation notifications), the
+// Go SARIF libraries are large generated models whose churn we would inherit, and the module rule
+// is "no new dependencies unless essential". Omitted optional fields are simply absent.
+// testdata/scan.sarif (reviewed) and TestSARIFShape pin the output.
+
+const (
+	sarifVersion = "2.1.0"
+	sarifSchema  = "https://docs.oasis-open.org/sarif/sarif/v2.1.0/errata01/os/schemas/sarif-schema-2.1.0.json"
+	// InformationURI is Palisade's home page, shown by SARIF viewers.
+	InformationURI = "https://github.com/palisade-dev/palisade"
+	// fingerprintKey names Palisade's partial fingerprint, so viewers can follow a finding
+	// across runs even when its line moves.
+	fingerprintKey = "palisade/v1"
+)
+
+type sarifLog struct {
+	Version string     `json:"version"`
+	Schema  string     `json:"$schema"`
+	Runs    []sarifRun `json:"runs"`
+}
+
+type sarifRun struct {
+	Tool        sarifTool         `json:"tool"`
+	Invocations []sarifInvocation `json:"invocations"`
+	Results     []sarifResult     `json:"results"`
+	Properties  map[string]any    `json:"properties,omitempty"`
+}
+
+type sarifTool struct {
+	Driver sarifDriver `json:"driver"`
+}
+
+type sarifDriver struct {
+	Name           string      `json:"name"`
+	InformationURI string      `json:"informationUri"`
+	Version        string      `json:"version"`
+	Rules          []sarifRule `json:"rules"`
+}
+
+type sarifRule struct {
+	ID                   string             `json:"id"`
+	Name                 string             `json:"name"`
+	ShortDescription     sarifText          `json:"shortDescription"`
+	FullDescription      sarifText          `json:"fullDescription"`
+	Help                 *sarifText         `json:"help,omitempty"`
+	HelpURI              string             `json:"helpUri,omitempty"`
+	DefaultConfiguration sarifConfiguration `json:"defaultConfiguration"`
+	Properties           sarifRuleProps     `json:"properties"`
+}
+
+type sarifText struct {
+	Text string `json:"text"`
+}
+
+type sarifConfiguration struct {
+	Level string `json:"level"`
+}
+
+type sarifRuleProps struct {
+	// SecuritySeverity is a number in a string, as GitHub code scanning expects
+	// (>= 9.0 critical, 7.0-8.9 high, 4.0-6.9 medium, 0.1-3.9 low).
+	SecuritySeverity string   `json:"security-severity"`
+	Severity         string   `json:"palisade-severity"`
+	Tags             []string `json:"tags"`
+}
+
+type sarifResult struct {
+	RuleID              string            `json:"ruleId"`
+	RuleIndex           int               `json:"ruleIndex"`
+	Level               string            `json:"level"`
+	Message             sarifText         `json:"message"`
+	Locations           []sarifLocation   `json:"locations"`
+	PartialFingerprints map[string]string `json:"partialFingerprints"`
+	Properties          sarifResultProps  `json:"properties"`
+}
+
+type sarifResultProps struct {
+	Severity  string   `json:"palisade-severity"`
+	CSA       []string `json:"csa"`
+	Container string   `json:"container,omitempty"`
+}
+
+type sarifLocation struct {
+	PhysicalLocation *sarifPhysicalLocation `json:"physicalLocation,omitempty"`
+	LogicalLocations []sarifLogicalLocation `json:"logicalLocations"`
+}
+
+type sarifPhysicalLocation struct {
+	ArtifactLocation sarifArtifactLocation `json:"artifactLocation"`
+	Region           *sarifRegion          `json:"region,omitempty"`
+}
+
+type sarifArtifactLocation struct {
+	URI string `json:"uri"`
+}
+
+type sarifRegion struct {
+	StartLine int `json:"startLine"`
+}
+
+type sarifLogicalLocation struct {
+	Name               string `json:"name"`
+	FullyQualifiedName string `json:"fullyQualifiedName"`
+	Kind               string `json:"kind"`
+}
+
+type sarifInvocation struct {
+	// ExecutionSuccessful is false when some input could not be collected (the scan is partial).
+	ExecutionSuccessful        bool                `json:"executionSuccessful"`
+	ToolExecutionNotifications []sarifNotification `json:"toolExecutionNotifications,omitempty"`
+}
+
+type sarifNotification struct {
+	Level      string            `json:"level"`
+	Message    sarifText         `json:"message"`
+	Properties map[string]string `json:"properties"`
+}
+
+// sarifLevel maps a severity to a SARIF level: critical and high are errors, medium a warning,
+// low and info notes.
+func sarifLevel(s posture.Severity) string {
+	switch {
+	case s >= posture.SeverityHigh:
+		return "error"
+	case s == posture.SeverityMedium:
+		return "warning"
+	}
+	return "note"
+}
+
+// securitySeverity maps a severity into GitHub's security-severity bands.
+func securitySeverity(s posture.Severity) string {
+	switch s {
+	case posture.SeverityCritical:
+		return "9.5"
+	case posture.SeverityHigh:
+		return "8.0"
+	case posture.SeverityMedium:
+		return "5.5"
+	case posture.SeverityLow:
+		return "2.0"
+	}
+	return "0.0"
+}
+
+// WriteSARIF writes the scan as a SARIF 2.1.0 log with one run. Rules are the checks that have
+// findings, sorted by ID; results follow report order. Findings with a source file get a
+// physical location (file and line); every result also names the resource as a logical location
+// "Kind/namespace/name" (or "Kind/name" when cluster-scoped).
+func WriteSARIF(w io.Writer, s Scan) error {
+	fs := s.sorted()
+
+	// Rules: one per check with findings, sorted by ID.
+	worst := map[string]posture.Severity{}
+	csaByCheck := map[string][]string{}
+	for _, f := range fs {
+		id := f.Result.CheckID
+		if cur, ok := worst[id]; !ok || f.Result.Severity > cur {
+			worst[id] = f.Result.Severity
+		}
+		csaByCheck[id] = append(csaByCheck[id], f.Result.CSA...)
+	}
+	ids := make([]string, 0, len(worst))
+	for id := range worst {
+		ids = append(ids, id)
+	}
+	sort.Strings(ids)
+	index := map[string]int{}
+	rules := make([]sarifRule, 0, len(ids))
+	for i, id := range ids {
+		index[id] = i
+		info, known := s.Checks.lookup(id)
+		sev := worst[id]
+		if known {
+			sev = info.Severity
+		}
+		title := firstNonEmpty(info.Title, id)
+		rule := sarifRule{
+			ID:                   id,
+			Name:                 title,
+			ShortDescription:     sarifText{Text: title},
+			FullDescription:      sarifText{Text: firstNonEmpty(info.Description, title)},
+			HelpURI:              info.HelpURI,
+			DefaultConfiguration: sarifConfiguration{Level: sarifLevel(sev)},
+			Properties: sarifRuleProps{
+				SecuritySeverity: securitySeverity(sev),
+				Severity:         sev.String(),
+				Tags:             ruleTags(append(append([]string(nil), info.CSA...), csaByCheck[id]...)),
+			},
+		}
+		if info.Remediation != "" {
+			rule.Help = &sarifText{Text: info.Remediation}
+		}
+		rules = append(rules, rule)
+	}
+
+	results := make([]sarifResult, 0, len(fs))
+	for _, f := range fs {
+		id := f.Result.CheckID
+		r := f.resource()
+		fqn := r.Kind + "/" + r.Name
+		if r.Namespace != "" {
+			fqn = r.Kind + "/" + r.Namespace + "/" + r.Name
+		}
+		loc := sarifLocation{LogicalLocations: []sarifLogicalLocation{{Name: r.Name, FullyQualifiedName: fqn, Kind: "resource"}}}
+		if file := f.file(); file != "" {
+			loc.PhysicalLocation = &sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: fileURI(file)}}
+			if f.Line > 0 {
+				loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Line}
+			}
+		}
+		csaIDs := s.csaOf(f)
+		if csaIDs == nil {
+			csaIDs = []string{}
+		}
+		results = append(results, sarifResult{
+			RuleID:              id,
+			RuleIndex:           index[id],
+			Level:               sarifLevel(f.Result.Severity),
+			Message:             sarifText{Text: firstNonEmpty(f.Result.Message, s.check(id).Title, id)},
+			Locations:           []sarifLocation{loc},
+			PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f, r)},
+			Properties:          sarifResultProps{Severity: f.Result.Severity.String(), CSA: csaIDs, Container: f.Container},
+		})
+	}
+
+	errs := s.sortedErrors()
+	inv := sarifInvocation{ExecutionSuccessful: len(errs) == 0}
+	for _, e := range errs {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
+			Level:      "error",
+			Message:    sarifText{Text: errorText(e)},
+			Properties: map[string]string{"source": e.Source},
+		})
+	}
+
+	areas := map[string]float64{}
+	for _, a := range s.Score.Areas {
+		if a.Score.Value != nil {
+			areas[a.Key] = round2(*a.Score.Value)
+		}
+	}
+	log := sarifLog{
+		Version: sarifVersion,
+		Schema:  sarifSchema,
+		Runs: []sarifRun{{
+			Tool: sarifTool{Driver: sarifDriver{
+				Name:           "palisade",
+				InformationURI: InformationURI,
+				Version:        firstNonEmpty(s.ToolVersion, "dev"),
+				Rules:          rules,
+			}},
+			Invocations: []sarifInvocation{inv},
+			Results:     results,
+			Properties: map[string]any{
+				"score":                    roundPtr(s.Score.Overall.Score.Value),
+				"score-without-exceptions": roundPtr(s.Score.Overall.ScoreWithoutExceptions.Value),
+				"area-scores":              areas,
+			},
+		}},
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	return enc.Encode(log)
+}
+
+// lookup is Scan.check without the fallback, telling whether the check is known.
+func (l CheckLookup) lookup(id string) (CheckInfo, bool) {
+	if l == nil {
+		return CheckInfo{ID: id}, false
+	}
+	c, ok := l(id)
+	if !ok {
+		return CheckInfo{ID: id}, false
+	}
+	return c, true
+}
+
+// ruleTags are "security" plus one "CSA-<id>" tag per CSA recommendation (the check's and its
+// findings'), sorted and unique (SARIF requires unique tags).
+func ruleTags(csaIDs []string) []string {
+	seen := map[string]bool{}
+	tags := []string{"security"}
+	var ids []string
+	for _, id := range csaIDs {
+		if id != "" && !seen[id] {
+			seen[id] = true
+			ids = append(ids, "CSA-"+id)
+		}
+	}
+	sort.Strings(ids)
+	return append(tags, ids...)
+}
+
+// fileURI turns a file path into a SARIF artifact URI: relative paths stay relative (GitHub
+// resolves them against the repository root), absolute ones become file:// URIs.
+func fileURI(p string) string {
+	slash := filepath.ToSlash(p)
+	if filepath.IsAbs(p) || path.IsAbs(slash) {
+		if !strings.HasPrefix(slash, "/") {
+			slash = "/" + slash // Windows drive letter
+		}
+		return (&url.URL{Scheme: "file", Path: slash}).String()
+	}
+	return (&url.URL{Path: strings.TrimPrefix(slash, "./")}).String()
+}
+
+// fingerprint identifies a finding independently of where it sits in the file.
+func fingerprint(f Finding, r Resource) string {
+	h := sha256.Sum256([]byte(strings.Join([]string{f.Result.CheckID, r.Kind, r.Namespace, r.Name, f.Container, f.Result.SubKey}, "\x00")))
+	return hex.EncodeToString(h[:16])
+}
+
+func firstNonEmpty(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
+
+// errorText is a collection error as one line: "source: message".
+func errorText(e posture.CollectionError) string {
+	switch {
+	case e.Source == "":
+		return firstNonEmpty(e.Message, "collection error")
+	case e.Message == "":
+		return e.Source + ": collection error"
+	}
+	return e.Source + ": " + e.Message
+}

@@ -1,0 +1,140 @@
+package report
+
+import (
+	"fmt"
+	"io"
+	"strings"
+	"text/tabwriter"
+	"unicode"
+
+	"github.com/palisade-dev/palisade/backend/csa"
+)
+
+// WriteTable writes the scan for people: findings aligned in columns (worst first), collection
+// errors, area scores and a summary line. Plain text, no colour, no terminal control sequences:
+// every value from the scanned input is sanitized so a hostile label cannot rewrite the terminal.
+func WriteTable(w io.Writer, s Scan) error {
+	fs := s.sorted()
+	var b strings.Builder
+
+	if len(fs) == 0 {
+		b.WriteString("No findings.\n")
+	} else {
+		withFile := false
+		for _, f := range fs {
+			if f.file() != "" {
+				withFile = true
+			}
+		}
+		tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+		header := "SEVERITY\tCHECK\tRESOURCE\tCONTAINER\tCSA\tMESSAGE"
+		if withFile {
+			header += "\tLOCATION"
+		}
+		fmt.Fprintln(tw, header)
+		for _, f := range fs {
+			r := f.resource()
+			res := r.Kind + " " + r.Name
+			if r.Namespace != "" {
+				res = r.Kind + " " + r.Namespace + "/" + r.Name
+			}
+			row := []string{
+				f.Result.Severity.String(),
+				f.Result.CheckID,
+				res,
+				dash(f.Container),
+				dash(strings.Join(s.csaOf(f), ",")),
+				dash(f.Result.Message),
+			}
+			if withFile {
+				loc := f.file()
+				if loc != "" && f.Line > 0 {
+					loc = fmt.Sprintf("%s:%d", loc, f.Line)
+				}
+				row = append(row, dash(loc))
+			}
+			for i := range row {
+				row[i] = clean(row[i])
+			}
+			fmt.Fprintln(tw, strings.Join(row, "\t"))
+		}
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+
+	if errs := s.sortedErrors(); len(errs) > 0 {
+		fmt.Fprintf(&b, "\nErrors (%d):\n", len(errs))
+		for _, e := range errs {
+			fmt.Fprintf(&b, "  %s: %s\n", clean(e.Source), clean(e.Message))
+		}
+	}
+
+	var scored []string
+	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
+	for _, a := range s.Score.Areas {
+		if a.Score.Value == nil {
+			continue
+		}
+		sc := a.Score
+		scored = append(scored, a.Key)
+		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d evaluated, %d failed, %d not applicable\n",
+			clean(a.Key), clean(csa.AreaTitles[a.Key]), formatScore(sc.Value), sc.Evaluated, sc.Failed, sc.NotApplicable)
+	}
+	if len(scored) > 0 {
+		b.WriteString("\nCSA areas:\n")
+		if err := tw.Flush(); err != nil {
+			return err
+		}
+	}
+
+	o := s.Score.Overall
+	counts := s.severityCounts()
+	var sev []string
+	for _, v := range severitiesDesc {
+		if v == 0 && counts[v] == 0 {
+			continue // info findings are rare: only shown when present
+		}
+		sev = append(sev, fmt.Sprintf("%s %d", v, counts[v]))
+	}
+	score := "Score: " + formatScore(o.Score.Value)
+	if o.Score.Value != nil {
+		score += "/100"
+	}
+	if fmtW, fmtWO := formatScore(o.Score.Value), formatScore(o.ScoreWithoutExceptions.Value); fmtW != fmtWO {
+		score += " (without exceptions " + fmtWO + ")"
+	}
+	fmt.Fprintf(&b, "\n%s | %d evaluated, %d not applicable, %d need attestation | Findings: %d (%s) | Errors: %d\n",
+		score, o.Score.Evaluated, o.Score.NotApplicable, o.Score.NeedsAttestation,
+		len(s.Findings), strings.Join(sev, ", "), len(s.Errors))
+
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+// clean makes a value safe and single-line for a terminal: whitespace controls become spaces,
+// other control characters (ESC, BEL, ...) and bidirectional overrides ("Trojan Source") become
+// '?'.
+func clean(s string) string {
+	return strings.Map(func(r rune) rune {
+		switch {
+		case r == '\t' || r == '\n' || r == '\r':
+			return ' '
+		case unsafeRune(r):
+			return '?'
+		}
+		return r
+	}, s)
+}
+
+// unsafeRune reports control characters and bidirectional formatting characters.
+func unsafeRune(r rune) bool {
+	return unicode.IsControl(r) || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 || r == 0x200E || r == 0x200F
+}

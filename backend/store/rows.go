@@ -1,0 +1,169 @@
+package store
+
+import (
+	"encoding/json"
+	"time"
+)
+
+// Row types mirror the SQL schema in migrations/. They stay private: the rest of Palisade
+// sees posture types only. JSON columns are held as text, which both dialects accept.
+
+type tenantRow struct {
+	ID        int64
+	Slug      string
+	Name      string
+	CreatedAt time.Time
+}
+
+func (tenantRow) TableName() string { return "tenants" }
+
+type userRow struct {
+	ID          int64
+	Issuer      string
+	Subject     string
+	Email       string
+	DisplayName string
+	CreatedAt   time.Time
+	LastLoginAt *time.Time
+}
+
+func (userRow) TableName() string { return "users" }
+
+type roleBindingRow struct {
+	TenantID  int64 `gorm:"primaryKey;autoIncrement:false"`
+	UserID    int64 `gorm:"primaryKey;autoIncrement:false"`
+	Role      string
+	Source    string
+	CreatedAt time.Time
+}
+
+func (roleBindingRow) TableName() string { return "role_bindings" }
+
+type targetRow struct {
+	ID          int64
+	TenantID    int64
+	Name        string
+	Kind        string
+	Settings    string
+	Schedule    string
+	Credentials []byte
+	Enabled     bool
+	CreatedAt   time.Time
+	UpdatedAt   time.Time
+}
+
+func (targetRow) TableName() string { return "targets" }
+
+type runRow struct {
+	ID             int64
+	TenantID       int64
+	TargetID       int64
+	Status         string
+	Trigger        string
+	StartedAt      time.Time
+	FinishedAt     *time.Time
+	AssetsCount    int
+	EvaluatedCount int
+	FailedCount    int
+	OpenedCount    int
+	ResolvedCount  int
+	ReopenedCount  int
+	Errors         string
+}
+
+func (runRow) TableName() string { return "collection_runs" }
+
+type assetRow struct {
+	ID        int64
+	TenantID  int64
+	TargetID  int64
+	ParentKey string
+	Kind      string
+	Key       string
+	Name      string
+	Namespace string
+	Labels    string
+	FirstSeen time.Time
+	LastSeen  time.Time
+	GoneAt    *time.Time
+}
+
+func (assetRow) TableName() string { return "assets" }
+
+type findingRow struct {
+	ID          int64
+	TenantID    int64
+	TargetID    int64
+	AssetID     int64
+	CheckID     string
+	SubKey      string
+	Fingerprint string
+	Severity    int
+	Status      string
+	Message     string
+	Evidence    string
+	Namespace   string
+	Owner       string
+	Assignee    string
+	FirstSeen   time.Time
+	LastSeen    time.Time
+	ResolvedAt  *time.Time
+	LastRunID   *int64
+	AssetKey    string `gorm:"->;-:migration"` // read-only, joined from assets
+}
+
+func (findingRow) TableName() string { return "findings" }
+
+type findingEventRow struct {
+	ID        int64
+	TenantID  int64
+	FindingID int64
+	RunID     *int64
+	Kind      string
+	Actor     string
+	Note      string
+	At        time.Time
+}
+
+func (findingEventRow) TableName() string { return "finding_events" }
+
+type auditRow struct {
+	ID        int64
+	TenantID  *int64
+	Actor     string
+	Action    string
+	Object    string
+	Before    string
+	After     string
+	RemoteIP  string `gorm:"column:remote_ip"`
+	RequestID string
+	At        time.Time
+	PrevHash  string
+	Hash      string
+}
+
+func (auditRow) TableName() string { return "audit_log" }
+
+// jsonText marshals v for a JSON column. Map keys come out sorted, so equal values give
+// equal text, which the findings upsert relies on to detect changed evidence.
+func jsonText(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil || string(b) == "null" {
+		return "{}"
+	}
+	return string(b)
+}
+
+func jsonList(v any) string {
+	b, err := json.Marshal(v)
+	if err != nil || string(b) == "null" {
+		return "[]"
+	}
+	return string(b)
+}
+
+func stringMap(text string) map[string]string {
+	m := map[string]string{}
+	_ = json.Unmarshal([]byte(text), &m)
+	return m
+}

@@ -1,0 +1,121 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+
+	"github.com/palisade-dev/palisade/backend/posture"
+)
+
+var _ posture.RunStore = (*DB)(nil)
+
+func runFromRow(r runRow) posture.Run {
+	run := posture.Run{
+		ID: r.ID, TenantID: r.TenantID, TargetID: r.TargetID, Status: posture.RunStatus(r.Status),
+		StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Assets: r.AssetsCount, Evaluated: r.EvaluatedCount,
+		Failed: r.FailedCount, Opened: r.OpenedCount, Resolved: r.ResolvedCount, Reopened: r.ReopenedCount,
+	}
+	_ = json.Unmarshal([]byte(r.Errors), &run.Errors)
+	return run
+}
+
+// StartRun records that a collection of a target began.
+func (db *DB) StartRun(ctx context.Context, tenantID, targetID int64, trigger string, at time.Time) (*posture.Run, error) {
+	if _, err := db.Target(ctx, tenantID, targetID); err != nil {
+		return nil, err
+	}
+	row := runRow{TenantID: tenantID, TargetID: targetID, Status: string(posture.RunRunning), Trigger: trigger, StartedAt: at.UTC(), Errors: "[]"}
+	if err := db.gorm.WithContext(ctx).Create(&row).Error; err != nil {
+		return nil, err
+	}
+	run := runFromRow(row)
+	return &run, nil
+}
+
+// Run reads one run of a tenant.
+func (db *DB) Run(ctx context.Context, tenantID, id int64) (*posture.Run, error) {
+	var row runRow
+	if err := db.gorm.WithContext(ctx).Where("tenant_id = ? AND id = ?", tenantID, id).Take(&row).Error; err != nil {
+		return nil, notFound(err, "run")
+	}
+	run := runFromRow(row)
+	return &run, nil
+}
+
+// ListRuns returns a target's most recent runs first.
+func (db *DB) ListRuns(ctx context.Context, tenantID, targetID int64, limit int) ([]posture.Run, error) {
+	if limit <= 0 || limit > 500 {
+		limit = 50
+	}
+	var rows []runRow
+	err := db.gorm.WithContext(ctx).Where("tenant_id = ? AND target_id = ?", tenantID, targetID).
+		Order("started_at DESC, id DESC").Limit(limit).Find(&rows).Error
+	if err != nil {
+		return nil, err
+	}
+	out := make([]posture.Run, len(rows))
+	for i, r := range rows {
+		out[i] = runFromRow(r)
+	}
+	return out, nil
+}
+
+// LastCompleteRun returns the newest complete run of a target, or nil.
+func (db *DB) LastCompleteRun(ctx context.Context, tenantID, targetID int64) (*posture.Run, error) {
+	var rows []runRow
+	err := db.gorm.WithContext(ctx).Where("tenant_id = ? AND target_id = ? AND status = ?", tenantID, targetID, posture.RunComplete).
+		Order("started_at DESC, id DESC").Limit(1).Find(&rows).Error
+	if err != nil || len(rows) == 0 {
+		return nil, err
+	}
+	run := runFromRow(rows[0])
+	return &run, nil
+}
+
+// FinishRun persists a run's outcome in one transaction. See lifecycle.go for the rules.
+func (db *DB) FinishRun(ctx context.Context, tenantID, runID int64, out posture.RunOutcome) (*posture.Run, error) {
+	switch out.Status {
+	case posture.RunComplete, posture.RunPartial, posture.RunFailed:
+	default:
+		return nil, posture.Errorf(posture.EINVALID, "a run must finish complete, partial or failed, not %q", out.Status)
+	}
+	if out.FinishedAt.IsZero() {
+		out.FinishedAt = db.now()
+	}
+	out.FinishedAt = out.FinishedAt.UTC().Truncate(time.Microsecond)
+	var result posture.Run
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var row runRow
+		if err := tx.Where("tenant_id = ? AND id = ?", tenantID, runID).Take(&row).Error; err != nil {
+			return notFound(err, "run")
+		}
+		if row.Status != string(posture.RunRunning) {
+			return posture.Errorf(posture.ECONFLICT, "run %d already finished (%s)", runID, row.Status)
+		}
+		counts := lifecycleCounts{}
+		if out.Status != posture.RunFailed {
+			lc := &lifecycle{tx: tx, tenantID: tenantID, targetID: row.TargetID, runID: runID, at: out.FinishedAt, dialect: db.dialect}
+			var err error
+			if counts, err = lc.apply(out); err != nil {
+				return err
+			}
+		}
+		row.Status = string(out.Status)
+		row.FinishedAt = &out.FinishedAt
+		row.AssetsCount, row.EvaluatedCount, row.FailedCount = counts.assets, counts.evaluated, counts.failed
+		row.OpenedCount, row.ResolvedCount, row.ReopenedCount = counts.opened, counts.resolved, counts.reopened
+		row.Errors = jsonList(out.Errors)
+		if err := tx.Save(&row).Error; err != nil {
+			return err
+		}
+		result = runFromRow(row)
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return &result, nil
+}
