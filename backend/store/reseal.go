@@ -40,7 +40,7 @@ func (db *DB) Reseal(ctx context.Context, s *seal.Sealer) (int, error) {
 				ID     int64
 				Sealed []byte
 			}
-			if err := tx.Table(col.table).Select("id, "+col.column+" AS sealed").
+			if err := tx.Table(col.table).Select("id, " + col.column + " AS sealed").
 				Where(col.column + " IS NOT NULL").Find(&rows).Error; err != nil {
 				return err
 			}

@@ -13,7 +13,9 @@ func newMigrateCommand(opts *globalOptions) *cobra.Command {
 		Use:   "migrate",
 		Short: "Apply, roll back or list database migrations",
 		Args:  exactArgs(0),
-		RunE:  func(cmd *cobra.Command, _ []string) error { return usageError("migrate needs a subcommand: up, down or status") },
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			return usageError("migrate needs a subcommand: up, down or status")
+		},
 	}
 	cmd.AddCommand(&cobra.Command{
 		Use:   "up",
