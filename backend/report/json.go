@@ -111,7 +111,7 @@ func WriteJSON(w io.Writer, s Scan) error {
 			Title:       info.Title,
 			Severity:    f.Result.Severity,
 			CSA:         ids,
-			Resource:    jsonResource{Kind: r.Kind, Namespace: r.Namespace, Name: r.Name},
+			Resource:    jsonResource(r),
 			Container:   f.Container,
 			Message:     f.Result.Message,
 			Remediation: info.Remediation,

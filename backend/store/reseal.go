@@ -45,7 +45,15 @@ func (db *DB) Reseal(ctx context.Context, s *seal.Sealer) (int, error) {
 				return err
 			}
 			for _, r := range rows {
-				if len(r.Sealed) == 0 || !s.NeedsReseal(r.Sealed) {
+				if len(r.Sealed) == 0 {
+					continue
+				}
+				// Every value must open, not only those needing a new key: a rotation that
+				// "succeeds" while leaving values no configured key can open loses them.
+				if !s.NeedsReseal(r.Sealed) {
+					if _, err := s.Open(r.Sealed, col.context(r.ID)); err != nil {
+						return fmt.Errorf("%s %d: %w", col.table, r.ID, err)
+					}
 					continue
 				}
 				fresh, err := s.Reseal(r.Sealed, col.context(r.ID))
