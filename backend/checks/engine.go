@@ -1,0 +1,65 @@
+package checks
+
+import (
+	"fmt"
+
+	"github.com/palisade-dev/palisade/backend/posture"
+	"github.com/palisade-dev/palisade/collectors/kubeinv"
+)
+
+// Evaluate runs every built-in check over inv.
+func Evaluate(inv *kubeinv.Inventory, cfg Config) []posture.Result {
+	return Builtin().Evaluate(inv, cfg)
+}
+
+// Evaluate runs every check of the catalog over inv. Results carry the check's ID,
+// severity and CSA IDs (the CSA slice is shared between results: do not modify it).
+func (c *Catalog) Evaluate(inv *kubeinv.Inventory, cfg Config) []posture.Result {
+	return c.EvaluateSnapshot(NewSnapshot(inv, cfg))
+}
+
+// EvaluateSnapshot runs every check over a prepared snapshot.
+func (c *Catalog) EvaluateSnapshot(s *Snapshot) []posture.Result {
+	per := make([][]posture.Result, len(c.checks))
+	total := 0
+	for i, ch := range c.checks {
+		per[i] = RunCheck(ch, s)
+		total += len(per[i])
+	}
+	out := make([]posture.Result, 0, total)
+	for i := range per {
+		out = append(out, per[i]...)
+		per[i] = nil // let the per-check slice go as soon as it is copied
+	}
+	return out
+}
+
+// EvaluateEach runs every check and hands each check's results to emit as soon as that
+// check is done, so that a caller that persists or aggregates results never has to hold
+// all of them (the 100k-pod budget). emit must not keep the slice beyond the call.
+func (c *Catalog) EvaluateEach(s *Snapshot, emit func(checkID string, results []posture.Result)) {
+	for _, ch := range c.checks {
+		emit(ch.ID, RunCheck(ch, s))
+	}
+}
+
+// RunCheck evaluates one check and stamps its metadata on the results. A check that panics
+// (a bug) yields one not-applicable result on the cluster naming the failure instead of
+// crashing the whole evaluation.
+func RunCheck(ch *Check, s *Snapshot) (results []posture.Result) {
+	defer func() {
+		if p := recover(); p != nil {
+			results = []posture.Result{{
+				CheckID: ch.ID, Severity: ch.Severity, CSA: ch.CSA, Asset: s.ClusterAsset(),
+				Status: posture.NotApplicable, Message: fmt.Sprintf("check failed to evaluate: %v", p),
+			}}
+		}
+	}()
+	results = ch.Eval(s)
+	for i := range results {
+		results[i].CheckID = ch.ID
+		results[i].Severity = ch.Severity
+		results[i].CSA = ch.CSA
+	}
+	return results
+}
