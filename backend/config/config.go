@@ -25,6 +25,10 @@ type Config struct {
 	Database Database `yaml:"database"`
 	Log      Log      `yaml:"log"`
 	Secrets  Secrets  `yaml:"secrets"`
+	Checks   Checks   `yaml:"checks"`
+	// Tenant is the slug of the tenant that configuration-declared targets belong to.
+	Tenant  string   `yaml:"tenant"`
+	Targets []Target `yaml:"targets"`
 }
 
 // Server configures the HTTP listener.
@@ -77,6 +81,7 @@ func Default() Config {
 		},
 		Database: Database{Driver: "sqlite", DSN: "./data/palisade.db", MaxOpenConns: 10, MigrateOnStart: true},
 		Log:      Log{Level: "info", Format: "json"},
+		Tenant:   "default",
 	}
 }
 
@@ -245,5 +250,11 @@ func (c Config) Validate() error {
 			bad(fmt.Sprintf("secrets.previous_keys[%d]", i), "%v", err)
 		}
 	}
+	if c.Checks.BackupRPO < 0 {
+		bad("checks.backup_rpo", "must not be negative")
+	}
+	c.validateTargets(bad)
 	return errors.Join(errs...)
 }
+
+var slugRE = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,62}$`)

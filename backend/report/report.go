@@ -44,7 +44,9 @@ type Resource struct {
 // the asset kind ("workload", "rbac", ...) is used.
 func ResourceOf(a posture.Asset) Resource {
 	kind := string(a.Kind)
-	if parts := strings.SplitN(a.Key, "/", 4); len(parts) == 4 && parts[1] != "" {
+	// Keys are "<group>/<Kind>/<namespace>/<name>", or "<group>/<Kind>/<name>" for
+	// cluster-scoped objects (Kubernetes names never contain a slash).
+	if parts := strings.SplitN(a.Key, "/", 4); len(parts) >= 3 && parts[1] != "" {
 		kind = parts[1]
 	}
 	return Resource{Kind: kind, Namespace: a.Namespace, Name: a.Name}
@@ -88,9 +90,27 @@ func FindingsFrom(results []posture.Result) []Finding {
 		if r.Status == posture.Pass || r.Status == posture.NotApplicable {
 			continue
 		}
-		out = append(out, Finding{Result: r, Container: r.SubKey})
+		out = append(out, Finding{Result: r, Container: containerOf(r.SubKey)})
 	}
 	return out
+}
+
+// containerOf names the container a sub-key is about: "container:web" is "web",
+// "initContainer:setup" is "setup (init)"; sub-keys about anything else name no container.
+func containerOf(subKey string) string {
+	kind, name, ok := strings.Cut(subKey, ":")
+	if !ok {
+		return ""
+	}
+	switch kind {
+	case "container":
+		return name
+	case "initContainer":
+		return name + " (init)"
+	case "ephemeralContainer":
+		return name + " (ephemeral)"
+	}
+	return ""
 }
 
 // FailOn reports whether any finding is at or above threshold, for `--fail-on`.

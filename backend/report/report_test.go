@@ -53,19 +53,19 @@ func fixtureScan() Scan {
 		return posture.Result{CheckID: check, Severity: sev, CSA: ids, Asset: a, SubKey: sub, Status: st, Message: msg}
 	}
 	results := []posture.Result{
-		r("run-as-root", posture.SeverityHigh, posture.Fail, db, "postgres", "container postgres runs as UID 0", "3.1.2.3"),
-		r("privileged", posture.SeverityCritical, posture.Fail, web, "app", "container app is privileged", "3.1.2.3"),
-		r("run-as-root", posture.SeverityHigh, posture.Fail, web, "app", "container app does not set runAsNonRoot", "3.1.2.3"),
+		r("run-as-root", posture.SeverityHigh, posture.Fail, db, "container:postgres", "container postgres runs as UID 0", "3.1.2.3"),
+		r("privileged", posture.SeverityCritical, posture.Fail, web, "container:app", "container app is privileged", "3.1.2.3"),
+		r("run-as-root", posture.SeverityHigh, posture.Fail, web, "container:app", "container app does not set runAsNonRoot", "3.1.2.3"),
 		r("cluster-admin-binding", posture.SeverityHigh, posture.Fail, crb, "", "User alice@example.com is bound to cluster-admin", "3.1.8.7"),
-		r("latest-tag", posture.SeverityMedium, posture.Fail, evil, "-x", "+image uses tag latest\x1b[31m RED\nsecond line", "3.1.3.1"),
+		r("latest-tag", posture.SeverityMedium, posture.Fail, evil, "container:-x", "+image uses tag latest\x1b[31m RED\nsecond line", "3.1.3.1"),
 		r("custom-unknown", posture.SeverityLow, posture.Fail, ns, "", "@namespace has no ResourceQuota", "3.1.12.2"),
 		// Passes and not-applicable results only feed the score.
-		r("allow-privilege-escalation", posture.SeverityHigh, posture.Pass, web, "app", "", "3.1.2.3"),
-		r("allow-privilege-escalation", posture.SeverityHigh, posture.Pass, db, "postgres", "", "3.1.2.3"),
-		r("allow-privilege-escalation", posture.SeverityHigh, posture.Pass, evil, "-x", "", "3.1.2.3"),
-		r("caps-drop-all", posture.SeverityMedium, posture.Pass, web, "app", "", "3.1.2.5"),
+		r("allow-privilege-escalation", posture.SeverityHigh, posture.Pass, web, "container:app", "", "3.1.2.3"),
+		r("allow-privilege-escalation", posture.SeverityHigh, posture.Pass, db, "container:postgres", "", "3.1.2.3"),
+		r("allow-privilege-escalation", posture.SeverityHigh, posture.Pass, evil, "container:-x", "", "3.1.2.3"),
+		r("caps-drop-all", posture.SeverityMedium, posture.Pass, web, "container:app", "", "3.1.2.5"),
 		r("rbac-wildcards", posture.SeverityHigh, posture.Pass, crb, "", "", "3.1.8.7"),
-		r("image-digest", posture.SeverityMedium, posture.Pass, evil, "-x", "", "3.1.3.1"),
+		r("image-digest", posture.SeverityMedium, posture.Pass, evil, "container:-x", "", "3.1.3.1"),
 		r("limit-range", posture.SeverityLow, posture.Pass, ns, "", "", "3.1.12.2"),
 		r("host-path", posture.SeverityCritical, posture.NotApplicable, web, "", "", "3.1.2.4"),
 	}
@@ -473,12 +473,15 @@ func TestFailOn(t *testing.T) {
 func TestFindingsFrom(t *testing.T) {
 	in := []posture.Result{
 		{CheckID: "a", Status: posture.Pass},
-		{CheckID: "b", Status: posture.Fail, SubKey: "app"},
+		{CheckID: "b", Status: posture.Fail, SubKey: "container:app"},
+		{CheckID: "e", Status: posture.Fail, SubKey: "initContainer:setup"},
+		{CheckID: "f", Status: posture.Fail, SubKey: "rule:0"},
 		{CheckID: "c", Status: posture.NotApplicable},
 		{CheckID: "d", Status: "error"}, // unknown status: a finding (fail closed)
 	}
 	got := FindingsFrom(in)
-	if len(got) != 2 || got[0].Result.CheckID != "b" || got[0].Container != "app" || got[1].Result.CheckID != "d" {
+	if len(got) != 4 || got[0].Result.CheckID != "b" || got[0].Container != "app" || got[1].Container != "setup (init)" ||
+		got[2].Container != "" || got[3].Result.CheckID != "d" {
 		t.Errorf("FindingsFrom = %+v", got)
 	}
 }

@@ -83,8 +83,11 @@ type Result struct {
 	// Warnings are about objects that were used but had fields the decoder ignored
 	// (unknown or duplicated: usually a typo that silently drops a setting).
 	Warnings []posture.CollectionError
-	Files    int // files read (including ones with errors)
-	Objects  int // objects added to the inventory
+	// Sources maps each object's asset key to the file it came from, so findings can
+	// point at a file (SARIF locations, the table's LOCATION column).
+	Sources map[string]string
+	Files   int // files read (including ones with errors)
+	Objects int // objects added to the inventory
 }
 
 // NewResult returns an empty result with an inventory to fill.
@@ -294,6 +297,24 @@ func decodeObject(js []byte, source string, doc, item, depth int, opts Options, 
 		return
 	}
 	res.Objects++
+	if m := objectMeta(obj); m != nil {
+		group, _, _ := strings.Cut(tm.APIVersion, "/")
+		if !strings.Contains(tm.APIVersion, "/") {
+			group = ""
+		}
+		if res.Sources == nil {
+			res.Sources = map[string]string{}
+		}
+		key := kubeinv.AssetKey(group, tm.Kind, m.GetNamespace(), m.GetName())
+		if first, dup := res.Sources[key]; dup {
+			// Two definitions of one object usually mean overlapping inputs (a base and an
+			// overlay); both are checked, and the user should know why a finding repeats.
+			res.Warnings = append(res.Warnings, posture.CollectionError{Source: source,
+				Message: (&DocumentError{Document: doc, Item: item, Reason: label + ": also defined in " + first + "; both are checked"}).Error()})
+			return
+		}
+		res.Sources[key] = source
+	}
 }
 
 // builtinGroup reports whether apiVersion belongs to Kubernetes itself (core, a group

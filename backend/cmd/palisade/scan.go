@@ -1,0 +1,194 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/palisade-dev/palisade/backend/checks"
+	"github.com/palisade-dev/palisade/backend/posture"
+	"github.com/palisade-dev/palisade/backend/report"
+	"github.com/palisade-dev/palisade/backend/scoring"
+	"github.com/palisade-dev/palisade/collectors/kubeinv"
+	"github.com/palisade-dev/palisade/collectors/manifests"
+)
+
+type scanOptions struct {
+	paths      []string
+	kubeconfig string
+	context    string
+	output     string
+	outFile    string
+	failOn     string
+	quiet      bool
+}
+
+func init() { extraCommands = append(extraCommands, newScanCommand) }
+
+func newScanCommand(opts *globalOptions) *cobra.Command {
+	so := &scanOptions{}
+	cmd := &cobra.Command{
+		Use:   "scan (--path DIR|FILE|- ... | --kubeconfig FILE [--context NAME])",
+		Short: "Check manifests or a live cluster against the CSA best practices (for CI pipelines)",
+		Long: `Scan Kubernetes manifests (files, directories, or - for stdin) or a live cluster, evaluate
+every check, and print CSA-mapped findings and a posture score. Needs no database and writes
+nothing except the report.
+
+Exit codes: 0 no finding at or above --fail-on (or no --fail-on), 1 a finding at or above
+--fail-on, 2 usage error or anything that could not be read (the report is still written and
+lists each error).`,
+		Example: `  palisade scan --path deploy/
+  kustomize build overlays/prod | palisade scan --path - --fail-on high
+  palisade scan --path k8s/ --output sarif --output-file palisade.sarif
+  palisade scan --kubeconfig ~/.kube/config --context prod --output json`,
+		Args: exactArgs(0),
+		RunE: func(cmd *cobra.Command, _ []string) error { return runScan(cmd.Context(), opts, so) },
+	}
+	f := cmd.Flags()
+	f.StringArrayVarP(&so.paths, "path", "p", nil, "manifest file or directory to scan, or - for stdin (repeatable)")
+	f.StringVar(&so.kubeconfig, "kubeconfig", "", "scan the live cluster of this kubeconfig")
+	f.StringVar(&so.context, "context", "", "kubeconfig context (default: the current context)")
+	f.StringVarP(&so.output, "output", "o", "table", "output format: table, json, sarif or csv")
+	f.StringVar(&so.outFile, "output-file", "", "write the report to this file instead of stdout")
+	f.StringVar(&so.failOn, "fail-on", "", "exit 1 when a finding at or above this severity exists: critical, high, medium or low")
+	f.BoolVarP(&so.quiet, "quiet", "q", false, "no progress or summary on stderr")
+	return cmd
+}
+
+func (so *scanOptions) validate() (report.Format, *posture.Severity, error) {
+	if len(so.paths) == 0 && so.kubeconfig == "" {
+		return "", nil, usageError("scan needs --path or --kubeconfig (see palisade scan --help)")
+	}
+	if len(so.paths) > 0 && so.kubeconfig != "" {
+		return "", nil, usageError("--path and --kubeconfig cannot be combined; run two scans")
+	}
+	if so.context != "" && so.kubeconfig == "" {
+		return "", nil, usageError("--context needs --kubeconfig")
+	}
+	format, err := report.ParseFormat(so.output)
+	if err != nil {
+		return "", nil, usageError("--output: %s", posture.ErrorMessage(err))
+	}
+	if so.failOn == "" {
+		return format, nil, nil
+	}
+	sev, err := posture.ParseSeverity(so.failOn)
+	if err != nil || sev == posture.SeverityInfo {
+		return "", nil, usageError("--fail-on must be critical, high, medium or low, got %q", so.failOn)
+	}
+	return format, &sev, nil
+}
+
+// collected is what a scan read, from files or from a cluster.
+type collected struct {
+	inv      *kubeinv.Inventory
+	errors   []posture.CollectionError
+	warnings []posture.CollectionError
+	sources  map[string]string
+	what     string // for the progress line: "12 files, 85 objects"
+}
+
+func runScan(ctx context.Context, opts *globalOptions, so *scanOptions) error {
+	format, failOn, err := so.validate()
+	if err != nil {
+		return err
+	}
+	cfg, err := opts.loadConfig()
+	if err != nil {
+		return err
+	}
+	catalog, checkCfg, err := checkSetup(cfg.Checks)
+	if err != nil {
+		return err
+	}
+	progress := func(format string, args ...any) {
+		if !so.quiet {
+			fmt.Fprintf(opts.env.stderr, "palisade: "+format+"\n", args...)
+		}
+	}
+	start := time.Now()
+	var got *collected
+	if so.kubeconfig != "" {
+		progress("collecting from cluster (kubeconfig %s)", so.kubeconfig)
+		got, err = collectCluster(ctx, so, opts)
+	} else {
+		got, err = collectManifests(ctx, so.paths, opts.env.stdin)
+	}
+	if err != nil {
+		return err
+	}
+	results := catalog.Evaluate(got.inv, checkCfg)
+	card := scoring.Compute(results, scoring.Options{
+		Weights: posture.DefaultWeights(), OwnerLabelKey: checkCfg.OwnerLabel, Now: time.Now(),
+		// A scan sees only what it was given; attestations live in the server.
+		IgnoreAttestations: true,
+	})
+	findings := report.FindingsFrom(results)
+	for i := range findings {
+		findings[i].SourceFile = got.sources[findings[i].Result.Asset.Key]
+	}
+	scan := report.Scan{Score: card, Findings: findings, Errors: got.errors, Checks: lookupIn(catalog), ToolVersion: version}
+	if err := writeReport(opts.env.stdout, so.outFile, format, scan); err != nil {
+		return err
+	}
+	for _, w := range got.warnings {
+		progress("warning: %s: %s", w.Source, w.Message)
+	}
+	overall := "n/a"
+	if v := card.Overall.Score.Value; v != nil {
+		overall = fmt.Sprintf("%.1f", *v)
+	}
+	progress("scanned %s in %s: score %s, %d findings, %d errors", got.what, time.Since(start).Round(time.Millisecond), overall, len(findings), len(got.errors))
+	if len(got.errors) > 0 {
+		return &exitCodeError{code: exitError, err: fmt.Errorf("%d input(s) could not be read (listed in the report)", len(got.errors))}
+	}
+	if failOn != nil && report.FailOn(findings, *failOn) {
+		return failure("findings at or above %s severity", *failOn)
+	}
+	return nil
+}
+
+func collectManifests(ctx context.Context, paths []string, stdin io.Reader) (*collected, error) {
+	res, err := manifests.Load(ctx, paths, stdin, manifests.Options{})
+	if err != nil {
+		return nil, usageError("%v", err)
+	}
+	return &collected{inv: res.Inventory, errors: res.Errors, warnings: res.Warnings, sources: res.Sources,
+		what: fmt.Sprintf("%d file(s), %d object(s)", res.Files, res.Objects)}, nil
+}
+
+func writeReport(stdout io.Writer, path string, format report.Format, scan report.Scan) error {
+	if path == "" {
+		return report.Write(stdout, format, scan)
+	}
+	f, err := os.Create(path)
+	if err != nil {
+		return fmt.Errorf("--output-file: %w", err)
+	}
+	if err := report.Write(f, format, scan); err != nil {
+		f.Close()
+		return err
+	}
+	return f.Close()
+}
+
+// lookupIn adapts the catalog to the report's check metadata lookup.
+func lookupIn(c *checks.Catalog) report.CheckLookup {
+	return func(id string) (report.CheckInfo, bool) {
+		ch, ok := c.Get(id)
+		if !ok {
+			return report.CheckInfo{}, false
+		}
+		rem := ch.Remediation.Text
+		if ex := strings.TrimSpace(ch.Remediation.Example); ex != "" {
+			rem += "\nExample:\n" + ex
+		}
+		return report.CheckInfo{ID: ch.ID, Title: ch.Title, Description: ch.Description, Severity: ch.Severity,
+			CSA: ch.CSA, Remediation: rem}, true
+	}
+}

@@ -1,0 +1,84 @@
+package config
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Checks parameterises the check catalog and adds custom (CEL) checks.
+type Checks struct {
+	AllowedRegistries   []string      `yaml:"allowed_registries"`
+	ClassificationLabel string        `yaml:"classification_label"`
+	TenantLabel         string        `yaml:"tenant_label"`
+	OwnerLabel          string        `yaml:"owner_label"`
+	ZoneLabel           string        `yaml:"zone_label"`
+	BackupRPO           time.Duration `yaml:"backup_rpo"`
+	Custom              []CustomCheck `yaml:"custom"`
+}
+
+// CustomCheck is a user-defined check: a CEL expression with the same metadata as built-ins.
+type CustomCheck struct {
+	ID          string   `yaml:"id"`
+	Title       string   `yaml:"title"`
+	Description string   `yaml:"description"`
+	Severity    string   `yaml:"severity"`
+	CSA         []string `yaml:"csa"`
+	Scope       string   `yaml:"scope"`
+	Match       string   `yaml:"match"`
+	Expression  string   `yaml:"expression"`
+	Message     string   `yaml:"message"`
+	Remediation struct {
+		Text    string `yaml:"text"`
+		Example string `yaml:"example"`
+	} `yaml:"remediation"`
+}
+
+// Target is a collection target declared in configuration.
+type Target struct {
+	Name       string `yaml:"name"`
+	Kind       string `yaml:"kind"` // cluster or manifests
+	Schedule   string `yaml:"schedule"`
+	Path       string `yaml:"path"`       // manifests: file or directory
+	Kubeconfig string `yaml:"kubeconfig"` // cluster: kubeconfig path ("" = in-cluster or $KUBECONFIG)
+	Context    string `yaml:"context"`    // cluster: kubeconfig context ("" = current)
+	// Optional marks a target that may legitimately be absent (the demo's "current kube
+	// context"): it is skipped with a log line instead of failing start-up.
+	Optional bool `yaml:"optional"`
+}
+
+func (c Config) validateTargets(bad func(key, format string, args ...any)) {
+	seen := map[string]bool{}
+	for i, t := range c.Targets {
+		key := fmt.Sprintf("targets[%d]", i)
+		switch {
+		case strings.TrimSpace(t.Name) == "":
+			bad(key+".name", "must not be empty")
+		case seen[t.Name]:
+			bad(key+".name", "duplicate target name %q", t.Name)
+		}
+		seen[t.Name] = true
+		switch t.Kind {
+		case "manifests":
+			if t.Path == "" {
+				bad(key+".path", "a manifests target needs a path")
+			}
+		case "cluster":
+		default:
+			bad(key+".kind", `must be "cluster" or "manifests", got %q`, t.Kind)
+		}
+		if t.Schedule == "" {
+			bad(key+".schedule", "must be a duration such as 15m or a cron expression")
+		} else if d, err := time.ParseDuration(t.Schedule); err == nil && d < 10*time.Second {
+			bad(key+".schedule", "must be at least 10s, got %s", t.Schedule)
+		}
+	}
+	if len(c.Targets) > 0 && !slugRE.MatchString(c.Tenant) {
+		bad("tenant", "must be a lower-case slug (letters, digits, dashes), got %q", c.Tenant)
+	}
+	for i, cc := range c.Checks.Custom {
+		if cc.ID == "" || cc.Expression == "" {
+			bad(fmt.Sprintf("checks.custom[%d]", i), "needs an id and an expression")
+		}
+	}
+}
