@@ -24,11 +24,14 @@ deps: ## download Go modules
 build: deps ## build bin/palisade with version information
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./backend/cmd/palisade
 
+# make run uses ./palisade.yaml when present, else the bundled demo configuration.
+RUN_CONFIG ?= $(if $(wildcard palisade.yaml),palisade.yaml,e2e/demo/palisade.yaml)
+
 .PHONY: run
 run: build ## build, migrate and serve the embedded default on http://127.0.0.1:8080
 	@mkdir -p data
-	$(BIN) migrate up
-	$(BIN) serve
+	$(BIN) --config $(RUN_CONFIG) migrate up
+	$(BIN) --config $(RUN_CONFIG) serve
 
 .PHONY: test
 test: ## run every test (provisions PostgreSQL when PALISADE_TEST_POSTGRES_DSN is unset)

@@ -247,3 +247,42 @@ type AuditEntry struct {
 	PrevHash  string
 	Hash      string
 }
+
+// Score scopes stored in snapshots.
+const (
+	ScopeOverall        = "overall"
+	ScopeArea           = "area"
+	ScopeRecommendation = "recommendation"
+	ScopeNamespace      = "namespace"
+	ScopeOwner          = "owner"
+)
+
+// ScoreSnapshot is one scope's score as of one run, with what explains it.
+type ScoreSnapshot struct {
+	ID                     int64
+	TenantID               int64
+	TargetID               int64
+	RunID                  int64
+	ScopeKind              string
+	ScopeKey               string
+	Score                  *float64 // nil when nothing was evaluated: never a fake 100
+	ScoreWithoutExceptions *float64
+	Evaluated              int
+	Passed                 int
+	Failed                 int
+	NotApplicable          int
+	NeedsAttestation       int
+	// Weights let tenant-wide scores be combined from per-target snapshots exactly.
+	EvaluatedWeight float64
+	FailedWeight    float64
+	Contributors    []ScoreContributor
+	TakenAt         time.Time
+}
+
+// ScoreContributor is a failing check's share of a score ("why is this 72?").
+type ScoreContributor struct {
+	CheckID    string   `json:"check_id"`
+	Severity   Severity `json:"severity"`
+	Failed     int      `json:"failed"`
+	PointsLost float64  `json:"points_lost"`
+}

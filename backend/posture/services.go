@@ -36,6 +36,8 @@ type RunOutcome struct {
 	Errors     []CollectionError
 	// OwnerLabelKey names the label whose value a finding records as its owner.
 	OwnerLabelKey string
+	// Scores are stored with the run, in the same transaction.
+	Scores []ScoreSnapshot
 }
 
 // RunStore records collection runs and applies the findings lifecycle.
@@ -48,6 +50,14 @@ type RunStore interface {
 	ListRuns(ctx context.Context, tenantID, targetID int64, limit int) ([]Run, error)
 	// LastCompleteRun is nil (and no error) when the target never completed a run.
 	LastCompleteRun(ctx context.Context, tenantID, targetID int64) (*Run, error)
+}
+
+// ScoreStore reads score history.
+type ScoreStore interface {
+	// LatestScores returns the snapshots of a target's most recent scored run.
+	LatestScores(ctx context.Context, tenantID, targetID int64) ([]ScoreSnapshot, error)
+	// ScoreHistory returns one scope's snapshots since a time, oldest first.
+	ScoreHistory(ctx context.Context, tenantID, targetID int64, kind, key string, since time.Time) ([]ScoreSnapshot, error)
 }
 
 // FindingFilter narrows a findings list. Zero values mean "any".

@@ -167,3 +167,23 @@ func stringMap(text string) map[string]string {
 	_ = json.Unmarshal([]byte(text), &m)
 	return m
 }
+
+type scoreRow struct {
+	ID                     int64
+	TenantID               int64
+	TargetID               *int64
+	RunID                  *int64
+	ScopeKind              string
+	ScopeKey               string
+	Score                  *float64
+	ScoreWithoutExceptions *float64
+	Evaluated              int
+	Passed                 int
+	Failed                 int
+	NotApplicable          int
+	NeedsAttestation       int
+	Details                string
+	TakenAt                time.Time
+}
+
+func (scoreRow) TableName() string { return "score_snapshots" }

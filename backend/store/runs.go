@@ -102,6 +102,9 @@ func (db *DB) FinishRun(ctx context.Context, tenantID, runID int64, out posture.
 			if counts, err = lc.apply(out); err != nil {
 				return err
 			}
+			if err := saveScores(tx, tenantID, row.TargetID, runID, out.FinishedAt, out.Scores); err != nil {
+				return err
+			}
 		}
 		row.Status = string(out.Status)
 		row.FinishedAt = &out.FinishedAt

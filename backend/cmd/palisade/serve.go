@@ -57,6 +57,18 @@ func serve(ctx context.Context, opts *globalOptions) error {
 	}, log, map[string]httpapi.Checker{
 		"database": httpapi.CheckerFunc(db.Ping),
 	})
+	sched, err := startScheduler(ctx, db, cfg, log, srv.Registry())
+	if err != nil {
+		return err
+	}
+	defer func() {
+		// Stop collections after the server has drained; a cancelled run is still recorded.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), cfg.Server.ShutdownTimeout)
+		defer cancel()
+		if err := sched.Shutdown(sctx); err != nil {
+			log.Warn("scheduler shutdown", "error", err.Error())
+		}
+	}()
 	ln, err := net.Listen("tcp", cfg.Server.Listen)
 	if err != nil {
 		return fmt.Errorf("listen on %s (server.listen): %w", cfg.Server.Listen, err)

@@ -7,6 +7,8 @@ import (
 	"log/slog"
 	"strings"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/palisade-dev/palisade/backend/config"
 	"github.com/palisade-dev/palisade/backend/seal"
 	"github.com/palisade-dev/palisade/backend/store"
@@ -94,3 +96,6 @@ func (o *globalOptions) openForMigrate(cmd interface{ Context() context.Context 
 	}
 	return openDB(cmd.Context(), cfg, newLogger(cfg.Log, o.env.stderr))
 }
+
+// registerer is where components register their Prometheus metrics.
+type registerer = prometheus.Registerer

@@ -1,0 +1,167 @@
+// Package runner performs one collection of one target: collect, evaluate every check,
+// score, and persist run, findings and scores in one transaction. The scheduler calls it on
+// a timer, the API on "run now".
+package runner
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+
+	"github.com/palisade-dev/palisade/backend/checks"
+	"github.com/palisade-dev/palisade/backend/posture"
+	"github.com/palisade-dev/palisade/backend/scoring"
+	"github.com/palisade-dev/palisade/collectors/kubeinv"
+)
+
+// Collection is what a source saw of a target.
+type Collection struct {
+	Inventory *kubeinv.Inventory
+	Errors    []posture.CollectionError
+	// Status is complete only when every resource type was read in full.
+	Status posture.RunStatus
+}
+
+// Source collects one kind of target (a cluster, a folder of manifests).
+type Source interface {
+	Collect(ctx context.Context, t posture.Target) (*Collection, error)
+}
+
+// SourceFunc adapts a function to Source.
+type SourceFunc func(ctx context.Context, t posture.Target) (*Collection, error)
+
+// Collect calls f.
+func (f SourceFunc) Collect(ctx context.Context, t posture.Target) (*Collection, error) { return f(ctx, t) }
+
+// Runner runs collections.
+type Runner struct {
+	Runs        posture.RunStore
+	Sources     map[posture.TargetKind]Source
+	Catalog     *checks.Catalog
+	CheckConfig checks.Config
+	Weights     posture.Weights
+	Log         *slog.Logger
+	Now         func() time.Time
+	metrics     *runMetrics
+}
+
+type runMetrics struct {
+	runs     *prometheus.CounterVec
+	duration *prometheus.HistogramVec
+	findings *prometheus.GaugeVec
+}
+
+// RegisterMetrics exposes run counts, durations and open findings per target.
+func (r *Runner) RegisterMetrics(reg prometheus.Registerer) {
+	r.metrics = &runMetrics{
+		runs: prometheus.NewCounterVec(prometheus.CounterOpts{Namespace: "palisade", Name: "collection_runs_total",
+			Help: "Collection runs by target kind and outcome."}, []string{"kind", "status"}),
+		duration: prometheus.NewHistogramVec(prometheus.HistogramOpts{Namespace: "palisade", Name: "collection_duration_seconds",
+			Help: "Duration of collection runs.", Buckets: []float64{0.1, 0.5, 1, 5, 15, 60, 300, 900}}, []string{"kind"}),
+		findings: prometheus.NewGaugeVec(prometheus.GaugeOpts{Namespace: "palisade", Name: "run_failed_results",
+			Help: "Failed results in the last run of each target."}, []string{"target"}),
+	}
+	reg.MustRegister(r.metrics.runs, r.metrics.duration, r.metrics.findings)
+}
+
+func (r *Runner) now() time.Time {
+	if r.Now != nil {
+		return r.Now()
+	}
+	return time.Now()
+}
+
+// Run collects target once and records the outcome. A collection that fails or is partial
+// is recorded with its errors and resolves no finding. The returned error is only for
+// failures to record; a failed collection is a recorded run, not an error.
+func (r *Runner) Run(ctx context.Context, t posture.Target, trigger string) (*posture.Run, error) {
+	start := r.now()
+	run, err := r.Runs.StartRun(ctx, t.TenantID, t.ID, trigger, start)
+	if err != nil {
+		return nil, fmt.Errorf("start run of target %q: %w", t.Name, err)
+	}
+	log := r.Log.With("target", t.Name, "tenant_id", t.TenantID, "run_id", run.ID)
+	log.Info("collection started", "trigger", trigger)
+	out := r.collectAndEvaluate(ctx, t)
+	// Recording must happen even when the collection's context ran out.
+	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+	defer cancel()
+	done, err := r.Runs.FinishRun(recordCtx, t.TenantID, run.ID, out)
+	if err != nil {
+		return nil, fmt.Errorf("record run %d of target %q: %w", run.ID, t.Name, err)
+	}
+	elapsed := r.now().Sub(start)
+	if r.metrics != nil {
+		r.metrics.runs.WithLabelValues(string(t.Kind), string(done.Status)).Inc()
+		r.metrics.duration.WithLabelValues(string(t.Kind)).Observe(elapsed.Seconds())
+		r.metrics.findings.WithLabelValues(t.Name).Set(float64(done.Failed))
+	}
+	log.Info("collection finished", "status", done.Status, "duration", elapsed.String(), "assets", done.Assets,
+		"evaluated", done.Evaluated, "failed", done.Failed, "opened", done.Opened, "resolved", done.Resolved,
+		"reopened", done.Reopened, "errors", len(done.Errors))
+	return done, nil
+}
+
+func (r *Runner) collectAndEvaluate(ctx context.Context, t posture.Target) posture.RunOutcome {
+	src, ok := r.Sources[t.Kind]
+	if !ok {
+		return failed(fmt.Sprintf("no collector for %s targets in this build", t.Kind))
+	}
+	col, err := src.Collect(ctx, t)
+	if err != nil {
+		return failed(err.Error())
+	}
+	if col.Status == posture.RunFailed || col.Inventory == nil {
+		return posture.RunOutcome{Status: posture.RunFailed, Errors: col.Errors}
+	}
+	results := r.Catalog.Evaluate(col.Inventory, r.CheckConfig)
+	out := posture.RunOutcome{Status: col.Status, Results: results, Errors: col.Errors, OwnerLabelKey: r.CheckConfig.OwnerLabel,
+		FinishedAt: r.now()}
+	// Only a complete run is scored: a partial one has not seen everything, and its score
+	// would be a guess. The last complete run's score stands, shown with its age.
+	if col.Status == posture.RunComplete {
+		card := scoring.Compute(results, scoring.Options{Weights: r.Weights, OwnerLabelKey: r.CheckConfig.OwnerLabel,
+			Now: r.now(), IgnoreAttestations: true})
+		out.Scores = Snapshots(card)
+	}
+	return out
+}
+
+func failed(msg string) posture.RunOutcome {
+	return posture.RunOutcome{Status: posture.RunFailed, Errors: []posture.CollectionError{{Source: "collector", Message: msg}}}
+}
+
+// Snapshots flattens a scorecard into storable snapshots: overall, areas, recommendations,
+// namespaces and owners; scopes without evidence are kept too, with no score.
+func Snapshots(card scoring.Scorecard) []posture.ScoreSnapshot {
+	out := []posture.ScoreSnapshot{snapshot(posture.ScopeOverall, card.Overall)}
+	for _, group := range []struct {
+		kind   string
+		scopes []scoring.ScopeScore
+	}{
+		{posture.ScopeArea, card.Areas}, {posture.ScopeRecommendation, card.Recommendations},
+		{posture.ScopeNamespace, card.Namespaces}, {posture.ScopeOwner, card.Owners},
+	} {
+		for _, s := range group.scopes {
+			out = append(out, snapshot(group.kind, s))
+		}
+	}
+	return out
+}
+
+func snapshot(kind string, s scoring.ScopeScore) posture.ScoreSnapshot {
+	sc := s.Score
+	snap := posture.ScoreSnapshot{
+		ScopeKind: kind, ScopeKey: s.Key, Score: sc.Value, ScoreWithoutExceptions: s.ScoreWithoutExceptions.Value,
+		Evaluated: sc.Evaluated, Passed: sc.Passed, Failed: sc.Failed, NotApplicable: sc.NotApplicable,
+		NeedsAttestation: sc.NeedsAttestation, EvaluatedWeight: sc.EvaluatedWeight, FailedWeight: sc.FailedWeight,
+	}
+	for _, c := range sc.Contributors {
+		snap.Contributors = append(snap.Contributors, posture.ScoreContributor{CheckID: c.CheckID, Severity: c.Severity,
+			Failed: c.Failed, PointsLost: c.PointsLost})
+	}
+	return snap
+}

@@ -1,0 +1,179 @@
+// Package schedule runs each target's collection on its interval or cron schedule with
+// gocron: jitter, a timeout, one run at a time per target, a bound on concurrent runs, and a
+// lock in the database so that several replicas sharing it never collect one target twice.
+package schedule
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/go-co-op/gocron/v2"
+
+	"github.com/palisade-dev/palisade/backend/posture"
+)
+
+// Runner performs one collection (backend/runner).
+type Runner interface {
+	Run(ctx context.Context, t posture.Target, trigger string) (*posture.Run, error)
+}
+
+// LockStore is a lease-based lock shared by replicas (backend/store).
+type LockStore interface {
+	TryLock(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
+	Unlock(ctx context.Context, key, owner string) error
+}
+
+// Options configure a Scheduler.
+type Options struct {
+	// Owner identifies this replica in locks (hostname + pid + random is a good choice).
+	Owner string
+	// MaxConcurrent bounds collections running at once on this replica.
+	MaxConcurrent uint
+	// Timeout bounds one collection.
+	Timeout time.Duration
+	Locks   LockStore
+	Runs    posture.RunStore
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+// Scheduler owns the gocron scheduler and one job per target.
+type Scheduler struct {
+	cron   gocron.Scheduler
+	runner Runner
+	opts   Options
+}
+
+// New builds a scheduler; Start begins running jobs.
+func New(runner Runner, opts Options) (*Scheduler, error) {
+	if opts.MaxConcurrent == 0 {
+		opts.MaxConcurrent = 4
+	}
+	if opts.Timeout <= 0 {
+		opts.Timeout = 10 * time.Minute
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	schedOpts := []gocron.SchedulerOption{gocron.WithLimitConcurrentJobs(opts.MaxConcurrent, gocron.LimitModeWait)}
+	if opts.Locks != nil {
+		schedOpts = append(schedOpts, gocron.WithDistributedLocker(&locker{store: opts.Locks, owner: opts.Owner, ttl: opts.Timeout + time.Minute}))
+	}
+	cron, err := gocron.NewScheduler(schedOpts...)
+	if err != nil {
+		return nil, err
+	}
+	return &Scheduler{cron: cron, runner: runner, opts: opts}, nil
+}
+
+// Schedule says when a target runs.
+type Schedule struct {
+	Definition gocron.JobDefinition
+	// MinGap is how recent another replica's run may be for this one to skip its turn.
+	MinGap time.Duration
+}
+
+// ParseSchedule reads "15m" (an interval, jittered by ±5%) or a cron expression ("*/10 * * * *").
+func ParseSchedule(s string) (Schedule, error) {
+	s = strings.TrimSpace(s)
+	if d, err := time.ParseDuration(s); err == nil {
+		if d < 10*time.Second {
+			return Schedule{}, posture.Errorf(posture.EINVALID, "schedule %q: the shortest interval is 10s", s)
+		}
+		jitter := d / 20
+		return Schedule{Definition: gocron.DurationRandomJob(d-jitter, d+jitter), MinGap: d / 2}, nil
+	}
+	if len(strings.Fields(s)) != 5 {
+		return Schedule{}, posture.Errorf(posture.EINVALID, "schedule %q is neither a duration (15m) nor a 5-field cron expression", s)
+	}
+	return Schedule{Definition: gocron.CronJob(s, false), MinGap: 30 * time.Second}, nil
+}
+
+// JobName is the job's name and lock key for a target.
+func JobName(t posture.Target) string { return fmt.Sprintf("target:%d:%d", t.TenantID, t.ID) }
+
+// Add schedules a target. Its first run starts as soon as the scheduler does.
+func (s *Scheduler) Add(t posture.Target) error {
+	sched, err := ParseSchedule(t.Schedule)
+	if err != nil {
+		return err
+	}
+	return s.add(t, sched)
+}
+
+func (s *Scheduler) add(t posture.Target, sched Schedule) error {
+	_, err := s.cron.NewJob(sched.Definition,
+		gocron.NewTask(func(ctx context.Context) { s.runOnce(ctx, t, sched.MinGap) }),
+		gocron.WithName(JobName(t)),
+		gocron.WithTags(JobName(t)),
+		gocron.WithSingletonMode(gocron.LimitModeReschedule), // never two runs of one target here
+		gocron.WithStartAt(gocron.WithStartImmediately()),
+	)
+	return err
+}
+
+// Remove unschedules a target.
+func (s *Scheduler) Remove(t posture.Target) { s.cron.RemoveByTags(JobName(t)) }
+
+// Start begins running jobs; it does not block.
+func (s *Scheduler) Start() { s.cron.Start() }
+
+// Shutdown stops scheduling and cancels running collections (their runs are still recorded,
+// as failed or partial), waiting until ctx ends at most.
+func (s *Scheduler) Shutdown(ctx context.Context) error {
+	return s.cron.ShutdownWithContext(ctx)
+}
+
+func (s *Scheduler) runOnce(ctx context.Context, t posture.Target, minGap time.Duration) {
+	log := s.opts.Log.With("target", t.Name, "tenant_id", t.TenantID)
+	if s.opts.Runs != nil {
+		// Another replica may have run this target moments ago (replicas' timers drift); the
+		// lock prevents overlap, this prevents back-to-back duplicates.
+		recent, err := s.opts.Runs.ListRuns(ctx, t.TenantID, t.ID, 1)
+		if err == nil && len(recent) == 1 && s.opts.Now().Sub(recent[0].StartedAt) < minGap {
+			log.Debug("skipping: a run started recently", "last_started", recent[0].StartedAt)
+			return
+		}
+	}
+	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
+	defer cancel()
+	if _, err := s.runner.Run(ctx, t, "schedule"); err != nil {
+		log.Error("collection could not be recorded", "error", err.Error())
+	}
+}
+
+// locker adapts the database lock to gocron.
+type locker struct {
+	store LockStore
+	owner string
+	ttl   time.Duration
+}
+
+var errLocked = errors.New("held by another replica")
+
+func (l *locker) Lock(ctx context.Context, key string) (gocron.Lock, error) {
+	ok, err := l.store.TryLock(ctx, key, l.owner, l.ttl)
+	if err != nil {
+		return nil, err
+	}
+	if !ok {
+		return nil, errLocked
+	}
+	return &lease{store: l.store, key: key, owner: l.owner}, nil
+}
+
+type lease struct {
+	store      LockStore
+	key, owner string
+}
+
+func (l *lease) Unlock(ctx context.Context) error {
+	// The job's context may already be done; releasing must still happen.
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
+	defer cancel()
+	return l.store.Unlock(ctx, l.key, l.owner)
+}
