@@ -34,7 +34,9 @@ type Source interface {
 type SourceFunc func(ctx context.Context, t posture.Target) (*Collection, error)
 
 // Collect calls f.
-func (f SourceFunc) Collect(ctx context.Context, t posture.Target) (*Collection, error) { return f(ctx, t) }
+func (f SourceFunc) Collect(ctx context.Context, t posture.Target) (*Collection, error) {
+	return f(ctx, t)
+}
 
 // Runner runs collections.
 type Runner struct {
