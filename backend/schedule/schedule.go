@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
+	"github.com/robfig/cron/v3"
 
 	"github.com/palisade-dev/palisade/backend/posture"
 )
@@ -176,4 +177,19 @@ func (l *lease) Unlock(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()
 	return l.store.Unlock(ctx, l.key, l.owner)
+}
+
+// Interval is how often a schedule fires: the duration itself, or for a cron expression the
+// gap between its next two firings after now. Staleness is judged against it.
+func Interval(schedule string, now time.Time) (time.Duration, error) {
+	s := strings.TrimSpace(schedule)
+	if d, err := time.ParseDuration(s); err == nil {
+		return d, nil
+	}
+	spec, err := cron.ParseStandard(s)
+	if err != nil {
+		return 0, posture.Errorf(posture.EINVALID, "schedule %q: %v", schedule, err)
+	}
+	next := spec.Next(now)
+	return spec.Next(next).Sub(next), nil
 }

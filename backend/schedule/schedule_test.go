@@ -126,3 +126,16 @@ func TestIntegrationTwoReplicasNeverCollectOneTargetTwice(t *testing.T) {
 		})
 	}
 }
+
+func TestInterval(t *testing.T) {
+	now := time.Date(2026, 11, 22, 10, 7, 0, 0, time.UTC)
+	for in, want := range map[string]time.Duration{"15m": 15 * time.Minute, "*/10 * * * *": 10 * time.Minute, "0 3 * * *": 24 * time.Hour} {
+		got, err := Interval(in, now)
+		if err != nil || got != want {
+			t.Errorf("Interval(%q) = %v, %v; want %v", in, got, err, want)
+		}
+	}
+	if _, err := Interval("nonsense", now); err == nil {
+		t.Error("Interval accepted nonsense")
+	}
+}
