@@ -1,0 +1,121 @@
+#!/usr/bin/env bash
+# Runs the performance-budget benchmarks (ARCHITECTURE.md, "Performance budgets") and prints
+# a table: benchmark, seconds per op (wall clock; the budget is judged on it), CPU seconds
+# per op (user+system of the test process: what the work cost when the machine is shared),
+# throughput, peak RSS, budget and PASS/OVER.
+#
+# Each heavy benchmark runs alone in its own test process, so that the peak-MB metric (the
+# process's VmHWM from /proc/self/status, reported by the benchmark itself) is that
+# benchmark's. No extra tool is needed (no /usr/bin/time).
+#
+# PostgreSQL: uses PALISADE_TEST_POSTGRES_DSN when set; otherwise starts a throwaway cluster
+# with scripts/test-postgres.sh (its own state file, so a concurrent `make test` keeps its
+# own) and stops it at the end. Without PostgreSQL binaries the PostgreSQL rows are skipped.
+#
+# Environment:
+#   BENCH_TIME             go test -benchtime (default 1x: one operation per benchmark)
+#   BENCH_FILTER           only rows whose label matches this grep -E pattern
+#   BENCH_OUT              directory for the raw `go test` output (default: a temp dir)
+#   PALISADE_BENCH_SCALE   e.g. 0.1 to run the 100k-pod benchmarks at a tenth of the size
+#
+# Exit status: 0 when every budgeted row PASSes, 1 when one is OVER or a benchmark failed.
+set -uo pipefail
+
+cd "$(dirname "$0")/.."
+root=$(pwd)
+benchtime=${BENCH_TIME:-1x}
+out=${BENCH_OUT:-$(mktemp -d "${TMPDIR:-/tmp}/palisade-bench.XXXXXX")}
+mkdir -p "$out"
+started_pg=""
+
+cleanup() {
+  if [ -n "$started_pg" ]; then
+    PALISADE_PGTEST_STATE="$started_pg" scripts/test-postgres.sh stop || true
+    rm -f "$started_pg"
+  fi
+}
+trap cleanup EXIT
+
+if [ -z "${PALISADE_TEST_POSTGRES_DSN:-}" ]; then
+  state=$(mktemp "${TMPDIR:-/tmp}/palisade-bench-pg.XXXXXX")
+  rm -f "$state" # test-postgres.sh writes it
+  if dsn=$(PALISADE_PGTEST_STATE="$state" scripts/test-postgres.sh start 2>"$out/postgres-start.log"); then
+    started_pg="$state"
+    export PALISADE_TEST_POSTGRES_DSN="$dsn"
+    echo "bench: started a throwaway PostgreSQL ($dsn)" >&2
+  else
+    echo "bench: could not start PostgreSQL (see $out/postgres-start.log); PostgreSQL rows are skipped" >&2
+  fi
+fi
+
+echo "bench: building test binaries" >&2
+go test -c -o "$out/checks.test" ./backend/checks || exit 1
+go test -c -o "$out/store.test" ./backend/store || exit 1
+
+# label | binary | package dir | -bench pattern | throughput metric | budget seconds | budget MB
+rows=(
+  "evaluate 100k pods (raw inventory, all results)|checks|backend/checks|^BenchmarkEvaluate100kPods\$/^raw\$|objects/s|5|1024"
+  "evaluate 100k pods (Compact, all results)|checks|backend/checks|^BenchmarkEvaluate100kPods\$/^compact\$|objects/s|5|1024"
+  "evaluate 100k pods (Compact + EvaluateEach)|checks|backend/checks|^BenchmarkEvaluate100kPods\$/^stream\$|objects/s|5|1024"
+  "scan 100k pods as YAML (load+eval+score)|checks|backend/checks|^BenchmarkScan100kPodsManifests\$|objects/s|-|-"
+  "persist 200k findings, SQLite, first run|store|backend/store|^BenchmarkPersist200kFindings\$/^sqlite\$/^first\$|findings/s|-|-"
+  "persist 200k findings, SQLite, steady run|store|backend/store|^BenchmarkPersist200kFindings\$/^sqlite\$/^steady\$|findings/s|-|-"
+  "persist 200k findings, PostgreSQL, first run|store|backend/store|^BenchmarkPersist200kFindings\$/^postgres\$/^first\$|findings/s|20|-"
+  "persist 200k findings, PostgreSQL, steady run|store|backend/store|^BenchmarkPersist200kFindings\$/^postgres\$/^steady\$|findings/s|20|-"
+)
+
+status=0
+table=()
+i=0
+for row in "${rows[@]}"; do
+  IFS='|' read -r label bin dir pattern metric budget_s budget_mb <<<"$row"
+  if [ -n "${BENCH_FILTER:-}" ] && ! grep -Eq -- "$BENCH_FILTER" <<<"$label"; then continue; fi
+  i=$((i + 1))
+  log="$out/$(printf '%02d' "$i")-$(tr -c 'a-zA-Z0-9\n' '-' <<<"$label" | tr -s '-').txt"
+  echo "bench: $label" >&2
+  (cd "$root/$dir" && "$out/$bin.test" -test.run '^$' -test.bench "$pattern" -test.benchtime "$benchtime" -test.benchmem -test.v=false) >"$log" 2>&1
+  rc=$?
+  line=$(grep -E '^Benchmark' "$log" | grep -E 'ns/op' | tail -1)
+  if grep -q -- '--- SKIP' "$log" && [ -z "$line" ]; then
+    table+=("$label|skipped|-|-|-|${budget_s}|${budget_mb}|SKIP")
+    continue
+  fi
+  if [ $rc -ne 0 ] || [ -z "$line" ]; then
+    table+=("$label|failed|-|-|-|${budget_s}|${budget_mb}|FAIL (see $log)")
+    status=1
+    continue
+  fi
+  # "<value> <unit>" pairs follow the name and the iteration count.
+  val() { awk -v u="$1" '{for (i = 3; i < NF; i++) if ($(i+1) == u) { print $i; exit }}' <<<"$line"; }
+  ns=$(val ns/op)
+  secs=$(awk -v n="$ns" 'BEGIN { printf "%.2f", n / 1e9 }')
+  tput=$(val "$metric")
+  peak=$(val peak-MB)
+  cpu=$(val cpu-s)
+  [ -n "$cpu" ] && cpu=$(awk -v c="$cpu" 'BEGIN { printf "%.2f", c }')
+  verdict="-"
+  if [ "$budget_s" != "-" ] || [ "$budget_mb" != "-" ]; then
+    verdict=PASS
+    if [ "$budget_s" != "-" ] && awk -v s="$secs" -v b="$budget_s" 'BEGIN { exit !(s >= b) }'; then verdict=OVER; fi
+    if [ "$budget_mb" != "-" ] && [ -n "$peak" ] && awk -v m="$peak" -v b="$budget_mb" 'BEGIN { exit !(m >= b) }'; then verdict=OVER; fi
+    [ "$verdict" = OVER ] && status=1
+  fi
+  [ -n "$tput" ] && tput=$(awk -v t="$tput" -v m="$metric" 'BEGIN { printf "%.0f %s", t, m }')
+  [ -n "$peak" ] && peak=$(awk -v p="$peak" 'BEGIN { printf "%.0f", p }')
+  table+=("$label|$secs|${cpu:--}|${tput:--}|${peak:--}|${budget_s}|${budget_mb}|$verdict")
+done
+
+echo
+printf '%-48s %8s %8s %22s %8s %-15s %s\n' "benchmark" "s/op" "cpu s" "throughput" "peak MB" "budget" "verdict"
+printf '%-48s %8s %8s %22s %8s %-15s %s\n' "---------" "----" "-----" "----------" "-------" "------" "-------"
+for t in "${table[@]}"; do
+  IFS='|' read -r label secs cpu tput peak budget_s budget_mb verdict <<<"$t"
+  budget="-"
+  if [ "$budget_s" != "-" ] && [ "$budget_mb" != "-" ]; then budget="<${budget_s}s <${budget_mb}MB"
+  elif [ "$budget_s" != "-" ]; then budget="<${budget_s}s"
+  elif [ "$budget_mb" != "-" ]; then budget="<${budget_mb}MB"; fi
+  printf '%-48s %8s %8s %22s %8s %-15s %s\n' "$label" "$secs" "$cpu" "$tput" "$peak" "$budget" "$verdict"
+done
+echo
+echo "raw output: $out" >&2
+exit $status
