@@ -38,8 +38,8 @@ test: ## run every test (provisions PostgreSQL when PALISADE_TEST_POSTGRES_DSN i
 	@scripts/test.sh $(GOTESTFLAGS)
 
 .PHONY: bench
-bench: ## run the benchmarks and print a table
-	$(GO) test -run '^$$' -bench . -benchmem ./...
+bench: ## run the benchmarks (each heavy one in its own process) and print a table against the budgets
+	@scripts/bench.sh
 
 .PHONY: lint
 lint: ## go vet and staticcheck
