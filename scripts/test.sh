@@ -20,6 +20,12 @@ if [ -z "${PALISADE_TEST_POSTGRES_DSN:-}" ]; then
   started_pg=1
 fi
 
+if [ -z "${PALISADE_KUBE_BIN_DIR:-}" ]; then
+  echo "==> kube-apiserver and etcd for the cluster tests (built once per version, then cached)" >&2
+  PALISADE_KUBE_BIN_DIR=$(scripts/kube-tools.sh | tail -n 1) || exit 2
+  export PALISADE_KUBE_BIN_DIR
+fi
+
 echo "==> go vet" >&2
 go vet ./... || exit 1
 
