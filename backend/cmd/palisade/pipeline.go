@@ -14,27 +14,9 @@ import (
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/runner"
 	"github.com/palisade-dev/palisade/backend/schedule"
+	"github.com/palisade-dev/palisade/backend/sources"
 	"github.com/palisade-dev/palisade/backend/store"
-	"github.com/palisade-dev/palisade/collectors/manifests"
 )
-
-// manifestSource collects a manifests target: its path, read like `palisade scan --path`.
-// A path that cannot be read at all fails the run; unreadable files make it partial.
-var manifestSource = runner.SourceFunc(func(ctx context.Context, t posture.Target) (*runner.Collection, error) {
-	path := t.Settings["path"]
-	if _, err := os.Stat(path); err != nil {
-		return nil, fmt.Errorf("manifests path %q: %w", path, err)
-	}
-	res, err := manifests.Load(ctx, []string{path}, nil, manifests.Options{})
-	if err != nil {
-		return nil, err
-	}
-	status := posture.RunComplete
-	if len(res.Errors) > 0 {
-		status = posture.RunPartial
-	}
-	return &runner.Collection{Inventory: res.Inventory, Errors: res.Errors, Status: status}, nil
-})
 
 // syncConfigTargets makes the configuration's targets exist in the database, in the
 // configured tenant, and returns the enabled ones to schedule.
@@ -114,8 +96,11 @@ func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, log *s
 		return nil, err
 	}
 	r := &runner.Runner{
-		Runs:        db,
-		Sources:     map[posture.TargetKind]runner.Source{posture.TargetManifests: manifestSource, posture.TargetCluster: clusterSource},
+		Runs: db,
+		Sources: map[posture.TargetKind]runner.Source{
+			posture.TargetManifests: sources.Manifests(),
+			posture.TargetCluster:   sources.Cluster(sources.ClusterOptions{Log: log}),
+		},
 		Catalog:     catalog,
 		CheckConfig: checkCfg,
 		Weights:     posture.DefaultWeights(),

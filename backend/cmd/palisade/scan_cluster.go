@@ -2,18 +2,32 @@ package main
 
 import (
 	"context"
-	"errors"
+	"fmt"
 
 	"github.com/palisade-dev/palisade/backend/posture"
-	"github.com/palisade-dev/palisade/backend/runner"
+	"github.com/palisade-dev/palisade/collectors/kubernetes"
 )
 
-// collectCluster is replaced when the live-cluster collector lands.
+// collectCluster reads a live cluster for `palisade scan --kubeconfig`. A collection that
+// could not read everything is reported through errors (exit 2), like unreadable files.
 func collectCluster(ctx context.Context, so *scanOptions, opts *globalOptions) (*collected, error) {
-	return nil, usageError("--kubeconfig scanning is not available in this build")
+	res, err := kubernetes.Collect(ctx, kubernetes.Options{Kubeconfig: so.kubeconfig, Context: so.context})
+	if err != nil {
+		if posture.ErrorCode(err) == posture.EINVALID {
+			return nil, usageError("%s", posture.ErrorMessage(err))
+		}
+		return nil, err
+	}
+	if res.Status == posture.RunFailed {
+		return nil, fmt.Errorf("collect from %s: %s", so.kubeconfig, firstError(res.Errors))
+	}
+	return &collected{inv: res.Inventory, errors: res.Errors,
+		what: fmt.Sprintf("cluster %s (%d objects)", res.ClusterName, res.Objects)}, nil
 }
 
-// clusterSource is replaced when the live-cluster collector lands.
-var clusterSource = runner.SourceFunc(func(ctx context.Context, t posture.Target) (*runner.Collection, error) {
-	return nil, errors.New("cluster collection is not available in this build")
-})
+func firstError(errs []posture.CollectionError) string {
+	if len(errs) == 0 {
+		return "nothing could be collected"
+	}
+	return errs[0].Source + ": " + errs[0].Message
+}

@@ -1,0 +1,59 @@
+// Package sources adapts the collectors to the runner: a manifests target is read like
+// `palisade scan --path`, a cluster target through client-go. Either way the runner gets an
+// inventory, the collection errors and whether the collection was complete.
+package sources
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"os"
+	"time"
+
+	"github.com/palisade-dev/palisade/backend/posture"
+	"github.com/palisade-dev/palisade/backend/runner"
+	"github.com/palisade-dev/palisade/collectors/kubernetes"
+	"github.com/palisade-dev/palisade/collectors/manifests"
+)
+
+// Manifests collects a manifests target: Settings["path"], a file or directory. A path that
+// cannot be read at all fails the run; unreadable files make it partial.
+func Manifests() runner.Source {
+	return runner.SourceFunc(func(ctx context.Context, t posture.Target) (*runner.Collection, error) {
+		path := t.Settings["path"]
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("manifests path %q: %w", path, err)
+		}
+		res, err := manifests.Load(ctx, []string{path}, nil, manifests.Options{})
+		if err != nil {
+			return nil, err
+		}
+		status := posture.RunComplete
+		if len(res.Errors) > 0 {
+			status = posture.RunPartial
+		}
+		return &runner.Collection{Inventory: res.Inventory, Errors: res.Errors, Status: status}, nil
+	})
+}
+
+// ClusterOptions tune live collections.
+type ClusterOptions struct {
+	PageSize int64
+	Timeout  time.Duration // per resource type
+	Log      *slog.Logger
+}
+
+// Cluster collects a cluster target: Settings["kubeconfig"] and Settings["context"], or the
+// in-cluster credentials when no kubeconfig is set.
+func Cluster(o ClusterOptions) runner.Source {
+	return runner.SourceFunc(func(ctx context.Context, t posture.Target) (*runner.Collection, error) {
+		res, err := kubernetes.Collect(ctx, kubernetes.Options{
+			Kubeconfig: t.Settings["kubeconfig"], Context: t.Settings["context"],
+			PageSize: o.PageSize, Timeout: o.Timeout, Logger: o.Log,
+		})
+		if err != nil {
+			return nil, err
+		}
+		return &runner.Collection{Inventory: res.Inventory, Errors: res.Errors, Status: res.Status}, nil
+	})
+}
