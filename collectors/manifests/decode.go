@@ -87,6 +87,8 @@ type Result struct {
 	// point at a file (SARIF locations, the table's LOCATION column).
 	Sources map[string]string
 	Files   int // files read (including ones with errors)
+
+	pending []pendingObject
 	Objects int // objects added to the inventory
 }
 
@@ -118,7 +120,12 @@ func (r *Result) addError(e *DocumentError) {
 // Read decodes everything in r (a file's or stdin's content) named source into res. At
 // most opts.MaxFileBytes are read; a larger input is one error and nothing from it is used.
 func Read(r io.Reader, source string, opts Options, res *Result) {
-	opts = opts.withDefaults()
+	read(r, source, opts.withDefaults(), res)
+	res.flush()
+}
+
+// read is Read without the flush, for files decoded in parallel.
+func read(r io.Reader, source string, opts Options, res *Result) {
 	res.Files++
 	data, err := io.ReadAll(io.LimitReader(r, opts.MaxFileBytes+1))
 	if err != nil {
@@ -140,6 +147,7 @@ func DecodeBytes(data []byte, source string, opts Options, res *Result) {
 		return
 	}
 	decodeBytes(data, source, opts, res)
+	res.flush()
 }
 
 func decodeBytes(data []byte, source string, opts Options, res *Result) {
@@ -292,29 +300,59 @@ func decodeObject(js []byte, source string, doc, item, depth int, opts Options, 
 			m.SetNamespace(opts.DefaultNamespace)
 		}
 	}
-	if err := res.Inventory.Add(obj); err != nil {
-		fail("%s: %v", label, err)
-		return
-	}
-	res.Objects++
+	var key string
 	if m := objectMeta(obj); m != nil {
 		group, _, _ := strings.Cut(tm.APIVersion, "/")
 		if !strings.Contains(tm.APIVersion, "/") {
 			group = ""
 		}
-		if res.Sources == nil {
-			res.Sources = map[string]string{}
+		key = kubeinv.AssetKey(group, tm.Kind, m.GetNamespace(), m.GetName())
+	}
+	res.pending = append(res.pending, pendingObject{obj: obj, key: key, source: source, label: label, doc: doc, item: item})
+}
+
+// pendingObject is a decoded object waiting to join the inventory. Files are decoded in
+// parallel; objects join in file order, so results do not depend on scheduling.
+type pendingObject struct {
+	obj         any
+	key, source string
+	label       string
+	doc, item   int
+}
+
+// flush adds the pending objects to the inventory, noting objects defined twice.
+func (r *Result) flush() {
+	for _, p := range r.pending {
+		if err := r.Inventory.Add(p.obj); err != nil {
+			r.addError(&DocumentError{Source: p.source, Document: p.doc, Item: p.item, Reason: fmt.Sprintf("%s: %v", p.label, err)})
+			continue
 		}
-		key := kubeinv.AssetKey(group, tm.Kind, m.GetNamespace(), m.GetName())
-		if first, dup := res.Sources[key]; dup {
+		r.Objects++
+		if p.key == "" {
+			continue
+		}
+		if r.Sources == nil {
+			r.Sources = map[string]string{}
+		}
+		if first, dup := r.Sources[p.key]; dup {
 			// Two definitions of one object usually mean overlapping inputs (a base and an
 			// overlay); both are checked, and the user should know why a finding repeats.
-			res.Warnings = append(res.Warnings, posture.CollectionError{Source: source,
-				Message: (&DocumentError{Document: doc, Item: item, Reason: label + ": also defined in " + first + "; both are checked"}).Error()})
-			return
+			r.Warnings = append(r.Warnings, posture.CollectionError{Source: p.source,
+				Message: (&DocumentError{Document: p.doc, Item: p.item, Reason: p.label + ": also defined in " + first + "; both are checked"}).Error()})
+			continue
 		}
-		res.Sources[key] = source
+		r.Sources[p.key] = p.source
 	}
+	r.pending = nil
+}
+
+// merge appends another file's result (decoded in parallel) to r, objects still pending.
+func (r *Result) merge(o *Result) {
+	r.Errors = append(r.Errors, o.Errors...)
+	r.Warnings = append(r.Warnings, o.Warnings...)
+	r.Ignored = append(r.Ignored, o.Ignored...)
+	r.Files += o.Files
+	r.pending = append(r.pending, o.pending...)
 }
 
 // builtinGroup reports whether apiVersion belongs to Kubernetes itself (core, a group

@@ -7,8 +7,10 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/palisade-dev/palisade/backend/posture"
 )
@@ -34,17 +36,10 @@ func IsManifestFile(name string) bool {
 func Load(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*Result, error) {
 	opts = opts.withDefaults()
 	res := NewResult()
-	files := 0
+	var files []string
 	for _, p := range paths {
-		if err := ctx.Err(); err != nil {
-			return res, err
-		}
 		if p == StdinPath {
-			if stdin == nil {
-				res.Errors = append(res.Errors, posture.CollectionError{Source: StdinPath, Message: "no standard input available"})
-				continue
-			}
-			Read(stdin, StdinPath, opts, res)
+			files = append(files, StdinPath)
 			continue
 		}
 		info, err := os.Stat(p)
@@ -53,61 +48,101 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 			continue
 		}
 		if !info.IsDir() {
-			files++
-			readFile(p, info, opts, res)
+			files = append(files, p)
 			continue
 		}
-		var found []string
-		walkErr := filepath.WalkDir(p, func(path string, d fs.DirEntry, err error) error {
-			if err != nil {
-				res.Errors = append(res.Errors, posture.CollectionError{Source: path, Message: pathError(err)})
-				if d != nil && d.IsDir() {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.IsDir() {
-				if path != p && strings.HasPrefix(d.Name(), ".") {
-					return fs.SkipDir
-				}
-				return nil
-			}
-			if d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0 {
-				if IsManifestFile(d.Name()) {
-					found = append(found, path)
-				}
-			}
-			return nil
-		})
-		if walkErr != nil {
-			res.Errors = append(res.Errors, posture.CollectionError{Source: p, Message: pathError(walkErr)})
-		}
-		sort.Strings(found)
-		for _, f := range found {
-			if err := ctx.Err(); err != nil {
-				return res, err
-			}
-			if files >= opts.MaxFiles {
-				res.Errors = append(res.Errors, posture.CollectionError{Source: p, Message: fmt.Sprintf("more than %d files; the rest were not scanned", opts.MaxFiles)})
-				break
-			}
-			files++
-			info, err := os.Stat(f)
-			if err != nil {
-				res.Errors = append(res.Errors, posture.CollectionError{Source: f, Message: pathError(err)})
-				continue
-			}
-			if info.IsDir() {
-				continue // a symlink to a directory: not followed
-			}
-			readFile(f, info, opts, res)
-		}
+		files = append(files, walk(p, res)...)
 	}
+	if err := ctx.Err(); err != nil {
+		return res, err
+	}
+	if len(files) > opts.MaxFiles {
+		res.Errors = append(res.Errors, posture.CollectionError{Source: paths[0], Message: fmt.Sprintf("more than %d files; the rest were not scanned", opts.MaxFiles)})
+		files = files[:opts.MaxFiles]
+	}
+	// Decode files on every core; merge in file order so the result does not depend on
+	// scheduling. Stdin is read here, in order, as it can only be read once.
+	parts := make([]*Result, len(files))
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for w := 0; w < min(runtime.GOMAXPROCS(0), max(len(files), 1)); w++ {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				parts[i] = &Result{}
+				readFile(files[i], opts, parts[i])
+			}
+		}()
+	}
+	var err error
+	for i, f := range files {
+		if err = ctx.Err(); err != nil {
+			break
+		}
+		if f == StdinPath {
+			parts[i] = &Result{}
+			if stdin == nil {
+				parts[i].Errors = append(parts[i].Errors, posture.CollectionError{Source: StdinPath, Message: "no standard input available"})
+			} else {
+				read(stdin, StdinPath, opts, parts[i])
+			}
+			continue
+		}
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err != nil {
+		return res, err
+	}
+	for _, part := range parts {
+		res.merge(part)
+	}
+	res.flush()
 	res.Inventory.Compact()
 	return res, nil
 }
 
-func readFile(path string, info fs.FileInfo, opts Options, res *Result) {
+// walk lists the manifest files under dir in lexical order, skipping hidden directories.
+func walk(dir string, res *Result) []string {
+	var found []string
+	walkErr := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			res.Errors = append(res.Errors, posture.CollectionError{Source: path, Message: pathError(err)})
+			if d != nil && d.IsDir() {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if d.IsDir() {
+			if path != dir && strings.HasPrefix(d.Name(), ".") {
+				return fs.SkipDir
+			}
+			return nil
+		}
+		if (d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0) && IsManifestFile(d.Name()) {
+			found = append(found, path)
+		}
+		return nil
+	})
+	if walkErr != nil {
+		res.Errors = append(res.Errors, posture.CollectionError{Source: dir, Message: pathError(walkErr)})
+	}
+	sort.Strings(found)
+	return found
+}
+
+func readFile(path string, opts Options, res *Result) {
+	info, err := os.Stat(path)
+	if err != nil {
+		res.Files++
+		res.Errors = append(res.Errors, posture.CollectionError{Source: path, Message: pathError(err)})
+		return
+	}
+	if info.IsDir() {
+		return // a symlink to a directory: not followed
+	}
 	if !info.Mode().IsRegular() {
 		res.Files++
 		res.Errors = append(res.Errors, posture.CollectionError{Source: path, Message: "not a regular file; not scanned"})
@@ -125,7 +160,7 @@ func readFile(path string, info fs.FileInfo, opts Options, res *Result) {
 		return
 	}
 	defer f.Close()
-	Read(f, path, opts, res) // Read caps again: the file may have grown since Stat
+	read(f, path, opts, res) // read caps again: the file may have grown since Stat
 }
 
 func pathError(err error) string {
