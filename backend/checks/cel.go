@@ -84,23 +84,31 @@ func (e *CELError) Error() string {
 	return fmt.Sprintf("custom check %q: %s: %s", e.CheckID, e.Field, e.Message)
 }
 
-func compileCEL(env *cel.Env, id, field, src string) (cel.Program, error) {
+// compileCEL compiles one expression; vars reports which of the environment's
+// variables it reads.
+func compileCEL(env *cel.Env, id, field, src string) (prg cel.Program, vars map[string]bool, err error) {
 	ast, iss := env.Compile(src)
 	if iss != nil && iss.Err() != nil {
 		var errs []error
 		for _, e := range iss.Errors() {
 			errs = append(errs, &CELError{CheckID: id, Field: field, Line: e.Location.Line(), Column: e.Location.Column() + 1, Message: e.Message})
 		}
-		return nil, errors.Join(errs...)
+		return nil, nil, errors.Join(errs...)
 	}
 	if !ast.OutputType().IsExactType(types.BoolType) && !ast.OutputType().IsExactType(types.DynType) {
-		return nil, &CELError{CheckID: id, Field: field, Message: "must evaluate to a bool, not " + ast.OutputType().String()}
+		return nil, nil, &CELError{CheckID: id, Field: field, Message: "must evaluate to a bool, not " + ast.OutputType().String()}
 	}
-	prg, err := env.Program(ast, cel.CostLimit(celCostLimit), cel.InterruptCheckFrequency(100))
+	prg, err = env.Program(ast, cel.CostLimit(celCostLimit), cel.InterruptCheckFrequency(100))
 	if err != nil {
-		return nil, &CELError{CheckID: id, Field: field, Message: err.Error()}
+		return nil, nil, &CELError{CheckID: id, Field: field, Message: err.Error()}
 	}
-	return prg, nil
+	vars = map[string]bool{}
+	for _, ref := range ast.NativeRep().ReferenceMap() {
+		if ref.Name != "" && len(ref.OverloadIDs) == 0 {
+			vars[ref.Name] = true
+		}
+	}
+	return prg, vars, nil
 }
 
 // CompileCustomChecks turns specs into checks, compiling every expression now: any error
@@ -143,15 +151,25 @@ func compileCustom(env *cel.Env, sp CustomCheckSpec) (*Check, error) {
 	if strings.TrimSpace(sp.Expression) == "" {
 		return nil, fmt.Errorf("custom check %q: expression is empty", sp.ID)
 	}
-	prg, err := compileCEL(env, sp.ID, "expression", sp.Expression)
+	prg, vars, err := compileCEL(env, sp.ID, "expression", sp.Expression)
 	if err != nil {
 		return nil, err
 	}
 	var match cel.Program
 	if strings.TrimSpace(sp.Match) != "" {
-		if match, err = compileCEL(env, sp.ID, "match", sp.Match); err != nil {
+		var mvars map[string]bool
+		if match, mvars, err = compileCEL(env, sp.ID, "match", sp.Match); err != nil {
 			return nil, err
 		}
+		for v := range mvars {
+			vars[v] = true
+		}
+	}
+	// A namespace-scoped check judges the Namespace object, and any check that reads
+	// namespaceObject needs it too: without the Namespaces, both would judge an empty map.
+	var needs []string
+	if sp.Scope == "namespace" || vars["namespaceObject"] {
+		needs = []string{kubeinv.KindNamespace}
 	}
 	msg := sp.Message
 	if msg == "" {
@@ -160,7 +178,7 @@ func compileCustom(env *cel.Env, sp CustomCheckSpec) (*Check, error) {
 	ch := &Check{
 		ID: sp.ID, Title: sp.Title, Description: sp.Description, Severity: sev, CSA: sp.CSA,
 		References: sp.References, Remediation: sp.Remediation, Applies: kind, Custom: true,
-		Eval: celEval(sp.Scope, match, prg, msg),
+		Needs: needs, Eval: celEval(sp.Scope, match, prg, msg),
 	}
 	if err := ch.Validate(); err != nil {
 		return nil, fmt.Errorf("custom %w", err)

@@ -62,9 +62,10 @@ func statusByKey(results []posture.Result) map[string]posture.ResultStatus {
 
 func TestCustomChecksEvaluate(t *testing.T) {
 	tests := []struct {
-		name string
-		spec CustomCheckSpec
-		want map[string]posture.ResultStatus
+		name  string
+		spec  CustomCheckSpec
+		want  map[string]posture.ResultStatus
+		needs []string // a check that reads the Namespace object needs it
 	}{
 		{
 			name: "workload limits",
@@ -78,12 +79,24 @@ func TestCustomChecksEvaluate(t *testing.T) {
 				s.Match = `workload.metadata.name == "good"`
 				return s
 			}(),
-			want: map[string]posture.ResultStatus{"apps/Deployment/shop/good": posture.Pass, "apps/Deployment/shop/bad": posture.NotApplicable},
+			want:  map[string]posture.ResultStatus{"apps/Deployment/shop/good": posture.Pass, "apps/Deployment/shop/bad": posture.NotApplicable},
+			needs: []string{kubeinv.KindNamespace},
 		},
 		{
-			name: "namespace scope",
-			spec: spec("custom.ns-team", "namespace", `has(object.metadata.labels) && "team" in object.metadata.labels`),
-			want: map[string]posture.ResultStatus{"core/Namespace/shop": posture.Pass, "core/Namespace/other": posture.Fail},
+			name: "namespaceObject in the match expression only",
+			spec: func() CustomCheckSpec {
+				s := spec("custom.team-match", "workload", `workload.metadata.name == "good"`)
+				s.Match = `has(namespaceObject.metadata) && namespaceObject.metadata.name == "shop"`
+				return s
+			}(),
+			want:  map[string]posture.ResultStatus{"apps/Deployment/shop/good": posture.Pass, "apps/Deployment/shop/bad": posture.Fail},
+			needs: []string{kubeinv.KindNamespace},
+		},
+		{
+			name:  "namespace scope",
+			spec:  spec("custom.ns-team", "namespace", `has(object.metadata.labels) && "team" in object.metadata.labels`),
+			want:  map[string]posture.ResultStatus{"core/Namespace/shop": posture.Pass, "core/Namespace/other": posture.Fail},
+			needs: []string{kubeinv.KindNamespace},
 		},
 		{
 			name: "runtime error is not applicable, not a pass or a finding",
@@ -106,10 +119,23 @@ func TestCustomChecksEvaluate(t *testing.T) {
 			if !ch.Custom || ch.Severity != posture.SeverityHigh {
 				t.Errorf("metadata not carried: %+v", ch)
 			}
+			if fmt.Sprint(ch.Needs) != fmt.Sprint(tc.needs) {
+				t.Errorf("Needs = %v, want %v", ch.Needs, tc.needs)
+			}
 			got := statusByKey(RunCheck(ch, NewSnapshot(inv, Config{})))
 			for k, want := range tc.want {
 				if got[k] != want {
 					t.Errorf("%s = %q, want %q (all: %v)", k, got[k], want, got)
+				}
+			}
+			partial := inv.Without()
+			partial.MarkMissing(kubeinv.KindNamespace)
+			for _, r := range RunCheck(ch, NewSnapshot(partial, Config{})) {
+				if len(tc.needs) > 0 && r.Status != posture.NotApplicable {
+					t.Errorf("Namespaces missing: %s = %q, want not_applicable", r.Asset.Key, r.Status)
+				}
+				if len(tc.needs) == 0 && r.Status != tc.want[r.Asset.Key] {
+					t.Errorf("Namespaces missing: %s = %q, want %q as before (the check does not read them)", r.Asset.Key, r.Status, tc.want[r.Asset.Key])
 				}
 			}
 		})

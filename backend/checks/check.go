@@ -9,6 +9,7 @@ import (
 
 	"github.com/palisade-dev/palisade/backend/csa"
 	"github.com/palisade-dev/palisade/backend/posture"
+	"github.com/palisade-dev/palisade/collectors/kubeinv"
 )
 
 // Framework names used in references.
@@ -47,6 +48,12 @@ type Check struct {
 	Applies     posture.AssetKind `json:"appliesTo"`
 	Custom      bool              `json:"custom,omitempty"` // defined in configuration (CEL)
 	Eval        EvalFunc          `json:"-"`
+	// Needs are the inventory kinds (kubeinv kind names, e.g. "NetworkPolicy") the check
+	// reads besides its subjects, whose absence could turn a pass into a fail or a fail
+	// into a pass. When a collection could not list one of them, the engine makes every
+	// result of the check not applicable instead of judging on what is not there.
+	// TestNeedsAreComplete keeps the list honest against the fixtures.
+	Needs []string `json:"needs,omitempty"`
 }
 
 var checkIDPattern = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9]+(-[a-z0-9]+)*)+$`)
@@ -93,6 +100,16 @@ func (c *Check) Validate() error {
 	}
 	if c.Eval == nil {
 		problems = append(problems, "no Eval function")
+	}
+	needs := map[string]bool{}
+	for _, k := range c.Needs {
+		switch {
+		case !kubeinv.IsKind(k):
+			problems = append(problems, fmt.Sprintf("needs unknown kind %q (want one of %s)", k, strings.Join(kubeinv.Kinds(), ", ")))
+		case needs[k]:
+			problems = append(problems, fmt.Sprintf("needs %s twice", k))
+		}
+		needs[k] = true
 	}
 	if len(problems) > 0 {
 		return fmt.Errorf("check %q: %s", c.ID, strings.Join(problems, "; "))

@@ -48,6 +48,9 @@ func TestCatalogRejectsBadChecks(t *testing.T) {
 		{"no eval", func(c *Check) { c.Eval = nil }, "no Eval"},
 		{"no kind", func(c *Check) { c.Applies = "" }, "no asset kind"},
 		{"bad severity", func(c *Check) { c.Severity = 9 }, "invalid severity"},
+		{"needs a typo", func(c *Check) { c.Needs = []string{"NetworkPolicies"} }, `needs unknown kind "NetworkPolicies"`},
+		{"needs a resource, not a kind", func(c *Check) { c.Needs = []string{"networkpolicies"} }, `needs unknown kind "networkpolicies"`},
+		{"needs twice", func(c *Check) { c.Needs = []string{"Node", "Node"} }, "needs Node twice"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"strings"
 
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/collectors/kubeinv"
@@ -46,6 +47,12 @@ func (c *Catalog) EvaluateEach(s *Snapshot, emit func(checkID string, results []
 // RunCheck evaluates one check and stamps its metadata on the results. A check that panics
 // (a bug) yields one not-applicable result on the cluster naming the failure instead of
 // crashing the whole evaluation.
+//
+// When the inventory misses a kind the check Needs (a partial collection), every result
+// becomes not applicable with the kind as evidence: without, say, the NetworkPolicies a
+// namespace would look unprotected, and a partial run must never raise a finding it
+// cannot back. A missing kind the check's subjects are made of needs nothing special:
+// the check just sees fewer subjects, and judges each one it sees on complete data.
 func RunCheck(ch *Check, s *Snapshot) (results []posture.Result) {
 	defer func() {
 		if p := recover(); p != nil {
@@ -56,10 +63,31 @@ func RunCheck(ch *Check, s *Snapshot) (results []posture.Result) {
 		}
 	}()
 	results = ch.Eval(s)
+	incomplete := incompleteNeeds(ch, s.Inv)
 	for i := range results {
 		results[i].CheckID = ch.ID
 		results[i].Severity = ch.Severity
 		results[i].CSA = ch.CSA
+		if incomplete != "" {
+			results[i].Status = posture.NotApplicable
+			results[i].Message = "not evaluated: " + incomplete + " (partial collection)"
+			results[i].Evidence = map[string]string{"incomplete": incomplete}
+		}
 	}
 	return results
+}
+
+// incompleteNeeds says which of the check's Needs the inventory misses, e.g.
+// "NetworkPolicy could not be collected"; "" when it has them all.
+func incompleteNeeds(ch *Check, inv *kubeinv.Inventory) string {
+	var missing []string
+	for _, k := range ch.Needs {
+		if !inv.Has(k) {
+			missing = append(missing, k)
+		}
+	}
+	if len(missing) == 0 {
+		return ""
+	}
+	return strings.Join(missing, ", ") + " could not be collected"
 }

@@ -124,6 +124,7 @@ func agentChecks() []*Check {
 			Severity:    posture.SeverityMedium, CSA: []string{"3.1.3.2"}, Applies: posture.AssetCluster,
 			References:  []Reference{{NSA, "Logging", ""}},
 			Remediation: Remediation{Text: "Deploy a log-shipping DaemonSet that tolerates every node taint and forwards to your central logging system (image names are configurable).", Example: "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: fluent-bit, namespace: logging}\nspec:\n  template:\n    spec:\n      tolerations: [{operator: Exists}]\n      containers:\n      - name: fluent-bit\n        image: cr.fluentbit.io/fluent/fluent-bit:3.2.2\n"},
+			Needs:       []string{kubeinv.KindNode, kubeinv.KindDaemonSet},
 			Eval:        cluster(nodeAgent("log-shipping agent", func(c Config) []string { return c.LoggingAgentImages })),
 		},
 		{
@@ -131,6 +132,7 @@ func agentChecks() []*Check {
 			Description: "Forensics and detection need a runtime-security agent (Falco, Tetragon, ...) capturing process, file and network events on every node.",
 			Severity:    posture.SeverityMedium, CSA: []string{"3.1.7.4"}, Applies: posture.AssetCluster,
 			Remediation: Remediation{Text: "Deploy a runtime-security DaemonSet on every node and ship its events centrally.", Example: "apiVersion: apps/v1\nkind: DaemonSet\nmetadata: {name: falco, namespace: falco}\nspec:\n  template:\n    spec:\n      tolerations: [{operator: Exists}]\n      containers:\n      - name: falco\n        image: falcosecurity/falco:0.39.2\n"},
+			Needs:       []string{kubeinv.KindNode, kubeinv.KindDaemonSet},
 			Eval:        cluster(nodeAgent("runtime-security agent", func(c Config) []string { return c.RuntimeSecurityAgentImages })),
 		},
 		{
@@ -138,6 +140,7 @@ func agentChecks() []*Check {
 			Description: "Without a policy admission controller (Kyverno, Gatekeeper, sigstore policy-controller, ...) nothing stops unsigned images or images from unapproved registries from running.",
 			Severity:    posture.SeverityMedium, CSA: []string{"3.1.6.4", "3.1.1.2"}, Applies: posture.AssetCluster,
 			Remediation: Remediation{Text: "Install a policy admission controller and enforce registry allowlists and signature verification.", Example: "apiVersion: kyverno.io/v1\nkind: ClusterPolicy\nmetadata: {name: verify-images}\nspec:\n  validationFailureAction: Enforce\n  rules:\n  - name: signed\n    match: {any: [{resources: {kinds: [Pod]}}]}\n    verifyImages:\n    - imageReferences: [\"registry.example.com/*\"]\n"},
+			Needs:       append([]string{kubeinv.KindNode}, kubeinv.WorkloadKinds()...),
 			Eval:        cluster(platformComponent("policy admission controller", func(c Config) []string { return c.AdmissionControllerImages })),
 		},
 		{
@@ -145,6 +148,7 @@ func agentChecks() []*Check {
 			Description: "Secrets should be bootstrapped from a KMS/HSM-backed secret manager through an operator (External Secrets, Vault, Secrets Store CSI) rather than committed or created by hand.",
 			Severity:    posture.SeverityLow, CSA: []string{"3.1.10.3"}, Applies: posture.AssetCluster,
 			Remediation: Remediation{Text: "Install an external secret operator or CSI driver and source Secrets from your secret manager.", Example: "apiVersion: external-secrets.io/v1beta1\nkind: ExternalSecret\nmetadata: {name: db, namespace: shop}\nspec:\n  secretStoreRef: {name: vault, kind: ClusterSecretStore}\n  target: {name: db-credentials}\n  dataFrom: [{extract: {key: shop/db}}]\n"},
+			Needs:       append([]string{kubeinv.KindNode}, kubeinv.WorkloadKinds()...),
 			Eval:        cluster(platformComponent("secret manager integration", func(c Config) []string { return c.SecretOperatorImages })),
 		},
 		{
@@ -153,6 +157,7 @@ func agentChecks() []*Check {
 			Severity:    posture.SeverityMedium, CSA: []string{"3.1.2.3"}, Applies: posture.AssetNamespace,
 			References:  []Reference{{CIS, "5.2.1", "Ensure that the cluster has at least one active policy control mechanism in place"}, {PSS, "restricted", ""}},
 			Remediation: Remediation{Text: "Label the namespace with pod-security.kubernetes.io/enforce: restricted (or baseline).", Example: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    pod-security.kubernetes.io/enforce: restricted\n"},
+			Needs:       []string{kubeinv.KindNamespace},
 			Eval: perNamespace(false, func(s *Snapshot, ns string) verdict {
 				if !s.HasNamespaceObject(ns) {
 					return na("Namespace object not collected")

@@ -20,6 +20,7 @@ func backupChecks() []*Check {
 			Description: "The namespace holds PersistentVolumeClaims or StatefulSets but no active Velero Schedule includes it, so its data is lost with the volumes.",
 			Severity:    posture.SeverityHigh, CSA: []string{"3.1.15.1"}, Applies: posture.AssetNamespace,
 			Remediation: Remediation{Text: "Create a Velero Schedule whose template includes the namespace (and snapshots its volumes).", Example: "apiVersion: velero.io/v1\nkind: Schedule\nmetadata: {name: shop-daily, namespace: velero}\nspec:\n  schedule: \"0 2 * * *\"\n  template:\n    includedNamespaces: [shop]\n    snapshotVolumes: true\n    ttl: 720h\n"},
+			Needs:       []string{kubeinv.KindVeleroSchedule, kubeinv.KindPersistentVolumeClaim, kubeinv.KindStatefulSet},
 			Eval: perNamespace(true, func(s *Snapshot, ns string) verdict {
 				if !s.stateful[ns] {
 					return na("namespace holds no persistent data")
@@ -37,6 +38,7 @@ func backupChecks() []*Check {
 			Description: "The newest completed Velero Backup that includes this stateful namespace is older than the configured recovery point objective (or there is none).",
 			Severity:    posture.SeverityHigh, CSA: []string{"3.1.15.1"}, Applies: posture.AssetNamespace,
 			Remediation: Remediation{Text: "Fix the failing or missing backups (velero backup describe / logs) and make the schedule run at least once per RPO.", Example: "apiVersion: velero.io/v1\nkind: Schedule\nmetadata: {name: shop-hourly, namespace: velero}\nspec:\n  schedule: \"0 * * * *\"\n  template: {includedNamespaces: [shop]}\n"},
+			Needs:       []string{kubeinv.KindVeleroBackup, kubeinv.KindPersistentVolumeClaim, kubeinv.KindStatefulSet},
 			Eval: func(s *Snapshot) []posture.Result {
 				now := s.Config.Now()
 				// newest completed backup per namespace, computed once: O(backups x namespaces)
@@ -152,6 +154,7 @@ func storageChecks() []*Check {
 			Description: "The PersistentVolumeClaim (or StatefulSet volumeClaimTemplate) uses a StorageClass that does not encrypt at rest.",
 			Severity:    posture.SeverityMedium, CSA: []string{"3.1.17.2"}, Applies: posture.AssetStorage,
 			Remediation: Remediation{Text: "Move the data to a claim on an encrypted StorageClass.", Example: "spec:\n  storageClassName: gp3-encrypted\n"},
+			Needs:       []string{kubeinv.KindStorageClass},
 			Eval: func(s *Snapshot) []posture.Result {
 				classes := map[string]*storagev1.StorageClass{}
 				defaultClass := ""
@@ -194,6 +197,7 @@ func storageChecks() []*Check {
 			Description: "A ReadWriteMany claim is mounted by more than one workload: a compromise of one can tamper with the other's data.",
 			Severity:    posture.SeverityLow, CSA: []string{"3.1.9.1"}, Applies: posture.AssetStorage,
 			Remediation: Remediation{Text: "Give each workload its own claim, or mount the shared claim read-only where only reads are needed.", Example: "volumeMounts:\n- {name: shared, mountPath: /data, readOnly: true}\n"},
+			Needs:       kubeinv.WorkloadKinds(),
 			Eval: func(s *Snapshot) []posture.Result {
 				users := map[string][]string{} // ns/claim -> workload keys
 				for _, w := range s.Workloads {

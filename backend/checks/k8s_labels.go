@@ -58,6 +58,7 @@ func labelChecks() []*Check {
 			Description: "Namespaces should carry the configured classification, tenant and owner labels so that placement, audits and scores can be automated per tenant and sensitivity.",
 			Severity:    posture.SeverityMedium, CSA: []string{"3.1.2.1"}, Applies: posture.AssetNamespace,
 			Remediation: Remediation{Text: "Add the classification, tenant and owner labels (keys are configurable) to the namespace.", Example: "apiVersion: v1\nkind: Namespace\nmetadata:\n  name: shop\n  labels:\n    palisade.dev/classification: internal\n    palisade.dev/tenant: retail\n    palisade.dev/owner: team-shop\n"},
+			Needs:       []string{kubeinv.KindNamespace},
 			Eval: perNamespace(false, func(s *Snapshot, ns string) verdict {
 				if !s.HasNamespaceObject(ns) {
 					return na("Namespace object not collected")
@@ -80,6 +81,7 @@ func labelChecks() []*Check {
 			Description: "Neither the workload nor its namespace carries the classification label, so its data sensitivity is unknown.",
 			Severity:    posture.SeverityMedium, CSA: []string{"3.1.2.1"}, Applies: posture.AssetWorkload,
 			Remediation: Remediation{Text: "Label the workload or its namespace with the classification label.", Example: "metadata:\n  labels:\n    palisade.dev/classification: confidential\n"},
+			Needs:       []string{kubeinv.KindNamespace},
 			Eval: perWorkload(func(s *Snapshot, w *kubeinv.Workload) verdict {
 				if _, ok := labelOf(s, w, s.Config.ClassificationLabel); ok {
 					return pass("classification label present")
@@ -92,6 +94,7 @@ func labelChecks() []*Check {
 			Description: "Neither the workload nor its namespace names an owner, so nobody is accountable for its findings.",
 			Severity:    posture.SeverityLow, CSA: []string{"3.1.2.1"}, Applies: posture.AssetWorkload,
 			Remediation: Remediation{Text: "Label the workload or its namespace with the owner label.", Example: "metadata:\n  labels:\n    palisade.dev/owner: team-shop\n"},
+			Needs:       []string{kubeinv.KindNamespace},
 			Eval: perWorkload(func(s *Snapshot, w *kubeinv.Workload) verdict {
 				if _, ok := labelOf(s, w, s.Config.OwnerLabel); ok {
 					return pass("owner label present")
@@ -105,6 +108,7 @@ func labelChecks() []*Check {
 			Severity:    posture.SeverityHigh, CSA: []string{"3.1.2.1"}, Applies: posture.AssetWorkload,
 			References:  []Reference{{"CSA Security Guidance v4", "8 (2)", "Group containers of the same security context on the same hosts"}},
 			Remediation: Remediation{Text: "Add a nodeSelector (or required node affinity) on the zone label with the zone that matches the classification, and taint the zone's nodes.", Example: "spec:\n  template:\n    spec:\n      nodeSelector:\n        palisade.dev/zone: confidential\n      tolerations:\n      - {key: palisade.dev/zone, value: confidential, effect: NoSchedule}\n"},
+			Needs:       []string{kubeinv.KindNamespace},
 			Eval: perWorkload(func(s *Snapshot, w *kubeinv.Workload) verdict {
 				class, _ := labelOf(s, w, s.Config.ClassificationLabel)
 				sensitive := false

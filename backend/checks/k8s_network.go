@@ -105,6 +105,7 @@ func networkChecks() []*Check {
 			Severity:    posture.SeverityHigh, CSA: []string{"3.1.5.4", "3.1.9.3"}, Applies: posture.AssetNamespace,
 			References:  []Reference{{CIS, "5.3.2", "Ensure that all Namespaces have NetworkPolicies defined"}, {NSA, "Network separation", "Default deny"}},
 			Remediation: Remediation{Text: "Add a default-deny NetworkPolicy to the namespace, then allow the required flows explicitly.", Example: defaultDenyExample},
+			Needs:       []string{kubeinv.KindNetworkPolicy},
 			Eval: perNamespace(false, func(s *Snapshot, ns string) verdict {
 				for _, p := range s.policies[ns] {
 					if isDefaultDenyIngress(p) {
@@ -120,6 +121,7 @@ func networkChecks() []*Check {
 			Severity:    posture.SeverityMedium, CSA: []string{"3.1.5.4", "3.1.9.3"}, Applies: posture.AssetWorkload,
 			References:  []Reference{{NSA, "Network separation", ""}},
 			Remediation: Remediation{Text: "Add a NetworkPolicy that selects the pods and allows only the expected peers and ports.", Example: "apiVersion: networking.k8s.io/v1\nkind: NetworkPolicy\nmetadata: {name: web, namespace: shop}\nspec:\n  podSelector: {matchLabels: {app: web}}\n  ingress:\n  - from: [{podSelector: {matchLabels: {app: gateway}}}]\n    ports: [{port: 8080}]\n"},
+			Needs:       []string{kubeinv.KindNetworkPolicy},
 			Eval: perWorkload(func(s *Snapshot, w *kubeinv.Workload) verdict {
 				l := podLabels(w)
 				for _, p := range s.policies[w.Namespace] {
@@ -135,6 +137,7 @@ func networkChecks() []*Check {
 			Description: "A namespace with a default-deny policy should declare the traffic between its own workloads explicitly (policies with podSelector peers), so that intra-application flows are intended and documented.",
 			Severity:    posture.SeverityLow, CSA: []string{"3.1.9.4"}, Applies: posture.AssetNamespace,
 			Remediation: Remediation{Text: "Add NetworkPolicies that allow the expected flows between the namespace's own workloads by podSelector.", Example: "spec:\n  podSelector: {matchLabels: {app: db}}\n  ingress:\n  - from: [{podSelector: {matchLabels: {app: web}}}]\n"},
+			Needs:       []string{kubeinv.KindNetworkPolicy},
 			Eval: perNamespace(false, func(s *Snapshot, ns string) verdict {
 				deny := false
 				for _, p := range s.policies[ns] {

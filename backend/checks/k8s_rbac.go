@@ -274,6 +274,7 @@ func rbacChecks() []*Check {
 			Severity:    posture.SeverityMedium, CSA: []string{"3.1.8.7"}, Applies: posture.AssetRBAC,
 			References:  []Reference{{CIS, "5.1.5", "Ensure that default service accounts are not actively used"}},
 			Remediation: Remediation{Text: "Create a dedicated ServiceAccount per workload and bind roles to it instead of default.", Example: "apiVersion: v1\nkind: ServiceAccount\nmetadata: {name: web, namespace: shop}\nautomountServiceAccountToken: false\n"},
+			Needs:       []string{kubeinv.KindRoleBinding, kubeinv.KindClusterRoleBinding},
 			Eval: func(s *Snapshot) []posture.Result {
 				boundBy := map[string][]string{}
 				for _, b := range s.bindings() {
@@ -306,6 +307,7 @@ func rbacChecks() []*Check {
 			Severity:    posture.SeverityMedium, CSA: []string{"3.1.8.6", "3.1.8.7"}, Applies: posture.AssetWorkload,
 			References:  []Reference{{CIS, "5.1.6", "Ensure that Service Account Tokens are only mounted where necessary"}},
 			Remediation: Remediation{Text: "Set automountServiceAccountToken: false on the pod (or its ServiceAccount) unless it calls the Kubernetes API.", Example: "spec:\n  template:\n    spec:\n      automountServiceAccountToken: false\n"},
+			Needs:       []string{kubeinv.KindServiceAccount},
 			Eval: perWorkload(func(s *Snapshot, w *kubeinv.Workload) verdict {
 				if v := w.PodSpec.AutomountServiceAccountToken; v != nil {
 					if !*v {

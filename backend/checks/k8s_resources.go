@@ -177,6 +177,7 @@ func resourceChecks() []*Check {
 			Severity:    posture.SeverityMedium, CSA: []string{"3.1.12.2"}, Applies: posture.AssetNamespace,
 			References:  []Reference{{NSA, "Resource policies", ""}},
 			Remediation: Remediation{Text: "Add a ResourceQuota with cpu, memory, storage and object-count limits.", Example: "apiVersion: v1\nkind: ResourceQuota\nmetadata: {name: quota, namespace: shop}\nspec:\n  hard: {requests.cpu: \"8\", requests.memory: 16Gi, limits.memory: 32Gi, requests.storage: 500Gi}\n"},
+			Needs:       []string{kubeinv.KindResourceQuota},
 			Eval: perNamespace(false, func(s *Snapshot, ns string) verdict {
 				if len(s.quotas[ns]) == 0 {
 					return fail("no ResourceQuota")
@@ -190,6 +191,7 @@ func resourceChecks() []*Check {
 			Severity:    posture.SeverityLow, CSA: []string{"3.1.12.2"}, Applies: posture.AssetNamespace,
 			References:  []Reference{{NSA, "Resource policies", ""}},
 			Remediation: Remediation{Text: "Add a LimitRange with default requests and limits.", Example: "apiVersion: v1\nkind: LimitRange\nmetadata: {name: defaults, namespace: shop}\nspec:\n  limits:\n  - type: Container\n    defaultRequest: {cpu: 100m, memory: 128Mi}\n    default: {cpu: 500m, memory: 256Mi}\n"},
+			Needs:       []string{kubeinv.KindLimitRange},
 			Eval: perNamespace(false, func(s *Snapshot, ns string) verdict {
 				if s.limitRanges[ns] == 0 {
 					return fail("no LimitRange")
@@ -202,6 +204,7 @@ func resourceChecks() []*Check {
 			Description: "The namespace claims persistent volumes but no ResourceQuota bounds storage requests or the number of claims.",
 			Severity:    posture.SeverityLow, CSA: []string{"3.1.9.2"}, Applies: posture.AssetNamespace,
 			Remediation: Remediation{Text: "Add requests.storage and persistentvolumeclaims to the namespace's ResourceQuota.", Example: "spec:\n  hard: {requests.storage: 500Gi, persistentvolumeclaims: \"20\"}\n"},
+			Needs:       []string{kubeinv.KindResourceQuota, kubeinv.KindPersistentVolumeClaim, kubeinv.KindStatefulSet},
 			Eval: perNamespace(false, func(s *Snapshot, ns string) verdict {
 				if !s.stateful[ns] {
 					return na("namespace claims no persistent storage")
@@ -219,6 +222,7 @@ func resourceChecks() []*Check {
 			Description: "Without a PodDisruptionBudget a node drain or upgrade may evict every replica at once.",
 			Severity:    posture.SeverityLow, CSA: []string{"3.1.13.1"}, Applies: posture.AssetWorkload,
 			Remediation: Remediation{Text: "Add a PodDisruptionBudget selecting the pods with minAvailable or maxUnavailable.", Example: "apiVersion: policy/v1\nkind: PodDisruptionBudget\nmetadata: {name: web, namespace: shop}\nspec:\n  maxUnavailable: 1\n  selector: {matchLabels: {app: web}}\n"},
+			Needs:       []string{kubeinv.KindPodDisruptionBudget},
 			Eval: perWorkload(func(s *Snapshot, w *kubeinv.Workload) verdict {
 				if !scalable(w) || replicas(w) < 2 {
 					return na("not a replicated Deployment or StatefulSet")
@@ -237,6 +241,7 @@ func resourceChecks() []*Check {
 			Description: "Scalable workloads should scale with load through an agreed HPA instead of a fixed replica count.",
 			Severity:    posture.SeverityLow, CSA: []string{"3.1.14.2"}, Applies: posture.AssetWorkload,
 			Remediation: Remediation{Text: "Add a HorizontalPodAutoscaler with agreed min/max replicas and target utilisation.", Example: "apiVersion: autoscaling/v2\nkind: HorizontalPodAutoscaler\nmetadata: {name: web, namespace: shop}\nspec:\n  scaleTargetRef: {apiVersion: apps/v1, kind: Deployment, name: web}\n  minReplicas: 2\n  maxReplicas: 10\n  metrics:\n  - type: Resource\n    resource: {name: cpu, target: {type: Utilization, averageUtilization: 70}}\n"},
+			Needs:       []string{kubeinv.KindHorizontalPodAutoscaler},
 			Eval: perWorkload(func(s *Snapshot, w *kubeinv.Workload) verdict {
 				if !scalable(w) {
 					return na("not a Deployment or StatefulSet")

@@ -14,8 +14,18 @@ var _ posture.FindingStore = (*DB)(nil)
 
 const maxPageSize = 500
 
-// findingColumns adds the asset's key, which users recognise, to the finding's own columns.
-const findingColumns = "findings.*, (SELECT a.key FROM assets a WHERE a.tenant_id = findings.tenant_id AND a.id = findings.asset_id) AS asset_key"
+// findingColumns adds the asset's key, which users recognise, and derives last_seen: a live
+// (open or suppressed) finding was seen by every complete run of its target since it was
+// last written, because a complete run resolves what it does not see.
+const findingColumns = `findings.id, findings.tenant_id, findings.target_id, findings.asset_id, findings.check_id,
+ findings.sub_key, findings.fingerprint, findings.severity, findings.status, findings.message, findings.evidence,
+ findings.namespace, findings.owner, findings.assignee, findings.first_seen, findings.resolved_at, findings.last_run_id,
+ findings.content_hash, findings.last_seen,
+ (SELECT a.key FROM assets a WHERE a.tenant_id = findings.tenant_id AND a.id = findings.asset_id) AS asset_key,
+ CASE WHEN findings.status = 'resolved' THEN findings.last_seen ELSE COALESCE((
+   SELECT MAX(r.finished_at) FROM collection_runs r
+   WHERE r.tenant_id = findings.tenant_id AND r.target_id = findings.target_id AND r.status = 'complete'
+     AND r.finished_at > findings.last_seen), findings.last_seen) END AS seen_at`
 
 func findingFromRow(r findingRow) posture.Finding {
 	f := posture.Finding{
@@ -26,6 +36,9 @@ func findingFromRow(r findingRow) posture.Finding {
 	}
 	if r.LastRunID != nil {
 		f.LastRunID = *r.LastRunID
+	}
+	if r.SeenAt.Valid && r.SeenAt.Time.After(f.LastSeen) {
+		f.LastSeen = r.SeenAt.Time
 	}
 	return f
 }

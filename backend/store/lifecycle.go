@@ -16,14 +16,17 @@ import (
 //
 //   - every asset seen is upserted by (target, key); a complete run marks unseen assets gone;
 //   - every failed result is upserted by fingerprint: new ones open, resolved ones reopen,
-//     open ones are touched (last_seen, last_run_id, and message/evidence when changed);
+//     changed ones are updated, and unchanged ones are left alone (their last_seen is
+//     derived from the target's last complete run);
 //   - only a complete run resolves open findings it did not see; a partial run resolves
 //     nothing, because "not seen" may mean "could not look";
 //   - each transition writes a finding event.
 //
-// Work is done in batches so that 200,000 findings is a few hundred statements, not 200,000.
+// A steady-state run therefore writes only what changed, and new rows go in large batches,
+// so 200,000 findings is a few hundred statements the first time and a handful after.
 
-const batchSize = 500
+// batchSize keeps a multi-row statement under SQLite's 32,766 bound parameters.
+const batchSize = 1000
 
 type lifecycle struct {
 	tx       *gorm.DB
@@ -40,9 +43,18 @@ type lifecycleCounts struct {
 
 // Fingerprint identifies a finding across runs.
 func Fingerprint(tenantID, targetID int64, assetKey, checkID, subKey string) string {
+	return digest(strconv.FormatInt(tenantID, 10), strconv.FormatInt(targetID, 10), assetKey, checkID, subKey)
+}
+
+// contentHash summarises what a run may change in a finding without it being another one.
+func contentHash(f *findingRow) string {
+	return digest(strconv.Itoa(f.Severity), f.Message, f.Evidence, f.Owner, strconv.FormatInt(f.AssetID, 10))[:32]
+}
+
+func digest(parts ...string) string {
 	h := sha256.New()
-	for _, part := range []string{strconv.FormatInt(tenantID, 10), strconv.FormatInt(targetID, 10), assetKey, checkID, subKey} {
-		h.Write([]byte(part))
+	for _, p := range parts {
+		h.Write([]byte(p))
 		h.Write([]byte{0})
 	}
 	return hex.EncodeToString(h.Sum(nil))
@@ -71,20 +83,19 @@ func (lc *lifecycle) apply(out posture.RunOutcome) (lifecycleCounts, error) {
 		c.failed++
 		order = append(order, fp)
 		runID := lc.runID
-		failed[fp] = &findingRow{
+		f := &findingRow{
 			TenantID: lc.tenantID, TargetID: lc.targetID, AssetID: assetIDs[r.Asset.Key], CheckID: r.CheckID,
 			SubKey: r.SubKey, Fingerprint: fp, Severity: int(r.Severity), Status: string(posture.FindingOpen),
 			Message: r.Message, Evidence: jsonText(r.Evidence), Namespace: r.Asset.Namespace,
 			Owner: r.Asset.Labels[out.OwnerLabelKey], FirstSeen: lc.at, LastSeen: lc.at, LastRunID: &runID,
 		}
+		f.ContentHash = contentHash(f)
+		failed[fp] = f
 	}
-	if err := lc.upsertFindings(failed, order, &c); err != nil {
+	if err := lc.upsertFindings(failed, order, out.Status == posture.RunComplete, &c); err != nil {
 		return c, err
 	}
 	if out.Status == posture.RunComplete {
-		if err := lc.resolveUnseen(&c); err != nil {
-			return c, err
-		}
 		if err := lc.tx.Model(&assetRow{}).
 			Where("tenant_id = ? AND target_id = ? AND last_seen < ? AND gone_at IS NULL", lc.tenantID, lc.targetID, lc.at).
 			Update("gone_at", lc.at).Error; err != nil {
@@ -149,46 +160,68 @@ type existingFinding struct {
 	ID          int64
 	Fingerprint string
 	Status      string
-	Severity    int
-	Message     string
-	Evidence    string
-	Owner       string
+	ContentHash string
 }
 
-func (lc *lifecycle) upsertFindings(failed map[string]*findingRow, order []string, c *lifecycleCounts) error {
+var live = []string{string(posture.FindingOpen), string(posture.FindingSuppressed)}
+
+func (lc *lifecycle) upsertFindings(failed map[string]*findingRow, order []string, complete bool, c *lifecycleCounts) error {
 	var existing []existingFinding
-	if err := lc.tx.Model(&findingRow{}).Select("id, fingerprint, status, severity, message, evidence, owner").
+	if err := lc.tx.Model(&findingRow{}).Select("id, fingerprint, status, content_hash").
 		Where("tenant_id = ? AND target_id = ?", lc.tenantID, lc.targetID).Find(&existing).Error; err != nil {
 		return err
 	}
-	byFP := make(map[string]*existingFinding, len(existing))
-	for i := range existing {
-		byFP[existing[i].Fingerprint] = &existing[i]
-	}
 	var fresh []findingRow
-	var touched, reopened []int64
-	for _, fp := range order {
-		f := failed[fp]
-		old, ok := byFP[fp]
+	var reopened, gone []int64
+	for i := range existing {
+		old := &existing[i]
+		f, ok := failed[old.Fingerprint]
 		if !ok {
-			fresh = append(fresh, *f)
+			if complete && old.Status != string(posture.FindingResolved) {
+				gone = append(gone, old.ID)
+			}
 			continue
 		}
+		delete(failed, old.Fingerprint) // what remains in failed is new
 		if old.Status == string(posture.FindingResolved) {
 			reopened = append(reopened, old.ID)
-		} else {
-			touched = append(touched, old.ID)
 		}
-		if old.Severity != f.Severity || old.Message != f.Message || old.Evidence != f.Evidence || old.Owner != f.Owner {
+		if old.ContentHash != f.ContentHash {
 			if err := lc.tx.Model(&findingRow{}).Where("tenant_id = ? AND id = ?", lc.tenantID, old.ID).
-				Updates(map[string]any{"severity": f.Severity, "message": f.Message, "evidence": f.Evidence, "owner": f.Owner, "asset_id": f.AssetID}).Error; err != nil {
+				Updates(map[string]any{"severity": f.Severity, "message": f.Message, "evidence": f.Evidence, "owner": f.Owner,
+					"asset_id": f.AssetID, "content_hash": f.ContentHash, "last_seen": lc.at, "last_run_id": lc.runID}).Error; err != nil {
 				return err
 			}
 		}
 	}
+	for _, fp := range order {
+		if f, ok := failed[fp]; ok {
+			fresh = append(fresh, *f)
+		}
+	}
+	// Resolve before touching, so the bulk touch below cannot mark a gone finding as seen.
+	if err := lc.updateIDs(gone, map[string]any{"status": string(posture.FindingResolved), "resolved_at": lc.at}); err != nil {
+		return err
+	}
+	c.resolved = len(gone)
+	if err := lc.events(gone, posture.EventResolved); err != nil {
+		return err
+	}
+	if err := lc.updateIDs(reopened, map[string]any{"status": string(posture.FindingOpen), "resolved_at": nil,
+		"last_seen": lc.at, "last_run_id": lc.runID}); err != nil {
+		return err
+	}
+	c.reopened = len(reopened)
+	if err := lc.events(reopened, posture.EventReopened); err != nil {
+		return err
+	}
+	// Findings seen again unchanged are not written at all: after a complete run every live
+	// finding was seen by it (the rest were just resolved), so a live finding's last_seen is
+	// derived from its target's last complete run when read (see findingColumns). A partial
+	// run confirms nothing and so moves no last_seen.
 	for i := 0; i < len(fresh); i += batchSize {
 		chunk := fresh[i:min(i+batchSize, len(fresh))]
-		if err := lc.tx.Omit("id").Create(&chunk).Error; err != nil {
+		if err := lc.tx.Omit("id", "asset_key").Create(&chunk).Error; err != nil {
 			return err
 		}
 		if err := lc.events(idsOf(chunk), posture.EventOpened); err != nil {
@@ -196,30 +229,7 @@ func (lc *lifecycle) upsertFindings(failed map[string]*findingRow, order []strin
 		}
 	}
 	c.opened = len(fresh)
-	if err := lc.updateIDs(touched, map[string]any{"last_seen": lc.at, "last_run_id": lc.runID}); err != nil {
-		return err
-	}
-	if err := lc.updateIDs(reopened, map[string]any{"last_seen": lc.at, "last_run_id": lc.runID, "status": string(posture.FindingOpen), "resolved_at": nil}); err != nil {
-		return err
-	}
-	c.reopened = len(reopened)
-	return lc.events(reopened, posture.EventReopened)
-}
-
-// resolveUnseen resolves open or suppressed findings of the target that this run did not see.
-func (lc *lifecycle) resolveUnseen(c *lifecycleCounts) error {
-	var gone []int64
-	if err := lc.tx.Model(&findingRow{}).
-		Where("tenant_id = ? AND target_id = ? AND status IN ? AND (last_run_id IS NULL OR last_run_id <> ?)",
-			lc.tenantID, lc.targetID, []string{string(posture.FindingOpen), string(posture.FindingSuppressed)}, lc.runID).
-		Pluck("id", &gone).Error; err != nil {
-		return err
-	}
-	if err := lc.updateIDs(gone, map[string]any{"status": string(posture.FindingResolved), "resolved_at": lc.at}); err != nil {
-		return err
-	}
-	c.resolved = len(gone)
-	return lc.events(gone, posture.EventResolved)
+	return nil
 }
 
 func (lc *lifecycle) updateIDs(ids []int64, set map[string]any) error {

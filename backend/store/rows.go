@@ -1,7 +1,9 @@
 package store
 
 import (
+	"database/sql/driver"
 	"encoding/json"
+	"fmt"
 	"time"
 )
 
@@ -109,7 +111,9 @@ type findingRow struct {
 	LastSeen    time.Time
 	ResolvedAt  *time.Time
 	LastRunID   *int64
+	ContentHash string
 	AssetKey    string `gorm:"->;-:migration"` // read-only, joined from assets
+	SeenAt      dbTime `gorm:"->;-:migration"` // read-only, derived last_seen
 }
 
 func (findingRow) TableName() string { return "findings" }
@@ -187,3 +191,43 @@ type scoreRow struct {
 }
 
 func (scoreRow) TableName() string { return "score_snapshots" }
+
+// dbTime scans a computed time column: PostgreSQL returns a time, SQLite the text it stores
+// (a computed expression has no declared type for the driver to convert by).
+type dbTime struct {
+	Time  time.Time
+	Valid bool
+}
+
+var sqliteTimeLayouts = []string{"2006-01-02 15:04:05.999999999-07:00", "2006-01-02T15:04:05.999999999-07:00",
+	"2006-01-02 15:04:05.999999999", time.RFC3339Nano}
+
+func (t *dbTime) Scan(v any) error {
+	switch x := v.(type) {
+	case nil:
+		*t = dbTime{}
+		return nil
+	case time.Time:
+		*t = dbTime{Time: x, Valid: true}
+		return nil
+	case []byte:
+		return t.Scan(string(x))
+	case string:
+		for _, layout := range sqliteTimeLayouts {
+			if parsed, err := time.Parse(layout, x); err == nil {
+				*t = dbTime{Time: parsed, Valid: true}
+				return nil
+			}
+		}
+		return fmt.Errorf("cannot read %q as a time", x)
+	}
+	return fmt.Errorf("cannot read %T as a time", v)
+}
+
+// Value lets GORM treat dbTime as a column, not a relation; the column is read-only.
+func (t dbTime) Value() (driver.Value, error) {
+	if !t.Valid {
+		return nil, nil
+	}
+	return t.Time, nil
+}

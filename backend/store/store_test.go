@@ -256,6 +256,34 @@ func TestIntegrationFindingsLifecycle(t *testing.T) {
 		if fmt.Sprint(kinds) != "[opened resolved reopened]" {
 			t.Fatalf("events = %v", kinds)
 		}
+		// A finding whose message changes is updated in place, not duplicated.
+		changed := result("api", "shop", "run-as-root", "", posture.Fail)
+		changed.Message = "runs as UID 0 now"
+		r6 := finishRun(t, db, ten.ID, tgt.ID, posture.RunComplete, t0.Add(5*time.Hour),
+			result("web", "shop", "privileged", "nginx", posture.Fail),
+			result("web", "shop", "privileged", "sidecar", posture.Fail), changed)
+		if r6.Opened != 0 || r6.Resolved != 0 {
+			t.Fatalf("run 6 = %+v", r6)
+		}
+		page, err = db.ListFindings(ctx, ten.ID, posture.FindingFilter{CheckIDs: []string{"run-as-root"}})
+		if err != nil || len(page.Findings) != 1 || page.Findings[0].Message != "runs as UID 0 now" ||
+			!page.Findings[0].LastSeen.Equal(t0.Add(5*time.Hour+time.Second)) {
+			t.Fatalf("changed finding = %+v, %v", page.Findings, err)
+		}
+		// An unchanged finding is not rewritten, yet reads as seen by the latest complete run;
+		// a partial run after it confirms nothing and moves nothing.
+		finishRun(t, db, ten.ID, tgt.ID, posture.RunPartial, t0.Add(6*time.Hour),
+			result("web", "shop", "privileged", "nginx", posture.Fail))
+		page, err = db.ListFindings(ctx, ten.ID, posture.FindingFilter{Text: "privileged on web", Limit: 10})
+		if err != nil || len(page.Findings) != 2 {
+			t.Fatalf("web findings = %d, %v", len(page.Findings), err)
+		}
+		for _, f := range page.Findings {
+			if !f.LastSeen.Equal(t0.Add(5*time.Hour + time.Second)) {
+				t.Errorf("%s/%s last seen %v, want the last complete run's end %v", f.CheckID, f.SubKey, f.LastSeen, t0.Add(5*time.Hour+time.Second))
+			}
+		}
+		r5 = r6
 		// Finishing a finished run is a conflict, not a second application.
 		_, err = db.FinishRun(ctx, ten.ID, r5.ID, posture.RunOutcome{Status: posture.RunComplete})
 		wantCode(t, err, posture.ECONFLICT)

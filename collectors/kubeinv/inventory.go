@@ -76,8 +76,9 @@ func Covers(included, excluded []string, ns string) bool {
 	return false
 }
 
-// Inventory is everything a collection saw, as typed objects. Pods, ReplicaSets and Jobs
-// are kept raw; Workloads() attributes them to their top-level owner.
+// Inventory is everything a collection saw, as typed objects, and which kinds it could
+// not see completely (Missing). Pods, ReplicaSets and Jobs are kept raw; Workloads()
+// attributes them to their top-level owner.
 type Inventory struct {
 	Namespaces          []corev1.Namespace
 	Nodes               []corev1.Node
@@ -105,6 +106,12 @@ type Inventory struct {
 	Secrets             []SecretMeta
 	VeleroSchedules     []VeleroSchedule
 	VeleroBackups       []VeleroBackup
+
+	// Missing holds the kinds (see Kinds) whose objects were not (fully) collected: a
+	// live collection that could not list them (forbidden, timed out, failed part-way)
+	// marks them with MarkMissing. The slices of those kinds hold what was seen, which
+	// may be nothing. Nil or empty: every kind was collected.
+	Missing map[string]bool
 }
 
 // ErrUnsupported is returned by Add for an object of a kind the inventory does not hold.

@@ -5,8 +5,10 @@
 // their data never crosses the wire. Velero Schedules and Backups are read through the
 // dynamic client when discovery shows their CRDs. A resource type that cannot be read
 // (forbidden, timed out, not served) becomes a posture.CollectionError and the
-// collection goes on: the run is then partial. An API server that cannot be reached, or
-// that rejects the credentials, makes the run failed.
+// collection goes on: the run is then partial, and the inventory marks the type's kind
+// missing (kubeinv.Inventory.Missing) so that checks which need it say so instead of
+// judging on what is not there. An API server that cannot be reached, or that rejects
+// the credentials, makes the run failed.
 //
 // The collector only reads: it needs the ClusterRole in deploy/kubernetes/collector-rbac.yaml.
 package kubernetes
@@ -244,15 +246,27 @@ func CollectWith(ctx context.Context, clients Clients, opts Options) (*Result, e
 	if err != nil {
 		res.Status = posture.RunFailed
 		res.Errors = append(res.Errors, posture.CollectionError{Source: "api server", Message: err.Error()})
+		for _, k := range kubeinv.Kinds() {
+			res.Inventory.MarkMissing(k)
+		}
 		log.Warn("kubernetes API server unusable", "error", err.Error())
 		return finish()
 	}
 	res.ServerVersion = version
 
 	types := typedResources(clients, opts)
+	if !opts.SecretMetadata {
+		// Not listed by choice, but not seen all the same: a check that needed Secrets
+		// must not take their absence for an empty namespace.
+		res.Inventory.MarkMissing(kubeinv.KindSecret)
+	}
 	velero, verr := veleroResources(ctx, disc, clients, opts)
 	if verr != nil {
+		// Discovery failed, so the run cannot tell whether Velero is installed. (CRDs
+		// that are simply absent are not missing: there are no schedules or backups.)
 		res.Errors = append(res.Errors, *verr)
+		res.Inventory.MarkMissing(kubeinv.KindVeleroSchedule)
+		res.Inventory.MarkMissing(kubeinv.KindVeleroBackup)
 	}
 	types = append(types, velero...)
 
@@ -267,6 +281,9 @@ func CollectWith(ctx context.Context, clients Clients, opts Options) (*Result, e
 			case sem <- struct{}{}:
 			case <-ctx.Done():
 				res.Resources[i] = ResourceStat{Source: rt.source, Failed: true}
+				mu.Lock()
+				res.Inventory.MarkMissing(rt.kind)
+				mu.Unlock()
 				return
 			}
 			defer func() { <-sem }()
@@ -274,6 +291,11 @@ func CollectWith(ctx context.Context, clients Clients, opts Options) (*Result, e
 			res.Resources[i], errs[i] = stat, cerr
 			mu.Lock()
 			move(res.Inventory, inv)
+			if stat.Failed {
+				// Forbidden, timed out, failed part-way or with unreadable objects: what
+				// was listed is kept, but the inventory cannot say which others exist.
+				res.Inventory.MarkMissing(rt.kind)
+			}
 			mu.Unlock()
 			if cerr != nil {
 				log.Warn("kubernetes resource not fully listed", "source", rt.source, "reason", cerr.Message,

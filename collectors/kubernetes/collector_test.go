@@ -15,6 +15,7 @@ import (
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
+	networkingv1 "k8s.io/api/networking/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -119,6 +120,9 @@ func TestCollectBasic(t *testing.T) {
 	}
 	if len(inv.VeleroSchedules) != 0 || len(inv.VeleroBackups) != 0 {
 		t.Error("velero objects without velero CRDs")
+	}
+	if m := inv.MissingKinds(); len(m) != 0 {
+		t.Errorf("complete collection misses %v (absent Velero CRDs are not missing)", m)
 	}
 	if got := len(res.Resources); got != 24 {
 		t.Errorf("listed %d resource types, want 24 (23 typed + secrets, no velero)", got)
@@ -258,6 +262,83 @@ func TestCollectForbiddenResourceIsPartial(t *testing.T) {
 	if len(res.Inventory.Pods) != 1 || len(res.Inventory.Namespaces) != 1 || len(res.Inventory.Deployments) != 0 {
 		t.Errorf("the rest was not collected: %d pods, %d namespaces", len(res.Inventory.Pods), len(res.Inventory.Namespaces))
 	}
+}
+
+// TestCollectMarksFailedKindsMissing: whatever ends a resource type's list early marks
+// its kind missing in the inventory, and only that kind.
+func TestCollectMarksFailedKindsMissing(t *testing.T) {
+	forbidden := func(a k8stesting.Action) (bool, runtime.Object, error) {
+		return true, nil, apierrors.NewForbidden(a.GetResource().GroupResource(), "", errors.New("no"))
+	}
+	for _, tc := range []struct {
+		name     string
+		resource string
+		react    func() k8stesting.ReactionFunc
+		opts     Options
+		missing  []string
+	}{
+		{name: "403 on networkpolicies", resource: "networkpolicies", opts: Options{SecretMetadata: true},
+			react: func() k8stesting.ReactionFunc { return forbidden }, missing: []string{kubeinv.KindNetworkPolicy}},
+		{name: "403 on poddisruptionbudgets", resource: "poddisruptionbudgets", opts: Options{SecretMetadata: true},
+			react: func() k8stesting.ReactionFunc { return forbidden }, missing: []string{kubeinv.KindPodDisruptionBudget}},
+		{name: "continue token expires twice mid-pagination", resource: "pods", opts: Options{SecretMetadata: true, PageSize: 2},
+			react: func() k8stesting.ReactionFunc {
+				pp := newPagedPods(5)
+				pp.expire["tok-2"], pp.always = true, true
+				return pp.react
+			}, missing: []string{kubeinv.KindPod}},
+		{name: "secrets not listed by choice", missing: []string{kubeinv.KindSecret}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			clients, kube := fakeClients(t, []runtime.Object{
+				&corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "shop"}},
+				&networkingv1.NetworkPolicy{ObjectMeta: metav1.ObjectMeta{Namespace: "shop", Name: "default-deny"}},
+			}, nil, nil)
+			if tc.react != nil {
+				kube.PrependReactor("list", tc.resource, tc.react())
+			}
+			res, err := CollectWith(t.Context(), clients, tc.opts)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := res.Inventory.MissingKinds(); fmt.Sprint(got) != fmt.Sprint(tc.missing) {
+				t.Errorf("missing kinds = %v, want %v (errors %v)", got, tc.missing, res.Errors)
+			}
+			for _, k := range tc.missing {
+				if res.Inventory.Has(k) {
+					t.Errorf("Has(%s) = true", k)
+				}
+			}
+			if !res.Inventory.Has(kubeinv.KindNamespace) || len(res.Inventory.Namespaces) != 1 {
+				t.Error("namespaces were collected but are not complete")
+			}
+		})
+	}
+	t.Run("velero discovery fails", func(t *testing.T) {
+		clients, kube := fakeClients(t, nil, nil, nil)
+		kube.Discovery().(*fakediscovery.FakeDiscovery).PrependReactor("get", "resource", func(k8stesting.Action) (bool, runtime.Object, error) {
+			return true, nil, apierrors.NewForbidden(schema.GroupResource{Group: "velero.io"}, "", errors.New("no"))
+		})
+		res, err := CollectWith(t.Context(), clients, Options{SecretMetadata: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got, want := res.Inventory.MissingKinds(), []string{kubeinv.KindVeleroBackup, kubeinv.KindVeleroSchedule}; fmt.Sprint(got) != fmt.Sprint(want) {
+			t.Errorf("missing kinds = %v, want %v (errors %v)", got, want, res.Errors)
+		}
+	})
+	t.Run("malformed velero object", func(t *testing.T) {
+		clients, _ := fakeClients(t, nil, nil, []runtime.Object{
+			veleroObj("Schedule", "bad", map[string]any{"schedule": int64(5)}, nil, nil),
+		})
+		res, err := CollectWith(t.Context(), clients, Options{SecretMetadata: true})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := res.Inventory.MissingKinds(); fmt.Sprint(got) != fmt.Sprint([]string{kubeinv.KindVeleroSchedule}) {
+			t.Errorf("missing kinds = %v, want [VeleroSchedule]", got)
+		}
+	})
 }
 
 func TestCollectEverythingForbiddenIsFailed(t *testing.T) {
@@ -415,6 +496,9 @@ func TestCollectAPIServerFaults(t *testing.T) {
 			}
 			if len(res.Errors) != 1 || res.Errors[0].Source != tc.source || !strings.Contains(res.Errors[0].Message, tc.message) {
 				t.Fatalf("errors = %v, want one from %q containing %q", res.Errors, tc.source, tc.message)
+			}
+			if tc.status == posture.RunPartial && res.Inventory.Has(kubeinv.KindNode) {
+				t.Errorf("%s timed out but Node is not marked missing (missing: %v)", tc.source, res.Inventory.MissingKinds())
 			}
 			if strings.Contains(res.Errors[0].Message, "s3cr3t") {
 				t.Error("token in error message")

@@ -657,6 +657,23 @@ func checkPartial(t *testing.T, c *kubeharness.Cluster, admin clientset.Interfac
 	if len(res.Inventory.NetworkPolicies) != 0 || len(res.Inventory.Pods) < webReplica+1 || len(res.Inventory.Deployments) != 1 {
 		t.Errorf("the rest was not collected: %d pods, %d deployments", len(res.Inventory.Pods), len(res.Inventory.Deployments))
 	}
+	if got := res.Inventory.MissingKinds(); len(got) != 1 || got[0] != kubeinv.KindNetworkPolicy {
+		t.Errorf("missing kinds = %v, want [NetworkPolicy]", got)
+	}
+	// The namespaces are not judged on policies that could not be listed, while the
+	// checks that do not need them judge as on the complete run.
+	for _, r := range checks.Evaluate(res.Inventory, checks.DefaultConfig()) {
+		switch {
+		case r.CheckID == "k8s.namespace-default-deny" || r.CheckID == "k8s.workload-network-policy":
+			if r.Status != posture.NotApplicable || r.Evidence["incomplete"] != "NetworkPolicy could not be collected" {
+				t.Errorf("%s on %s: %s %q; want not_applicable: NetworkPolicies could not be listed", r.CheckID, r.Asset.Key, r.Status, r.Message)
+			}
+		case r.CheckID == "k8s.privileged-container" && r.Asset.Key == "apps/Deployment/shop/web":
+			if r.Status != posture.Fail {
+				t.Errorf("privileged-container on the Deployment: %s; want fail as on the complete run", r.Status)
+			}
+		}
+	}
 	if counter.continues.Load() < 2 {
 		t.Errorf("%d list requests carried a continue token; want pagination", counter.continues.Load())
 	}

@@ -22,6 +22,7 @@ import (
 type resourceType struct {
 	source   string // "apps/v1 deployments": the CollectionError source
 	resource string // "deployments"
+	kind     string // kubeinv kind name, e.g. kubeinv.KindDeployment: marked missing when the list fails
 	// page fetches one page and hands each object to add; it returns the continue token.
 	page func(ctx context.Context, opts metav1.ListOptions, add func(runtime.Object)) (string, error)
 }
@@ -31,10 +32,11 @@ func sourceOf(gvr schema.GroupVersionResource) string {
 }
 
 // typed adapts a typed client's List method (e.g. Deployments("").List).
-func typed[L runtime.Object](gvr schema.GroupVersionResource, list func(context.Context, metav1.ListOptions) (L, error)) resourceType {
+func typed[L runtime.Object](kind string, gvr schema.GroupVersionResource, list func(context.Context, metav1.ListOptions) (L, error)) resourceType {
 	return resourceType{
 		source:   sourceOf(gvr),
 		resource: gvr.Resource,
+		kind:     kind,
 		page: func(ctx context.Context, opts metav1.ListOptions, add func(runtime.Object)) (string, error) {
 			l, err := list(ctx, opts)
 			if err != nil {
@@ -69,29 +71,29 @@ func typedResources(c Clients, opts Options) []resourceType {
 	k := c.Kube
 	const all = metav1.NamespaceAll
 	out := []resourceType{
-		typed(gvr("", "v1", "namespaces"), k.CoreV1().Namespaces().List),
-		typed(gvr("", "v1", "nodes"), k.CoreV1().Nodes().List),
-		typed(gvr("", "v1", "pods"), k.CoreV1().Pods(all).List),
-		typed(gvr("apps", "v1", "deployments"), k.AppsV1().Deployments(all).List),
-		typed(gvr("apps", "v1", "replicasets"), k.AppsV1().ReplicaSets(all).List),
-		typed(gvr("apps", "v1", "statefulsets"), k.AppsV1().StatefulSets(all).List),
-		typed(gvr("apps", "v1", "daemonsets"), k.AppsV1().DaemonSets(all).List),
-		typed(gvr("batch", "v1", "jobs"), k.BatchV1().Jobs(all).List),
-		typed(gvr("batch", "v1", "cronjobs"), k.BatchV1().CronJobs(all).List),
-		typed(gvr("", "v1", "serviceaccounts"), k.CoreV1().ServiceAccounts(all).List),
-		typed(gvr("rbac.authorization.k8s.io", "v1", "roles"), k.RbacV1().Roles(all).List),
-		typed(gvr("rbac.authorization.k8s.io", "v1", "clusterroles"), k.RbacV1().ClusterRoles().List),
-		typed(gvr("rbac.authorization.k8s.io", "v1", "rolebindings"), k.RbacV1().RoleBindings(all).List),
-		typed(gvr("rbac.authorization.k8s.io", "v1", "clusterrolebindings"), k.RbacV1().ClusterRoleBindings().List),
-		typed(gvr("networking.k8s.io", "v1", "networkpolicies"), k.NetworkingV1().NetworkPolicies(all).List),
-		typed(gvr("", "v1", "services"), k.CoreV1().Services(all).List),
-		typed(gvr("networking.k8s.io", "v1", "ingresses"), k.NetworkingV1().Ingresses(all).List),
-		typed(gvr("", "v1", "persistentvolumeclaims"), k.CoreV1().PersistentVolumeClaims(all).List),
-		typed(gvr("storage.k8s.io", "v1", "storageclasses"), k.StorageV1().StorageClasses().List),
-		typed(gvr("", "v1", "resourcequotas"), k.CoreV1().ResourceQuotas(all).List),
-		typed(gvr("", "v1", "limitranges"), k.CoreV1().LimitRanges(all).List),
-		typed(gvr("policy", "v1", "poddisruptionbudgets"), k.PolicyV1().PodDisruptionBudgets(all).List),
-		typed(gvr("autoscaling", "v2", "horizontalpodautoscalers"), k.AutoscalingV2().HorizontalPodAutoscalers(all).List),
+		typed(kubeinv.KindNamespace, gvr("", "v1", "namespaces"), k.CoreV1().Namespaces().List),
+		typed(kubeinv.KindNode, gvr("", "v1", "nodes"), k.CoreV1().Nodes().List),
+		typed(kubeinv.KindPod, gvr("", "v1", "pods"), k.CoreV1().Pods(all).List),
+		typed(kubeinv.KindDeployment, gvr("apps", "v1", "deployments"), k.AppsV1().Deployments(all).List),
+		typed(kubeinv.KindReplicaSet, gvr("apps", "v1", "replicasets"), k.AppsV1().ReplicaSets(all).List),
+		typed(kubeinv.KindStatefulSet, gvr("apps", "v1", "statefulsets"), k.AppsV1().StatefulSets(all).List),
+		typed(kubeinv.KindDaemonSet, gvr("apps", "v1", "daemonsets"), k.AppsV1().DaemonSets(all).List),
+		typed(kubeinv.KindJob, gvr("batch", "v1", "jobs"), k.BatchV1().Jobs(all).List),
+		typed(kubeinv.KindCronJob, gvr("batch", "v1", "cronjobs"), k.BatchV1().CronJobs(all).List),
+		typed(kubeinv.KindServiceAccount, gvr("", "v1", "serviceaccounts"), k.CoreV1().ServiceAccounts(all).List),
+		typed(kubeinv.KindRole, gvr("rbac.authorization.k8s.io", "v1", "roles"), k.RbacV1().Roles(all).List),
+		typed(kubeinv.KindClusterRole, gvr("rbac.authorization.k8s.io", "v1", "clusterroles"), k.RbacV1().ClusterRoles().List),
+		typed(kubeinv.KindRoleBinding, gvr("rbac.authorization.k8s.io", "v1", "rolebindings"), k.RbacV1().RoleBindings(all).List),
+		typed(kubeinv.KindClusterRoleBinding, gvr("rbac.authorization.k8s.io", "v1", "clusterrolebindings"), k.RbacV1().ClusterRoleBindings().List),
+		typed(kubeinv.KindNetworkPolicy, gvr("networking.k8s.io", "v1", "networkpolicies"), k.NetworkingV1().NetworkPolicies(all).List),
+		typed(kubeinv.KindService, gvr("", "v1", "services"), k.CoreV1().Services(all).List),
+		typed(kubeinv.KindIngress, gvr("networking.k8s.io", "v1", "ingresses"), k.NetworkingV1().Ingresses(all).List),
+		typed(kubeinv.KindPersistentVolumeClaim, gvr("", "v1", "persistentvolumeclaims"), k.CoreV1().PersistentVolumeClaims(all).List),
+		typed(kubeinv.KindStorageClass, gvr("storage.k8s.io", "v1", "storageclasses"), k.StorageV1().StorageClasses().List),
+		typed(kubeinv.KindResourceQuota, gvr("", "v1", "resourcequotas"), k.CoreV1().ResourceQuotas(all).List),
+		typed(kubeinv.KindLimitRange, gvr("", "v1", "limitranges"), k.CoreV1().LimitRanges(all).List),
+		typed(kubeinv.KindPodDisruptionBudget, gvr("policy", "v1", "poddisruptionbudgets"), k.PolicyV1().PodDisruptionBudgets(all).List),
+		typed(kubeinv.KindHorizontalPodAutoscaler, gvr("autoscaling", "v2", "horizontalpodautoscalers"), k.AutoscalingV2().HorizontalPodAutoscalers(all).List),
 	}
 	if opts.SecretMetadata {
 		out = append(out, secretsMetadata(c))
@@ -106,6 +108,7 @@ func secretsMetadata(c Clients) resourceType {
 	return resourceType{
 		source:   sourceOf(secretsGVR),
 		resource: secretsGVR.Resource,
+		kind:     kubeinv.KindSecret,
 		page: func(ctx context.Context, opts metav1.ListOptions, add func(runtime.Object)) (string, error) {
 			l, err := list(ctx, opts)
 			if err != nil {
@@ -125,13 +128,20 @@ func secretsMetadata(c Clients) resourceType {
 	}
 }
 
+// veleroKinds maps the Velero resources to their API Kind and their kubeinv kind name.
+var veleroKinds = map[string]struct{ api, inventory string }{
+	"schedules": {"Schedule", kubeinv.KindVeleroSchedule},
+	"backups":   {"Backup", kubeinv.KindVeleroBackup},
+}
+
 // dynamicResource lists a custom resource (Velero Schedules and Backups).
 func dynamicResource(d dynamic.Interface, r schema.GroupVersionResource) resourceType {
-	kind := map[string]string{"schedules": "Schedule", "backups": "Backup"}[r.Resource]
+	kind := veleroKinds[r.Resource]
 	list := d.Resource(r).Namespace(metav1.NamespaceAll).List
 	return resourceType{
 		source:   sourceOf(r),
 		resource: r.Resource,
+		kind:     kind.inventory,
 		page: func(ctx context.Context, opts metav1.ListOptions, add func(runtime.Object)) (string, error) {
 			l, err := list(ctx, opts)
 			if err != nil {
@@ -139,7 +149,7 @@ func dynamicResource(d dynamic.Interface, r schema.GroupVersionResource) resourc
 			}
 			for i := range l.Items {
 				if l.Items[i].GetKind() == "" {
-					l.Items[i].SetGroupVersionKind(r.GroupVersion().WithKind(kind))
+					l.Items[i].SetGroupVersionKind(r.GroupVersion().WithKind(kind.api))
 				}
 				add(&l.Items[i])
 			}
