@@ -219,14 +219,11 @@ func (lc *lifecycle) upsertFindings(failed map[string]*findingRow, order []strin
 	// finding was seen by it (the rest were just resolved), so a live finding's last_seen is
 	// derived from its target's last complete run when read (see findingColumns). A partial
 	// run confirms nothing and so moves no last_seen.
-	for i := 0; i < len(fresh); i += batchSize {
-		chunk := fresh[i:min(i+batchSize, len(fresh))]
-		if err := lc.tx.Omit("id", "asset_key").Create(&chunk).Error; err != nil {
-			return err
-		}
-		if err := lc.events(idsOf(chunk), posture.EventOpened); err != nil {
-			return err
-		}
+	if err := lc.insertFindings(fresh); err != nil {
+		return err
+	}
+	if err := lc.events(idsOf(fresh), posture.EventOpened); err != nil {
+		return err
 	}
 	c.opened = len(fresh)
 	return nil
@@ -251,7 +248,7 @@ func (lc *lifecycle) events(ids []int64, kind posture.FindingEventKind) error {
 	for i, id := range ids {
 		rows[i] = findingEventRow{TenantID: lc.tenantID, FindingID: id, RunID: &runID, Kind: string(kind), Actor: "system", At: lc.at}
 	}
-	return lc.tx.Omit("id").CreateInBatches(rows, batchSize).Error
+	return lc.insertEvents(rows)
 }
 
 func idsOf(rows []findingRow) []int64 {
