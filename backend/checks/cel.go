@@ -308,7 +308,7 @@ func celEval(scope string, match, prg cel.Program, failMsg string) EvalFunc {
 			if scope == "workload" {
 				vars["workload"] = obj
 			}
-			out = append(out, celVerdict(match, prg, vars, failMsg).result(sub.asset, ""))
+			out = append(out, celVerdict(match, prg, vars, failMsg).result(ref(sub.asset), ""))
 		}
 		return out
 	}

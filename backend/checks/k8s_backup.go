@@ -69,7 +69,7 @@ func backupChecks() []*Check {
 					default:
 						v = pass("last completed backup at " + t.UTC().Format(time.RFC3339))
 					}
-					out = append(out, v.result(s.NamespaceAsset(ns), ""))
+					out = append(out, v.result(ref(s.NamespaceAsset(ns)), ""))
 				}
 				return out
 			},
@@ -144,7 +144,7 @@ func storageChecks() []*Check {
 					if ok, why := storageEncryption(sc); ok {
 						v = pass("encrypted: " + why)
 					}
-					out = append(out, v.result(kubeinv.ObjectAsset(posture.AssetStorage, "storage.k8s.io", "StorageClass", &sc.ObjectMeta), ""))
+					out = append(out, v.result(ref(kubeinv.ObjectAsset(posture.AssetStorage, "storage.k8s.io", "StorageClass", &sc.ObjectMeta)), ""))
 				}
 				return out
 			},
@@ -182,11 +182,11 @@ func storageChecks() []*Check {
 				var out []posture.Result
 				for i := range s.Inv.PVCs {
 					p := &s.Inv.PVCs[i]
-					out = append(out, judge(p.Spec.StorageClassName).result(kubeinv.ObjectAsset(posture.AssetStorage, "", "PersistentVolumeClaim", &p.ObjectMeta), ""))
+					out = append(out, judge(p.Spec.StorageClassName).result(ref(kubeinv.ObjectAsset(posture.AssetStorage, "", "PersistentVolumeClaim", &p.ObjectMeta)), ""))
 				}
 				for i, w := range s.Workloads {
 					for _, t := range w.VolumeClaimTemplates {
-						out = append(out, judge(t.Spec.StorageClassName).result(s.workloadAssets[i], "volumeClaimTemplate:"+t.Name))
+						out = append(out, judge(t.Spec.StorageClassName).result(&s.workloadAssets[i], "volumeClaimTemplate:"+t.Name))
 					}
 				}
 				return out
@@ -227,7 +227,7 @@ func storageChecks() []*Check {
 						sort.Strings(u)
 						v = fail("mounted read-write by "+strconv.Itoa(len(u))+" workloads", "workloads", strings.Join(u, ","))
 					}
-					out = append(out, v.result(a, ""))
+					out = append(out, v.result(ref(a), ""))
 				}
 				return out
 			},

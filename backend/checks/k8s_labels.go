@@ -148,7 +148,7 @@ func labelChecks() []*Check {
 					if n.Labels[s.Config.ZoneLabel] == "" {
 						v = fail("node has no " + s.Config.ZoneLabel + " label")
 					}
-					out = append(out, v.result(a, ""))
+					out = append(out, v.result(ref(a), ""))
 				}
 				sort.Slice(out, func(i, j int) bool { return out[i].Asset.Key < out[j].Asset.Key })
 				return out

@@ -76,7 +76,7 @@ func perService(fn func(s *Snapshot, svc *corev1.Service) verdict) EvalFunc {
 		out := make([]posture.Result, 0, len(s.Inv.Services))
 		for i := range s.Inv.Services {
 			svc := &s.Inv.Services[i]
-			out = append(out, fn(s, svc).result(kubeinv.ObjectAsset(posture.AssetService, "", "Service", &svc.ObjectMeta), ""))
+			out = append(out, fn(s, svc).result(ref(kubeinv.ObjectAsset(posture.AssetService, "", "Service", &svc.ObjectMeta)), ""))
 		}
 		return out
 	}
@@ -201,7 +201,7 @@ func networkChecks() []*Check {
 				out := make([]posture.Result, 0, len(s.Inv.Ingresses))
 				for i := range s.Inv.Ingresses {
 					ing := &s.Inv.Ingresses[i]
-					out = append(out, ingressTLS(ing).result(kubeinv.ObjectAsset(posture.AssetIngress, "networking.k8s.io", "Ingress", &ing.ObjectMeta), ""))
+					out = append(out, ingressTLS(ing).result(ref(kubeinv.ObjectAsset(posture.AssetIngress, "networking.k8s.io", "Ingress", &ing.ObjectMeta)), ""))
 				}
 				return out
 			},

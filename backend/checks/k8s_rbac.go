@@ -77,7 +77,7 @@ func roleRule(bad func(rbacv1.PolicyRule) string) EvalFunc {
 		for _, r := range rs {
 			a := kubeinv.ObjectAsset(posture.AssetRBAC, rbacGroup, r.kind, r.meta)
 			if builtinRole(r) {
-				out = append(out, na("built-in role").result(a, ""))
+				out = append(out, na("built-in role").result(ref(a), ""))
 				continue
 			}
 			v := pass("no such rule")
@@ -88,7 +88,7 @@ func roleRule(bad func(rbacv1.PolicyRule) string) EvalFunc {
 					break
 				}
 			}
-			out = append(out, v.result(a, ""))
+			out = append(out, v.result(ref(a), ""))
 		}
 		return out
 	}
@@ -165,7 +165,7 @@ func rbacChecks() []*Check {
 				for _, b := range s.bindings() {
 					a := kubeinv.ObjectAsset(posture.AssetRBAC, rbacGroup, b.kind, b.meta)
 					if b.roleRef.Kind != "ClusterRole" || b.roleRef.Name != "cluster-admin" {
-						out = append(out, pass("binding does not grant cluster-admin").result(a, ""))
+						out = append(out, pass("binding does not grant cluster-admin").result(ref(a), ""))
 						continue
 					}
 					var who []string
@@ -178,7 +178,7 @@ func rbacChecks() []*Check {
 					if len(who) > 0 {
 						v = fail("cluster-admin granted to "+strings.Join(who, ", "), "subjects", strings.Join(who, ","))
 					}
-					out = append(out, v.result(a, ""))
+					out = append(out, v.result(ref(a), ""))
 				}
 				return out
 			},
@@ -194,7 +194,7 @@ func rbacChecks() []*Check {
 				for _, b := range s.bindings() {
 					a := kubeinv.ObjectAsset(posture.AssetRBAC, rbacGroup, b.kind, b.meta)
 					if strings.HasPrefix(b.meta.Name, "system:") && strings.HasPrefix(b.roleRef.Name, "system:") {
-						out = append(out, na("built-in binding").result(a, ""))
+						out = append(out, na("built-in binding").result(ref(a), ""))
 						continue
 					}
 					v := pass("no anonymous or all-users subjects")
@@ -204,7 +204,7 @@ func rbacChecks() []*Check {
 							break
 						}
 					}
-					out = append(out, v.result(a, ""))
+					out = append(out, v.result(ref(a), ""))
 				}
 				return out
 			},
@@ -296,7 +296,7 @@ func rbacChecks() []*Check {
 					if bs := boundBy[ns]; len(bs) > 0 {
 						v = fail("default ServiceAccount is bound by "+strings.Join(bs, ", "), "bindings", strings.Join(bs, ","))
 					}
-					out = append(out, v.result(a, ""))
+					out = append(out, v.result(ref(a), ""))
 				}
 				return out
 			},

@@ -72,7 +72,7 @@ func probeCheck(id, kind, title, desc string, has func(*corev1.Container) bool) 
 					case !has(c):
 						v = fail("no " + kind + " probe")
 					}
-					out = append(out, v.result(s.workloadAssets[i], kubeinv.ContainerRef{Container: c}.SubKey()))
+					out = append(out, v.result(&s.workloadAssets[i], kubeinv.ContainerRef{Container: c}.SubKey()))
 				}
 			}
 			return out

@@ -167,8 +167,8 @@ func (s *Snapshot) NamespaceAsset(ns string) posture.Asset {
 }
 
 // ClusterAsset is the asset for cluster-wide checks.
-func (s *Snapshot) ClusterAsset() posture.Asset {
-	return posture.Asset{Kind: posture.AssetCluster, Key: kubeinv.ClusterKey, Name: "cluster"}
+func (s *Snapshot) ClusterAsset() *posture.Asset {
+	return &posture.Asset{Kind: posture.AssetCluster, Key: kubeinv.ClusterKey, Name: "cluster"}
 }
 
 // verdict is what a rule decides for one asset (or one container of it).
@@ -193,16 +193,20 @@ func fail(msg string, kv ...string) verdict {
 	return v
 }
 
-func (v verdict) result(a posture.Asset, sub string) posture.Result {
+func (v verdict) result(a *posture.Asset, sub string) posture.Result {
 	return posture.Result{Asset: a, SubKey: sub, Status: v.status, Message: v.message, Evidence: v.evidence}
 }
+
+// ref gives a one-off asset (a namespace, a binding) its own address; workload assets are
+// shared from the snapshot instead, as each is the subject of many results.
+func ref(a posture.Asset) *posture.Asset { return &a }
 
 // perWorkload evaluates fn once per workload.
 func perWorkload(fn func(s *Snapshot, w *kubeinv.Workload) verdict) EvalFunc {
 	return func(s *Snapshot) []posture.Result {
 		out := make([]posture.Result, 0, len(s.Workloads))
 		for i, w := range s.Workloads {
-			out = append(out, fn(s, w).result(s.workloadAssets[i], ""))
+			out = append(out, fn(s, w).result(&s.workloadAssets[i], ""))
 		}
 		return out
 	}
@@ -214,7 +218,7 @@ func perContainer(fn func(s *Snapshot, w *kubeinv.Workload, c kubeinv.ContainerR
 		out := make([]posture.Result, 0, s.containers)
 		for i, w := range s.Workloads {
 			for _, c := range w.Containers() {
-				out = append(out, fn(s, w, c).result(s.workloadAssets[i], c.SubKey()))
+				out = append(out, fn(s, w, c).result(&s.workloadAssets[i], c.SubKey()))
 			}
 		}
 		return out
@@ -233,7 +237,7 @@ func perNamespace(includeSystem bool, fn func(s *Snapshot, ns string) verdict) E
 			} else {
 				v = fn(s, ns)
 			}
-			out = append(out, v.result(s.NamespaceAsset(ns), ""))
+			out = append(out, v.result(ref(s.NamespaceAsset(ns)), ""))
 		}
 		return out
 	}

@@ -171,7 +171,9 @@ type Result struct {
 	CheckID  string
 	Severity Severity
 	CSA      []string
-	Asset    Asset
+	// Asset is shared by every result about the same asset (a large cluster has millions of
+	// results and tens of thousands of assets). Never nil.
+	Asset    *Asset
 	SubKey   string
 	Status   ResultStatus
 	Message  string

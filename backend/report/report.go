@@ -70,7 +70,7 @@ func (f Finding) resource() Resource {
 	if f.Resource.Kind != "" {
 		return f.Resource
 	}
-	return ResourceOf(f.Result.Asset)
+	return ResourceOf(*f.Result.Asset)
 }
 
 // file is the effective source file of f ("" when none).

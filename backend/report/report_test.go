@@ -50,7 +50,7 @@ func fixtureScan() Scan {
 	evil := asset("apps/Deployment/billing/=cmd|' /C calc'!A0", "=cmd|' /C calc'!A0", "billing")
 	ns := posture.Asset{Kind: posture.AssetNamespace, Key: "v1/Namespace//billing", Name: "billing"}
 	r := func(check string, sev posture.Severity, st posture.ResultStatus, a posture.Asset, sub, msg string, ids ...string) posture.Result {
-		return posture.Result{CheckID: check, Severity: sev, CSA: ids, Asset: a, SubKey: sub, Status: st, Message: msg}
+		return posture.Result{CheckID: check, Severity: sev, CSA: ids, Asset: &a, SubKey: sub, Status: st, Message: msg}
 	}
 	results := []posture.Result{
 		r("run-as-root", posture.SeverityHigh, posture.Fail, db, "container:postgres", "container postgres runs as UID 0", "3.1.2.3"),
@@ -503,7 +503,8 @@ func TestResourceOf(t *testing.T) {
 		}
 	}
 	// An explicit resource wins.
-	f := Finding{Result: posture.Result{Asset: tt0()}, Resource: Resource{Kind: "CronJob", Namespace: "x", Name: "y"}}
+	a0 := tt0()
+	f := Finding{Result: posture.Result{Asset: &a0}, Resource: Resource{Kind: "CronJob", Namespace: "x", Name: "y"}}
 	if f.resource().Kind != "CronJob" {
 		t.Errorf("explicit resource ignored")
 	}

@@ -530,7 +530,7 @@ func appendExtra(order []string, m map[string]*scope) []string {
 
 // namespaceOf is the namespace a result counts in: the asset's namespace, or the namespace
 // itself for a Namespace asset; "" for cluster-scoped assets.
-func namespaceOf(a posture.Asset) string {
+func namespaceOf(a *posture.Asset) string {
 	if a.Namespace != "" {
 		return a.Namespace
 	}

@@ -44,7 +44,7 @@ func res(check string, sev posture.Severity, st posture.ResultStatus, ns, owner 
 		Severity: sev,
 		CSA:      ids,
 		Status:   st,
-		Asset:    posture.Asset{Kind: posture.AssetWorkload, Key: "apps/Deployment/" + ns + "/" + check, Name: check, Namespace: ns, Labels: labels},
+		Asset:    &posture.Asset{Kind: posture.AssetWorkload, Key: "apps/Deployment/" + ns + "/" + check, Name: check, Namespace: ns, Labels: labels},
 	}
 }
 
@@ -115,7 +115,7 @@ func TestComputeScopes(t *testing.T) {
 		res("host-pid", crit, posture.NotApplicable, "web", "team-b", "3.1.2.3"), // r5
 		res("cluster-admin", crit, posture.Pass, "", "", "3.1.2.3"),              // r6 cluster-scoped
 		{CheckID: "ns-labels", Severity: med, Status: posture.Fail, CSA: []string{"3.1.2.3"}, // r7 Namespace asset
-			Asset: posture.Asset{Kind: posture.AssetNamespace, Name: "web"}},
+			Asset: &posture.Asset{Kind: posture.AssetNamespace, Name: "web"}},
 	}
 	card := Compute(results, baseOpts())
 

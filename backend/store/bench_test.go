@@ -39,7 +39,7 @@ func benchResults(n int) []posture.Result {
 		a := posture.Asset{Kind: posture.AssetWorkload, Key: "apps/Deployment/" + ns + "/" + name, ParentKey: "core/Namespace/" + ns,
 			Name: name, Namespace: ns, Labels: labels}
 		for c := 0; c < perAsset && len(out) < n; c++ {
-			r := posture.Result{CheckID: checkIDs[c], Severity: posture.Severity(1 + c%4), CSA: csa, Asset: a, Status: posture.Fail,
+			r := posture.Result{CheckID: checkIDs[c], Severity: posture.Severity(1 + c%4), CSA: csa, Asset: &a, Status: posture.Fail,
 				SubKey: "container:app", Message: checkIDs[c] + " fails for container app"}
 			if c%3 == 0 {
 				r.Evidence = map[string]string{"container": "app", "field": "securityContext"}

@@ -124,7 +124,7 @@ func (lc *lifecycle) upsertAssets(out posture.RunOutcome) (map[string]int64, err
 		add(a)
 	}
 	for _, r := range out.Results {
-		add(r.Asset)
+		add(*r.Asset)
 	}
 	// On conflict the row takes this run's view of the asset and is no longer gone.
 	set := clause.AssignmentColumns([]string{"parent_key", "kind", "name", "namespace", "labels", "last_seen"})

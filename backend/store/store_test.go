@@ -145,7 +145,7 @@ func TestIntegrationUsersAndRoles(t *testing.T) {
 func result(key, ns, check, sub string, status posture.ResultStatus) posture.Result {
 	return posture.Result{
 		CheckID: check, Severity: posture.SeverityHigh, Status: status, SubKey: sub, Message: check + " on " + key,
-		Asset:    posture.Asset{Kind: posture.AssetWorkload, Key: key, Name: key, Namespace: ns, Labels: map[string]string{"owner": "team-" + ns}},
+		Asset:    &posture.Asset{Kind: posture.AssetWorkload, Key: key, Name: key, Namespace: ns, Labels: map[string]string{"owner": "team-" + ns}},
 		Evidence: map[string]string{"field": "securityContext.privileged"},
 	}
 }
