@@ -199,6 +199,7 @@ func (known owners) top(m *metav1.ObjectMeta) (objRef, bool) {
 // large clusters. Call it once every object has been added; Workloads gives the same
 // result before and after.
 func (inv *Inventory) Compact() {
+	inv.ownedSinceCompact = 0
 	known := inv.owners()
 	for i := range inv.Pods {
 		if _, ok := known.top(&inv.Pods[i].ObjectMeta); ok {

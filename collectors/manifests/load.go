@@ -60,9 +60,26 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 		res.Errors = append(res.Errors, posture.CollectionError{Source: paths[0], Message: fmt.Sprintf("more than %d files; the rest were not scanned", opts.MaxFiles)})
 		files = files[:opts.MaxFiles]
 	}
-	// Decode files on every core; merge in file order so the result does not depend on
-	// scheduling. Stdin is read here, in order, as it can only be read once.
+	// Decode files on every core; merge them in file order as they finish, so the result
+	// does not depend on scheduling and decoded objects join the (compacting) inventory
+	// early instead of all waiting for the last file. Stdin is read in order, once.
 	parts := make([]*Result, len(files))
+	var mu sync.Mutex
+	merged := 0
+	mergeReady := func() {
+		for merged < len(parts) && parts[merged] != nil {
+			res.merge(parts[merged])
+			res.flush()
+			parts[merged] = nil
+			merged++
+		}
+	}
+	done := func(i int, part *Result) {
+		mu.Lock()
+		defer mu.Unlock()
+		parts[i] = part
+		mergeReady()
+	}
 	next := make(chan int)
 	var wg sync.WaitGroup
 	for w := 0; w < min(runtime.GOMAXPROCS(0), max(len(files), 1)); w++ {
@@ -70,8 +87,9 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 		go func() {
 			defer wg.Done()
 			for i := range next {
-				parts[i] = &Result{}
-				readFile(files[i], opts, parts[i])
+				part := &Result{}
+				readFile(files[i], opts, part)
+				done(i, part)
 			}
 		}()
 	}
@@ -81,12 +99,13 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 			break
 		}
 		if f == StdinPath {
-			parts[i] = &Result{}
+			part := &Result{}
 			if stdin == nil {
-				parts[i].Errors = append(parts[i].Errors, posture.CollectionError{Source: StdinPath, Message: "no standard input available"})
+				part.Errors = append(part.Errors, posture.CollectionError{Source: StdinPath, Message: "no standard input available"})
 			} else {
-				read(stdin, StdinPath, opts, parts[i])
+				read(stdin, StdinPath, opts, part)
 			}
+			done(i, part)
 			continue
 		}
 		next <- i
@@ -95,9 +114,6 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 	wg.Wait()
 	if err != nil {
 		return res, err
-	}
-	for _, part := range parts {
-		res.merge(part)
 	}
 	res.flush()
 	res.Inventory.Compact()
