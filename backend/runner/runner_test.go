@@ -73,14 +73,7 @@ func TestIntegrationRunLifecycleAndScores(t *testing.T) {
 		t.Run(d, func(t *testing.T) {
 			ctx := context.Background()
 			db := storetest.Open(t, d)
-			ten := &posture.Tenant{Slug: "acme", Name: "Acme"}
-			if err := db.CreateTenant(ctx, ten); err != nil {
-				t.Fatal(err)
-			}
-			tgt := &posture.Target{TenantID: ten.ID, Name: "prod", Kind: posture.TargetCluster, Schedule: "15m", Enabled: true}
-			if err := db.CreateTarget(ctx, tgt); err != nil {
-				t.Fatal(err)
-			}
+			ten, tgt := storetest.Seed(t, db, "acme", posture.TargetCluster)
 			src := &fixtureSource{yaml: privileged(true)}
 			cc := checks.DefaultConfig()
 			r := &runner.Runner{Runs: db, Sources: map[posture.TargetKind]runner.Source{posture.TargetCluster: src},

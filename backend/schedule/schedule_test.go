@@ -73,14 +73,7 @@ func TestIntegrationTwoReplicasNeverCollectOneTargetTwice(t *testing.T) {
 		t.Run(d, func(t *testing.T) {
 			ctx := context.Background()
 			db := storetest.Open(t, d)
-			ten := &posture.Tenant{Slug: "acme", Name: "Acme"}
-			if err := db.CreateTenant(ctx, ten); err != nil {
-				t.Fatal(err)
-			}
-			tgt := &posture.Target{TenantID: ten.ID, Name: "prod", Kind: posture.TargetManifests, Schedule: "10s", Enabled: true}
-			if err := db.CreateTarget(ctx, tgt); err != nil {
-				t.Fatal(err)
-			}
+			ten, tgt := storetest.Seed(t, db, "acme", posture.TargetManifests)
 			rec := &overlapRunner{db: db, by: map[string]int{}}
 			every := 400 * time.Millisecond
 			var scheds []*Scheduler

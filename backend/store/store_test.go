@@ -27,18 +27,7 @@ func wantCode(t *testing.T, err error, code string) {
 }
 
 func seedTenant(t *testing.T, db *store.DB, slug string) (*posture.Tenant, *posture.Target) {
-	t.Helper()
-	ctx := context.Background()
-	ten := &posture.Tenant{Slug: slug, Name: slug}
-	if err := db.CreateTenant(ctx, ten); err != nil {
-		t.Fatal(err)
-	}
-	tgt := &posture.Target{TenantID: ten.ID, Name: "prod", Kind: posture.TargetCluster, Schedule: "15m", Enabled: true,
-		Settings: map[string]string{"context": "prod"}}
-	if err := db.CreateTarget(ctx, tgt); err != nil {
-		t.Fatal(err)
-	}
-	return ten, tgt
+	return storetest.Seed(t, db, slug, posture.TargetCluster)
 }
 
 func TestIntegrationMigrationsDownAndUp(t *testing.T) {

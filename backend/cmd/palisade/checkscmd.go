@@ -16,12 +16,7 @@ import (
 func init() { extraCommands = append(extraCommands, newChecksCommand) }
 
 func newChecksCommand(opts *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "checks",
-		Short: "List and explain the checks (built-in and custom) and their CSA mapping",
-		Args:  exactArgs(0),
-		RunE:  func(*cobra.Command, []string) error { return usageError("checks needs a subcommand: list or show") },
-	}
+	cmd := group("checks", "List and explain the checks (built-in and custom) and their CSA mapping")
 	list := &cobra.Command{
 		Use:   "list",
 		Short: "List every check with its severity and CSA recommendations",

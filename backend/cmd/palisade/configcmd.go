@@ -7,12 +7,7 @@ import (
 )
 
 func newConfigCommand(opts *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "config",
-		Short: "Inspect the configuration",
-		Args:  exactArgs(0),
-		RunE:  func(*cobra.Command, []string) error { return usageError("config needs a subcommand: check") },
-	}
+	cmd := group("config", "Inspect the configuration")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "check",
 		Short: "Validate the configuration file and environment overrides",

@@ -9,12 +9,7 @@ import (
 )
 
 func newKeysCommand(opts *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "keys",
-		Short: "Manage the key that seals stored credentials",
-		Args:  exactArgs(0),
-		RunE:  func(*cobra.Command, []string) error { return usageError("keys needs a subcommand: generate or rotate") },
-	}
+	cmd := group("keys", "Manage the key that seals stored credentials")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "generate",
 		Short: "Print a new random AES-256 key (base64) for secrets.key",

@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -139,4 +140,19 @@ func newVersionCommand() *cobra.Command {
 			return nil
 		},
 	}
+}
+
+// group is a command that only holds subcommands; run bare, it is a usage error naming them.
+func group(use, short string) *cobra.Command {
+	cmd := &cobra.Command{Use: use, Short: short, Args: exactArgs(0)}
+	cmd.RunE = func(c *cobra.Command, _ []string) error {
+		var names []string
+		for _, sub := range c.Commands() {
+			if sub.IsAvailableCommand() {
+				names = append(names, sub.Name())
+			}
+		}
+		return usageError("%s needs a subcommand: %s", use, strings.Join(names, ", "))
+	}
+	return cmd
 }

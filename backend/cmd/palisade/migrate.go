@@ -9,14 +9,7 @@ import (
 )
 
 func newMigrateCommand(opts *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "migrate",
-		Short: "Apply, roll back or list database migrations",
-		Args:  exactArgs(0),
-		RunE: func(cmd *cobra.Command, _ []string) error {
-			return usageError("migrate needs a subcommand: up, down or status")
-		},
-	}
+	cmd := group("migrate", "Apply, roll back or list database migrations")
 	cmd.AddCommand(&cobra.Command{
 		Use:   "up",
 		Short: "Apply every pending migration",

@@ -33,12 +33,7 @@ type targetStatus struct {
 }
 
 func newTargetsCommand(opts *globalOptions) *cobra.Command {
-	cmd := &cobra.Command{
-		Use:   "targets",
-		Short: "Show collection targets, their last runs, scores and staleness",
-		Args:  exactArgs(0),
-		RunE:  func(*cobra.Command, []string) error { return usageError("targets needs a subcommand: list") },
-	}
+	cmd := group("targets", "Show collection targets, their last runs, scores and staleness")
 	list := &cobra.Command{Use: "list", Short: "List every target with its last run, score and staleness", Args: exactArgs(0)}
 	output := list.Flags().StringP("output", "o", "table", "table or json")
 	list.RunE = func(cmd *cobra.Command, _ []string) error {

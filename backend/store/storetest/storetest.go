@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/store"
 )
 
@@ -109,4 +110,21 @@ func freshSchema(t testing.TB) string {
 	q.Set("search_path", schema)
 	u.RawQuery = q.Encode()
 	return u.String()
+}
+
+// Seed creates a tenant with the slug and one enabled target of the kind in it, the
+// starting point of most store and pipeline tests.
+func Seed(t testing.TB, db *store.DB, slug string, kind posture.TargetKind) (*posture.Tenant, *posture.Target) {
+	t.Helper()
+	ctx := context.Background()
+	ten := &posture.Tenant{Slug: slug, Name: slug}
+	if err := db.CreateTenant(ctx, ten); err != nil {
+		t.Fatalf("seed tenant %s: %v", slug, err)
+	}
+	tgt := &posture.Target{TenantID: ten.ID, Name: "prod", Kind: kind, Schedule: "15m", Enabled: true,
+		Settings: map[string]string{"context": "prod"}}
+	if err := db.CreateTarget(ctx, tgt); err != nil {
+		t.Fatalf("seed target: %v", err)
+	}
+	return ten, tgt
 }
