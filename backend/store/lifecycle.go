@@ -163,8 +163,6 @@ type existingFinding struct {
 	ContentHash string
 }
 
-var live = []string{string(posture.FindingOpen), string(posture.FindingSuppressed)}
-
 func (lc *lifecycle) upsertFindings(failed map[string]*findingRow, order []string, complete bool, c *lifecycleCounts) error {
 	var existing []existingFinding
 	if err := lc.tx.Model(&findingRow{}).Select("id, fingerprint, status, content_hash").

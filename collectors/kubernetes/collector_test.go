@@ -70,14 +70,6 @@ func pod(ns, name string) *corev1.Pod {
 		ManagedFields: []metav1.ManagedFieldsEntry{{Manager: "kubectl"}}}}
 }
 
-func errorSources(res *Result) []string {
-	var out []string
-	for _, e := range res.Errors {
-		out = append(out, e.Source)
-	}
-	return out
-}
-
 func requireComplete(t *testing.T, res *Result) {
 	t.Helper()
 	if res.Status != posture.RunComplete || len(res.Errors) != 0 {
