@@ -70,7 +70,9 @@ func field[T any](name string, f func(*Inventory) *[]T) kindField {
 var kindFields = []kindField{
 	field(KindNamespace, func(i *Inventory) *[]corev1.Namespace { return &i.Namespaces }),
 	field(KindNode, func(i *Inventory) *[]corev1.Node { return &i.Nodes }),
-	field(KindPod, func(i *Inventory) *[]corev1.Pod { return &i.Pods }),
+	{name: KindPod, // the Pods held in full and the attributed ones kept as stubs
+		len:  func(i *Inventory) int { return len(i.Pods) + len(i.podStubs) },
+		drop: func(i *Inventory) { i.Pods, i.podStubs = nil, nil }},
 	field(KindDeployment, func(i *Inventory) *[]appsv1.Deployment { return &i.Deployments }),
 	field(KindReplicaSet, func(i *Inventory) *[]appsv1.ReplicaSet { return &i.ReplicaSets }),
 	field(KindStatefulSet, func(i *Inventory) *[]appsv1.StatefulSet { return &i.StatefulSets }),

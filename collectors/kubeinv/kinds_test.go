@@ -12,7 +12,7 @@ func fullInventory(t *testing.T) (*Inventory, int) {
 	v := reflect.ValueOf(inv).Elem()
 	n := 0
 	for i := 0; i < v.NumField(); i++ {
-		if f := v.Field(i); f.Kind() == reflect.Slice {
+		if f := v.Field(i); f.Kind() == reflect.Slice && v.Type().Field(i).IsExported() {
 			f.Set(reflect.MakeSlice(f.Type(), 1, 1))
 			n++
 		}

@@ -201,14 +201,20 @@ func (known owners) top(m *metav1.ObjectMeta) (objRef, bool) {
 func (inv *Inventory) Compact() {
 	inv.ownedSinceCompact = 0
 	known := inv.owners()
+	// Attributed pods leave the Pods slice for stubs; the rest move to a slice of their own
+	// size, so the large backing array of a streaming collection is released.
+	kept := make([]corev1.Pod, 0, len(inv.Pods)/8)
 	for i := range inv.Pods {
-		if _, ok := known.top(&inv.Pods[i].ObjectMeta); ok {
-			inv.Pods[i].Spec = corev1.PodSpec{}
-			inv.Pods[i].Status = corev1.PodStatus{}
-			inv.Pods[i].ManagedFields = nil
-			inv.Pods[i].Annotations = nil
+		p := &inv.Pods[i]
+		if _, ok := known.top(&p.ObjectMeta); ok {
+			if ref := metav1.GetControllerOfNoCopy(&p.ObjectMeta); ref != nil {
+				inv.podStubs = append(inv.podStubs, podStub{namespace: p.Namespace, name: p.Name, controller: *ref})
+				continue
+			}
 		}
+		kept = append(kept, *p)
 	}
+	inv.Pods = kept
 	for i := range inv.ReplicaSets {
 		if _, ok := known.top(&inv.ReplicaSets[i].ObjectMeta); ok {
 			inv.ReplicaSets[i].Spec.Template = corev1.PodTemplateSpec{}
@@ -297,6 +303,15 @@ func (inv *Inventory) Workloads() []*Workload {
 			continue
 		}
 		emit(&Workload{Kind: "Pod", ObjectMeta: p.ObjectMeta, PodMeta: p.ObjectMeta, PodSpec: p.Spec})
+	}
+	for i := range inv.podStubs {
+		st := &inv.podStubs[i]
+		meta := metav1.ObjectMeta{Namespace: st.namespace, Name: st.name, OwnerReferences: []metav1.OwnerReference{st.controller}}
+		// A stub's controller was present when it was compacted; only Without can remove
+		// it since, and then the pod, whose spec is gone, is not a workload of its own.
+		if o, ok := known.top(&meta); ok {
+			attribute(o, AssetKey("", "Pod", st.namespace, st.name), true)
+		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })
 	return out

@@ -129,11 +129,20 @@ func TestCompactKeepsUnattributedSpecs(t *testing.T) {
 		},
 	}
 	inv.Compact()
-	if len(inv.Pods[0].Spec.Containers) != 0 {
-		t.Error("attributed pod kept its spec")
+	if len(inv.Pods) != 1 || inv.Pods[0].Name != "bare" || len(inv.Pods[0].Spec.Containers) != 1 {
+		t.Errorf("pods held in full after Compact = %+v; want only the bare pod, spec intact", inv.Pods)
 	}
-	if len(inv.Pods[1].Spec.Containers) != 1 {
-		t.Error("bare pod lost its spec")
+	if inv.Count(KindPod) != 2 {
+		t.Errorf("Count(Pod) = %d, want 2 (the attributed pod is kept as a stub)", inv.Count(KindPod))
+	}
+	attributed := 0
+	for _, w := range inv.Workloads() {
+		if w.Kind == "Deployment" {
+			attributed = w.AttributedPods
+		}
+	}
+	if attributed != 1 {
+		t.Errorf("Deployment has %d attributed pods after Compact, want 1", attributed)
 	}
 	for _, w := range inv.Workloads() {
 		if w.Kind == "Pod" && len(w.PodSpec.Containers) != 1 {
@@ -226,5 +235,21 @@ func TestCovers(t *testing.T) {
 		if got := Covers(tc.inc, tc.exc, tc.ns); got != tc.want {
 			t.Errorf("Covers(%v,%v,%s) = %v", tc.inc, tc.exc, tc.ns, got)
 		}
+	}
+}
+
+func TestPodNamesIncludeCompactedPods(t *testing.T) {
+	spec := corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "x"}}}
+	inv := &Inventory{
+		ReplicaSets: []appsv1.ReplicaSet{{ObjectMeta: meta("a", "web-1", "r1")}},
+		Pods: []corev1.Pod{
+			{ObjectMeta: meta("a", "web-1-x", "p1", ctrl("ReplicaSet", "web-1", "r1")), Spec: spec},
+			{ObjectMeta: meta("a", "bare", "p2"), Spec: spec},
+		},
+	}
+	inv.Compact()
+	got := strings.Join(inv.PodNames(), ",")
+	if got != "a/bare,a/web-1-x" {
+		t.Errorf("PodNames = %s", got)
 	}
 }

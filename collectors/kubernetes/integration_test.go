@@ -432,7 +432,7 @@ func checkInventory(t *testing.T, res *collector.Result) {
 	}{
 		{"namespaces", names(len(inv.Namespaces), func(i int) string { return inv.Namespaces[i].Name }),
 			[]string{"shop", "payments", "warehouse", "monitoring", "velero", "palisade", "kube-system", "default"}},
-		{"pods", names(len(inv.Pods), func(i int) string { return inv.Pods[i].Namespace + "/" + inv.Pods[i].Name }),
+		{"pods", names(len(inv.PodNames()), func(i int) string { return inv.PodNames()[i] }),
 			[]string{"shop/web-5d8f7-0", "shop/web-5d8f7-1", "shop/web-5d8f7-2", "shop/debug"}},
 		{"deployments", names(len(inv.Deployments), func(i int) string { return inv.Deployments[i].Name }), []string{"web"}},
 		{"replicasets", names(len(inv.ReplicaSets), func(i int) string { return inv.ReplicaSets[i].Name }), []string{"web-5d8f7"}},
@@ -485,8 +485,8 @@ func checkInventory(t *testing.T, res *collector.Result) {
 			t.Errorf("%s: %d objects in %d pages; want several pages of %d", s.Source, s.Objects, s.Pages, pageSize)
 		}
 	}
-	if len(inv.Pods) <= pageSize || len(inv.ClusterRoles) <= pageSize {
-		t.Errorf("%d pods, %d cluster roles: not more than a page", len(inv.Pods), len(inv.ClusterRoles))
+	if inv.Count(kubeinv.KindPod) <= pageSize || len(inv.ClusterRoles) <= pageSize {
+		t.Errorf("%d pods, %d cluster roles: not more than a page", inv.Count(kubeinv.KindPod), len(inv.ClusterRoles))
 	}
 }
 
@@ -654,8 +654,8 @@ func checkPartial(t *testing.T, c *kubeharness.Cluster, admin clientset.Interfac
 	if res.Status != posture.RunPartial || len(res.Errors) != 1 || res.Errors[0] != want {
 		t.Fatalf("status %s, errors %v; want partial with [%v]", res.Status, res.Errors, want)
 	}
-	if len(res.Inventory.NetworkPolicies) != 0 || len(res.Inventory.Pods) < webReplica+1 || len(res.Inventory.Deployments) != 1 {
-		t.Errorf("the rest was not collected: %d pods, %d deployments", len(res.Inventory.Pods), len(res.Inventory.Deployments))
+	if len(res.Inventory.NetworkPolicies) != 0 || res.Inventory.Count(kubeinv.KindPod) < webReplica+1 || len(res.Inventory.Deployments) != 1 {
+		t.Errorf("the rest was not collected: %d pods, %d deployments", res.Inventory.Count(kubeinv.KindPod), len(res.Inventory.Deployments))
 	}
 	if got := res.Inventory.MissingKinds(); len(got) != 1 || got[0] != kubeinv.KindNetworkPolicy {
 		t.Errorf("missing kinds = %v, want [NetworkPolicy]", got)

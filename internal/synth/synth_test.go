@@ -18,7 +18,7 @@ var small = synth.Spec{Seed: 7, Pods: 2_000, Workloads: 400, RBACBindings: 100}
 
 func counts(t *testing.T, inv *kubeinv.Inventory, spec synth.Spec) {
 	t.Helper()
-	if got := len(inv.Pods); got != spec.Pods {
+	if got := inv.Count(kubeinv.KindPod); got != spec.Pods {
 		t.Errorf("pods = %d, want %d", got, spec.Pods)
 	}
 	if got := len(inv.Workloads()); got != spec.Workloads {
