@@ -195,9 +195,6 @@ func BenchmarkScan100kPodsManifests(b *testing.B) {
 // per-container checks yield one result per container of each top-level workload (pods
 // are attributed to their owner, not evaluated one by one), and results grow linearly.
 func TestSyntheticClusterAttribution(t *testing.T) {
-	if testing.Short() {
-		t.Skip("scale test")
-	}
 	perPod := 0.0
 	for _, f := range []float64{0.02, 0.08} {
 		spec := synth.Scale100k().Scaled(f)
