@@ -414,3 +414,40 @@ func contains(s, sub string) bool {
 	}
 	return false
 }
+
+func TestIntegrationTargetDeletionCascadesAndFindingsStayWithTheirTarget(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ten, tgt := seedTenant(t, db, "acme")
+		other := &posture.Target{TenantID: ten.ID, Name: "staging", Kind: posture.TargetCluster, Schedule: "1h", Enabled: true}
+		if err := db.CreateTarget(ctx, other); err != nil {
+			t.Fatal(err)
+		}
+		finishRun(t, db, ten.ID, tgt.ID, posture.RunComplete, time.Now(), result("web", "shop", "privileged", "", posture.Fail))
+		finishRun(t, db, ten.ID, other.ID, posture.RunComplete, time.Now(), result("api", "shop", "privileged", "", posture.Fail))
+		page, err := db.ListFindings(ctx, ten.ID, posture.FindingFilter{TargetID: tgt.ID})
+		if err != nil || len(page.Findings) != 1 {
+			t.Fatalf("findings of prod = %d, %v", len(page.Findings), err)
+		}
+		gone := page.Findings[0]
+		if db.Dialect() == store.Postgres {
+			// A finding cannot name an asset of another target, even in its own tenant.
+			err := db.Exec(ctx, `UPDATE findings SET target_id = ? WHERE id = ?`, other.ID, gone.ID)
+			if err == nil {
+				t.Fatal("a finding was moved to a target its asset does not belong to")
+			}
+		}
+		if err := db.DeleteTarget(ctx, ten.ID, tgt.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.Finding(ctx, ten.ID, gone.ID); posture.ErrorCode(err) != posture.ENOTFOUND {
+			t.Fatalf("finding of a deleted target: %v", err)
+		}
+		if _, err := db.FindingEvents(ctx, ten.ID, gone.ID); posture.ErrorCode(err) != posture.ENOTFOUND {
+			t.Fatalf("history of a deleted target's finding: %v", err)
+		}
+		if page, _ := db.ListFindings(ctx, ten.ID, posture.FindingFilter{}); len(page.Findings) != 1 || page.Findings[0].TargetID != other.ID {
+			t.Fatalf("the other target's findings went too: %+v", page.Findings)
+		}
+	})
+}
