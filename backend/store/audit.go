@@ -96,3 +96,26 @@ func (db *DB) Verify(ctx context.Context) (*posture.AuditBreak, error) {
 		}
 	}
 }
+
+// ExportAudit streams every audit entry in chain order to fn, a page at a time.
+func (db *DB) ExportAudit(ctx context.Context, fn func(posture.AuditEntry) error) error {
+	var after int64
+	for {
+		var rows []auditRow
+		if err := db.gorm.WithContext(ctx).Where("id > ?", after).Order("id").Limit(1000).Find(&rows).Error; err != nil {
+			return err
+		}
+		if len(rows) == 0 {
+			return nil
+		}
+		for _, r := range rows {
+			e := posture.AuditEntry{ID: r.ID, TenantID: r.TenantID, Actor: r.Actor, Action: r.Action, Object: r.Object,
+				Before: r.Before, After: r.After, RemoteIP: r.RemoteIP, RequestID: r.RequestID, At: r.At,
+				PrevHash: r.PrevHash, Hash: r.Hash}
+			if err := fn(e); err != nil {
+				return err
+			}
+			after = r.ID
+		}
+	}
+}
