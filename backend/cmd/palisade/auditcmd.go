@@ -6,6 +6,8 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/palisade-dev/palisade/backend/store"
+
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -35,20 +37,17 @@ func newAuditCommand(opts *globalOptions) *cobra.Command {
 		Short: "Recompute the audit log's hash chain; exit 1 if any entry was changed or removed",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := opts.openForMigrate(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			br, err := db.Verify(cmd.Context())
-			if err != nil {
-				return err
-			}
-			if br != nil {
-				return failure("audit log broken at entry %d: %s", br.EntryID, br.Reason)
-			}
-			fmt.Fprintln(cmd.OutOrStdout(), "audit log intact: every entry matches its hash and links to the one before")
-			return nil
+			return opts.withDB(cmd, func(db *store.DB) error {
+				br, err := db.Verify(cmd.Context())
+				if err != nil {
+					return err
+				}
+				if br != nil {
+					return failure("audit log broken at entry %d: %s", br.EntryID, br.Reason)
+				}
+				fmt.Fprintln(cmd.OutOrStdout(), "audit log intact: every entry matches its hash and links to the one before")
+				return nil
+			})
 		},
 	})
 	cmd.AddCommand(&cobra.Command{
@@ -56,16 +55,13 @@ func newAuditCommand(opts *globalOptions) *cobra.Command {
 		Short: "Write the audit log as JSON Lines (one entry per line, with hashes) to stdout",
 		Args:  exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
-			db, err := opts.openForMigrate(cmd)
-			if err != nil {
-				return err
-			}
-			defer db.Close()
-			enc := json.NewEncoder(cmd.OutOrStdout())
-			return db.ExportAudit(cmd.Context(), func(e posture.AuditEntry) error {
-				return enc.Encode(auditLine{ID: e.ID, TenantID: e.TenantID, At: e.At.UTC().Format("2006-01-02T15:04:05.000000Z07:00"),
-					Actor: e.Actor, Action: e.Action, Object: e.Object, Before: e.Before, After: e.After,
-					RemoteIP: e.RemoteIP, RequestID: e.RequestID, PrevHash: e.PrevHash, Hash: e.Hash})
+			return opts.withDB(cmd, func(db *store.DB) error {
+				enc := json.NewEncoder(cmd.OutOrStdout())
+				return db.ExportAudit(cmd.Context(), func(e posture.AuditEntry) error {
+					return enc.Encode(auditLine{ID: e.ID, TenantID: e.TenantID, At: e.At.UTC().Format("2006-01-02T15:04:05.000000Z07:00"),
+						Actor: e.Actor, Action: e.Action, Object: e.Object, Before: e.Before, After: e.After,
+						RemoteIP: e.RemoteIP, RequestID: e.RequestID, PrevHash: e.PrevHash, Hash: e.Hash})
+				})
 			})
 		},
 	})

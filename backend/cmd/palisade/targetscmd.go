@@ -40,34 +40,31 @@ func newTargetsCommand(opts *globalOptions) *cobra.Command {
 		if *output != "table" && *output != "json" {
 			return usageError("--output must be table or json, got %q", *output)
 		}
-		db, err := opts.openForMigrate(cmd)
-		if err != nil {
-			return err
-		}
-		defer db.Close()
-		rows, err := targetStatuses(cmd.Context(), db, time.Now())
-		if err != nil {
-			return err
-		}
-		if *output == "json" {
-			return writeJSON(cmd.OutOrStdout(), map[string]any{"targets": rows})
-		}
-		tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-		fmt.Fprintln(tw, "TENANT\tTARGET\tKIND\tSCHEDULE\tLAST RUN\tSTATUS\tERRORS\tSCORE")
-		for _, r := range rows {
-			last, score := "never", "-"
-			if r.LastRun != nil {
-				last = r.LastRun.Local().Format("2006-01-02 15:04")
+		return opts.withDB(cmd, func(db *store.DB) error {
+			rows, err := targetStatuses(cmd.Context(), db, time.Now())
+			if err != nil {
+				return err
 			}
-			if r.Score != nil {
-				score = fmt.Sprintf("%.1f", *r.Score)
+			if *output == "json" {
+				return writeJSON(cmd.OutOrStdout(), map[string]any{"targets": rows})
 			}
-			if r.Stale {
-				score += " (stale)"
+			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "TENANT\tTARGET\tKIND\tSCHEDULE\tLAST RUN\tSTATUS\tERRORS\tSCORE")
+			for _, r := range rows {
+				last, score := "never", "-"
+				if r.LastRun != nil {
+					last = r.LastRun.Local().Format("2006-01-02 15:04")
+				}
+				if r.Score != nil {
+					score = fmt.Sprintf("%.1f", *r.Score)
+				}
+				if r.Stale {
+					score += " (stale)"
+				}
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Tenant, r.Name, r.Kind, r.Schedule, last, r.LastStatus, r.LastErrors, score)
 			}
-			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Tenant, r.Name, r.Kind, r.Schedule, last, r.LastStatus, r.LastErrors, score)
-		}
-		return tw.Flush()
+			return tw.Flush()
+		})
 	}
 	cmd.AddCommand(list)
 	return cmd

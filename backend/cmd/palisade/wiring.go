@@ -88,13 +88,19 @@ func sealer(cfg config.Secrets) (*seal.Sealer, error) {
 	return seal.New(cur, prev...), nil
 }
 
-// openForMigrate loads the configuration and connects, for the migrate and keys commands.
-func (o *globalOptions) openForMigrate(cmd interface{ Context() context.Context }) (*store.DB, error) {
+// withDB loads the configuration, connects, runs fn and closes the connection: the shape of
+// every command that works on the database without serving.
+func (o *globalOptions) withDB(cmd interface{ Context() context.Context }, fn func(*store.DB) error) error {
 	cfg, err := o.loadConfig()
 	if err != nil {
-		return nil, err
+		return err
 	}
-	return openDB(cmd.Context(), cfg, newLogger(cfg.Log, o.env.stderr))
+	db, err := openDB(cmd.Context(), cfg, newLogger(cfg.Log, o.env.stderr))
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	return fn(db)
 }
 
 // registerer is where components register their Prometheus metrics.
