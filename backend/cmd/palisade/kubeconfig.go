@@ -1,10 +1,14 @@
 package main
 
 import (
+	"errors"
 	"os"
 	"path/filepath"
 	"strings"
 )
+
+// errNoKubeconfig skips an optional cluster target on a machine without a kubeconfig.
+var errNoKubeconfig = errors.New("no kubeconfig found")
 
 // resolveKubeconfig finds the kubeconfig a cluster target means: the given path, else
 // $KUBECONFIG (its first entry), else ~/.kube/config. The context stays as given ("" = the

@@ -4,7 +4,6 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
-	"errors"
 	"fmt"
 	"log/slog"
 	"os"
@@ -120,5 +119,3 @@ func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, log *s
 	sched.Start()
 	return sched, nil
 }
-
-var errNoKubeconfig = errors.New("no kubeconfig found")
