@@ -205,6 +205,8 @@ type Finding struct {
 	Evidence    map[string]string
 	Namespace   string
 	OwnerLabel  string
+	Triage      Triage
+	Assignee    string
 	FirstSeen   time.Time
 	LastSeen    time.Time
 	ResolvedAt  *time.Time

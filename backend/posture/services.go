@@ -69,10 +69,20 @@ type FindingFilter struct {
 	Namespace   string
 	Owner       string
 	Text        string // substring of message, check id or asset key
-	// Cursor continues a previous page (keyset pagination on severity desc, id desc).
+	Triage      []Triage
+	Assignee    string
+	// Label is "key=value" on the finding's asset labels.
+	Label string
+	// Sort is one of FindingSorts; empty means "severity".
+	Sort string
+	// Cursor continues a previous page (keyset pagination on the sort key, then id desc).
 	Cursor string
 	Limit  int
 }
+
+// FindingSorts are the orders a findings list supports, each served by keyset pagination:
+// severity (highest first), first_seen and last_seen (newest first), and "-" for ascending.
+var FindingSorts = []string{"severity", "-severity", "first_seen", "-first_seen", "last_seen", "-last_seen"}
 
 // FindingPage is one page of findings and the cursor of the next, empty on the last page.
 type FindingPage struct {

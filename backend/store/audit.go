@@ -13,7 +13,10 @@ import (
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
-var _ posture.AuditLog = (*DB)(nil)
+var (
+	_ posture.AuditLog    = (*DB)(nil)
+	_ posture.AuditReader = (*DB)(nil)
+)
 
 // auditGenesis is the prev_hash of the first entry.
 const auditGenesis = "0000000000000000000000000000000000000000000000000000000000000000"
@@ -109,13 +112,56 @@ func (db *DB) ExportAudit(ctx context.Context, fn func(posture.AuditEntry) error
 			return nil
 		}
 		for _, r := range rows {
-			e := posture.AuditEntry{ID: r.ID, TenantID: r.TenantID, Actor: r.Actor, Action: r.Action, Object: r.Object,
-				Before: r.Before, After: r.After, RemoteIP: r.RemoteIP, RequestID: r.RequestID, At: r.At,
-				PrevHash: r.PrevHash, Hash: r.Hash}
-			if err := fn(e); err != nil {
+			if err := fn(auditFromRow(r)); err != nil {
 				return err
 			}
 			after = r.ID
 		}
 	}
+}
+
+func auditFromRow(r auditRow) posture.AuditEntry {
+	return posture.AuditEntry{ID: r.ID, TenantID: r.TenantID, Actor: r.Actor, Action: r.Action, Object: r.Object,
+		Before: r.Before, After: r.After, RemoteIP: r.RemoteIP, RequestID: r.RequestID, At: r.At,
+		PrevHash: r.PrevHash, Hash: r.Hash}
+}
+
+// ListAudit returns one tenant's entries newest first (by id, the chain order), continuing
+// below f.BeforeID. Since is inclusive and Until exclusive.
+func (db *DB) ListAudit(ctx context.Context, f posture.AuditFilter) ([]posture.AuditEntry, error) {
+	limit := f.Limit
+	switch {
+	case f.TenantID == 0:
+		return nil, posture.Errorf(posture.EINVALID, "audit listing needs a tenant")
+	case limit > 1000:
+		return nil, posture.Errorf(posture.EINVALID, "limit must be at most 1000")
+	case limit <= 0:
+		limit = 100
+	}
+	q := db.gorm.WithContext(ctx).Where("tenant_id = ?", f.TenantID)
+	if f.Actor != "" {
+		q = q.Where("actor = ?", f.Actor)
+	}
+	if f.Action != "" {
+		q = q.Where(`action LIKE ? ESCAPE '\'`, likeEscape(f.Action)+"%")
+	}
+	// UTC: SQLite compares the stored text, which the driver writes with the zone offset.
+	if f.Since != nil {
+		q = q.Where("at >= ?", f.Since.UTC())
+	}
+	if f.Until != nil {
+		q = q.Where("at < ?", f.Until.UTC())
+	}
+	if f.BeforeID > 0 {
+		q = q.Where("id < ?", f.BeforeID)
+	}
+	var rows []auditRow
+	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]posture.AuditEntry, len(rows))
+	for i, r := range rows {
+		out[i] = auditFromRow(r)
+	}
+	return out, nil
 }

@@ -2,10 +2,11 @@ package store
 
 import (
 	"context"
-	"encoding/base64"
 	"fmt"
-	"strconv"
+	"regexp"
 	"strings"
+
+	"gorm.io/gorm"
 
 	"github.com/palisade-dev/palisade/backend/posture"
 )
@@ -19,8 +20,8 @@ const maxPageSize = 500
 // last written, because a complete run resolves what it does not see.
 const findingColumns = `findings.id, findings.tenant_id, findings.target_id, findings.asset_id, findings.check_id,
  findings.sub_key, findings.fingerprint, findings.severity, findings.status, findings.message, findings.evidence,
- findings.namespace, findings.owner, findings.assignee, findings.first_seen, findings.resolved_at, findings.last_run_id,
- findings.content_hash, findings.last_seen,
+ findings.namespace, findings.owner, findings.assignee, findings.triage, findings.first_seen, findings.resolved_at,
+ findings.last_run_id, findings.content_hash, findings.last_seen,
  (SELECT a.key FROM assets a WHERE a.tenant_id = findings.tenant_id AND a.id = findings.asset_id) AS asset_key,
  CASE WHEN findings.status = 'resolved' THEN findings.last_seen ELSE COALESCE((
    SELECT MAX(r.finished_at) FROM collection_runs r
@@ -32,7 +33,8 @@ func findingFromRow(r findingRow) posture.Finding {
 		ID: r.ID, TenantID: r.TenantID, TargetID: r.TargetID, AssetID: r.AssetID, CheckID: r.CheckID,
 		SubKey: r.SubKey, Fingerprint: r.Fingerprint, Severity: posture.Severity(r.Severity),
 		Status: posture.FindingStatus(r.Status), Message: r.Message, Evidence: stringMap(r.Evidence),
-		Namespace: r.Namespace, OwnerLabel: r.Owner, AssetKey: r.AssetKey, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, ResolvedAt: r.ResolvedAt,
+		Namespace: r.Namespace, OwnerLabel: r.Owner, Triage: posture.Triage(r.Triage), Assignee: r.Assignee,
+		AssetKey: r.AssetKey, FirstSeen: r.FirstSeen, LastSeen: r.LastSeen, ResolvedAt: r.ResolvedAt,
 	}
 	if r.LastRunID != nil {
 		f.LastRunID = *r.LastRunID
@@ -43,31 +45,13 @@ func findingFromRow(r findingRow) posture.Finding {
 	return f
 }
 
-// cursor encodes the last row of a page: (severity, id), the keyset of the list order.
-func encodeCursor(sev int, id int64) string {
-	return base64.RawURLEncoding.EncodeToString([]byte(fmt.Sprintf("%d:%d", sev, id)))
-}
-
-func decodeCursor(c string) (int, int64, error) {
-	raw, err := base64.RawURLEncoding.DecodeString(c)
-	if err != nil {
-		return 0, 0, posture.Errorf(posture.EINVALID, "malformed cursor")
-	}
-	a, b, ok := strings.Cut(string(raw), ":")
-	sev, err1 := strconv.Atoi(a)
-	id, err2 := strconv.ParseInt(b, 10, 64)
-	if !ok || err1 != nil || err2 != nil {
-		return 0, 0, posture.Errorf(posture.EINVALID, "malformed cursor")
-	}
-	return sev, id, nil
-}
-
 // likeEscape makes user text literal inside a LIKE pattern.
 func likeEscape(s string) string {
 	return strings.NewReplacer(`\`, `\\`, `%`, `\%`, `_`, `\_`).Replace(s)
 }
 
-// ListFindings returns one page of a tenant's findings, worst first (severity desc, id desc).
+// ListFindings returns one page of a tenant's findings in the order f.Sort names (worst first
+// by default), continuing from f.Cursor.
 func (db *DB) ListFindings(ctx context.Context, tenantID int64, f posture.FindingFilter) (*posture.FindingPage, error) {
 	limit := f.Limit
 	if limit <= 0 {
@@ -76,55 +60,129 @@ func (db *DB) ListFindings(ctx context.Context, tenantID int64, f posture.Findin
 	if limit > maxPageSize {
 		return nil, posture.Errorf(posture.EINVALID, "limit must be at most %d", maxPageSize)
 	}
-	q := db.gorm.WithContext(ctx).Model(&findingRow{}).Select(findingColumns).Where("tenant_id = ?", tenantID)
-	if len(f.Statuses) > 0 {
-		st := make([]string, len(f.Statuses))
-		for i, s := range f.Statuses {
-			st[i] = string(s)
-		}
-		q = q.Where("status IN ?", st)
+	name := f.Sort
+	if name == "" {
+		name = "severity"
 	}
-	if f.MinSeverity != nil {
-		q = q.Where("severity >= ?", int(*f.MinSeverity))
+	sort, ok := findingSorts[name]
+	if !ok {
+		return nil, posture.Errorf(posture.EINVALID, "unknown sort %q (want one of %s)", f.Sort, strings.Join(posture.FindingSorts, ", "))
 	}
-	if len(f.CheckIDs) > 0 {
-		q = q.Where("check_id IN ?", f.CheckIDs)
-	}
-	if f.TargetID != 0 {
-		q = q.Where("target_id = ?", f.TargetID)
-	}
-	if f.Namespace != "" {
-		q = q.Where("namespace = ?", f.Namespace)
-	}
-	if f.Owner != "" {
-		q = q.Where("owner = ?", f.Owner)
-	}
-	if f.Text != "" {
-		pat := "%" + likeEscape(strings.ToLower(f.Text)) + "%"
-		q = q.Where(`(LOWER(message) LIKE ? ESCAPE '\' OR LOWER(check_id) LIKE ? ESCAPE '\' OR LOWER(namespace) LIKE ? ESCAPE '\')`, pat, pat, pat)
+	q := db.gorm.WithContext(ctx).Model(&findingRow{}).Select(findingColumns).Where("findings.tenant_id = ?", tenantID)
+	q, err := db.filterFindings(q, tenantID, f)
+	if err != nil {
+		return nil, err
 	}
 	if f.Cursor != "" {
-		sev, id, err := decodeCursor(f.Cursor)
+		key, id, err := decodeCursor(f.Cursor, name)
 		if err != nil {
 			return nil, err
 		}
-		q = q.Where("(severity < ? OR (severity = ? AND id < ?))", sev, sev, id)
+		q = q.Where(sort.after(), sort.bind(key), id)
 	}
 	var rows []findingRow
-	if err := q.Order("severity DESC, id DESC").Limit(limit + 1).Find(&rows).Error; err != nil {
+	if err := q.Order(sort.order()).Limit(limit + 1).Find(&rows).Error; err != nil {
 		return nil, fmt.Errorf("list findings: %w", err)
 	}
 	page := &posture.FindingPage{}
 	if len(rows) > limit {
 		rows = rows[:limit]
 		last := rows[len(rows)-1]
-		page.NextCursor = encodeCursor(last.Severity, last.ID)
+		page.NextCursor = encodeCursor(name, sort.key(last), last.ID)
 	}
 	page.Findings = make([]posture.Finding, len(rows))
 	for i, r := range rows {
 		page.Findings[i] = findingFromRow(r)
 	}
 	return page, nil
+}
+
+// filterFindings adds the filter's conditions. Every user value is a bound parameter.
+func (db *DB) filterFindings(q *gorm.DB, tenantID int64, f posture.FindingFilter) (*gorm.DB, error) {
+	if len(f.Statuses) > 0 {
+		st := make([]string, len(f.Statuses))
+		for i, s := range f.Statuses {
+			st[i] = string(s)
+		}
+		q = q.Where("findings.status IN ?", st)
+	}
+	if f.MinSeverity != nil {
+		q = q.Where("findings.severity >= ?", int(*f.MinSeverity))
+	}
+	if len(f.CheckIDs) > 0 {
+		q = q.Where("findings.check_id IN ?", f.CheckIDs)
+	}
+	if f.TargetID != 0 {
+		q = q.Where("findings.target_id = ?", f.TargetID)
+	}
+	if f.Namespace != "" {
+		q = q.Where("findings.namespace = ?", f.Namespace)
+	}
+	if f.Owner != "" {
+		q = q.Where("findings.owner = ?", f.Owner)
+	}
+	if len(f.Triage) > 0 {
+		tr := make([]string, len(f.Triage))
+		for i, t := range f.Triage {
+			if !t.Valid() {
+				return nil, posture.Errorf(posture.EINVALID, "unknown triage %q", t)
+			}
+			tr[i] = string(t)
+		}
+		q = q.Where("findings.triage IN ?", tr)
+	}
+	if f.Assignee != "" {
+		// The literal term lets the planner prove the partial index's predicate.
+		q = q.Where("findings.assignee = ? AND findings.assignee <> ''", f.Assignee)
+	}
+	if f.Label != "" {
+		key, value, err := parseLabel(f.Label)
+		if err != nil {
+			return nil, err
+		}
+		q = q.Where(assetIn+db.labelMatch()+")", tenantID, key, value)
+	}
+	if f.Text != "" {
+		pat := "%" + likeEscape(strings.ToLower(f.Text)) + "%"
+		q = q.Where(`(LOWER(findings.message) LIKE ? ESCAPE '\' OR LOWER(findings.check_id) LIKE ? ESCAPE '\'
+ OR LOWER(findings.namespace) LIKE ? ESCAPE '\' OR `+assetIn+`LOWER(a.key) LIKE ? ESCAPE '\'))`, pat, pat, pat, tenantID, pat)
+	}
+	return q, nil
+}
+
+// assetIn opens a condition on the finding's asset (tenant id, then the condition's
+// parameters; the caller appends "<condition>)"). It is not correlated: the tenant's assets
+// are scanned once, tens of thousands of rows, and each finding is a hash probe, where a
+// per-finding lookup would cost one index search for each of hundreds of thousands.
+const assetIn = `findings.asset_id IN (SELECT a.id FROM assets a WHERE a.tenant_id = ? AND `
+
+// labelMatch compares one label of the asset (key, then value, as parameters). Labels are
+// JSONB on PostgreSQL and JSON text on SQLite; the key reaches SQLite inside a JSON path,
+// which is safe because parseLabel admits only label-key characters.
+func (db *DB) labelMatch() string {
+	if db.dialect == Postgres {
+		return `(a.labels ->> CAST(? AS text)) = ?`
+	}
+	return `json_extract(a.labels, '$."' || ? || '"') = ?`
+}
+
+// labelKeyRE is a Kubernetes label key: an optional DNS-subdomain prefix and "/", then a name
+// of up to 63 alphanumerics, dashes, underscores and dots, alphanumeric at both ends.
+var labelKeyRE = regexp.MustCompile(`^(?:([a-z0-9](?:[-a-z0-9]*[a-z0-9])?(?:\.[a-z0-9](?:[-a-z0-9]*[a-z0-9])?)*)/)?` +
+	`[A-Za-z0-9](?:[-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?$`)
+
+// parseLabel splits "key=value". The value may be anything (it is only ever compared), but
+// the key must be a label key.
+func parseLabel(s string) (string, string, error) {
+	key, value, ok := strings.Cut(s, "=")
+	m := labelKeyRE.FindStringSubmatch(key)
+	if !ok || m == nil || len(m[1]) > 253 {
+		return "", "", posture.Errorf(posture.EINVALID, "label filter must be key=value with a Kubernetes label key")
+	}
+	if len(value) > 256 {
+		return "", "", posture.Errorf(posture.EINVALID, "label value must be at most 256 characters")
+	}
+	return key, value, nil
 }
 
 // Finding reads one finding of a tenant.

@@ -87,7 +87,8 @@ func (lc *lifecycle) apply(out posture.RunOutcome) (lifecycleCounts, error) {
 			TenantID: lc.tenantID, TargetID: lc.targetID, AssetID: assetIDs[r.Asset.Key], CheckID: r.CheckID,
 			SubKey: r.SubKey, Fingerprint: fp, Severity: int(r.Severity), Status: string(posture.FindingOpen),
 			Message: r.Message, Evidence: jsonText(r.Evidence), Namespace: r.Asset.Namespace,
-			Owner: r.Asset.Labels[out.OwnerLabelKey], FirstSeen: lc.at, LastSeen: lc.at, LastRunID: &runID,
+			Owner: r.Asset.Labels[out.OwnerLabelKey], Triage: string(posture.TriageNew), FirstSeen: lc.at, LastSeen: lc.at,
+			LastRunID: &runID,
 		}
 		f.ContentHash = contentHash(f)
 		failed[fp] = f

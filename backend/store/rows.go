@@ -107,6 +107,7 @@ type findingRow struct {
 	Namespace   string
 	Owner       string
 	Assignee    string
+	Triage      string
 	FirstSeen   time.Time
 	LastSeen    time.Time
 	ResolvedAt  *time.Time
@@ -147,6 +148,84 @@ type auditRow struct {
 }
 
 func (auditRow) TableName() string { return "audit_log" }
+
+type sessionRow struct {
+	ID          string `gorm:"primaryKey"`
+	UserID      int64
+	CSRFToken   string `gorm:"column:csrf_token"`
+	IDTokenHint string `gorm:"column:id_token_hint"`
+	RemoteIP    string `gorm:"column:remote_ip"`
+	UserAgent   string
+	CreatedAt   time.Time
+	LastSeenAt  time.Time
+	ExpiresAt   time.Time
+	RevokedAt   *time.Time
+}
+
+func (sessionRow) TableName() string { return "sessions" }
+
+type apiTokenRow struct {
+	ID         int64
+	TenantID   int64
+	Name       string
+	Prefix     string
+	Hash       string
+	Role       string
+	CreatedBy  string
+	CreatedAt  time.Time
+	ExpiresAt  *time.Time
+	LastUsedAt *time.Time
+	RevokedAt  *time.Time
+}
+
+func (apiTokenRow) TableName() string { return "api_tokens" }
+
+type roleMappingRow struct {
+	ID         int64
+	TenantID   int64
+	ClaimValue string
+	Role       string
+	CreatedAt  time.Time
+}
+
+func (roleMappingRow) TableName() string { return "role_mappings" }
+
+type exceptionRow struct {
+	ID            int64
+	TenantID      int64
+	FindingID     *int64
+	CheckID       string
+	TargetID      *int64
+	Namespace     string
+	LabelSelector string
+	Reason        string
+	RequestedBy   string
+	ApprovedBy    string
+	ApprovedAt    *time.Time
+	Status        string
+	ExpiresAt     time.Time
+	CreatedAt     time.Time
+}
+
+func (exceptionRow) TableName() string { return "exceptions" }
+
+// attestationRow leaves out the evidence blob: nothing reads or writes it yet.
+type attestationRow struct {
+	ID             int64
+	TenantID       int64
+	CSAID          string `gorm:"column:csa_id"`
+	Statement      string
+	EvidenceURL    string `gorm:"column:evidence_url"`
+	EvidenceName   string
+	EvidenceSHA256 string `gorm:"column:evidence_sha256"`
+	Owner          string
+	CreatedBy      string
+	CreatedAt      time.Time
+	ExpiresAt      time.Time
+	RevokedAt      *time.Time
+}
+
+func (attestationRow) TableName() string { return "attestations" }
 
 // jsonText marshals v for a JSON column. Map keys come out sorted, so equal values give
 // equal text, which the findings upsert relies on to detect changed evidence.

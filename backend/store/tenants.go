@@ -3,7 +3,6 @@ package store
 import (
 	"context"
 	"regexp"
-	"time"
 
 	"gorm.io/gorm/clause"
 
@@ -80,7 +79,8 @@ func (db *DB) SetRole(ctx context.Context, b posture.RoleBinding) error {
 	if !b.Role.Valid() {
 		return posture.Errorf(posture.EINVALID, "unknown role %q", b.Role)
 	}
-	row := roleBindingRow{TenantID: b.TenantID, UserID: b.UserID, Role: string(b.Role), Source: "manual", CreatedAt: time.Now().UTC()}
+	// A manual binding replaces a claim-derived one, and logins (SyncClaimRoles) leave it be.
+	row := roleBindingRow{TenantID: b.TenantID, UserID: b.UserID, Role: string(b.Role), Source: sourceManual, CreatedAt: dbStamp(db.now())}
 	return db.gorm.WithContext(ctx).Clauses(clause.OnConflict{
 		Columns:   []clause.Column{{Name: "tenant_id"}, {Name: "user_id"}},
 		DoUpdates: clause.AssignmentColumns([]string{"role", "source"}),
