@@ -48,9 +48,36 @@ type Target struct {
 }
 
 func (c Config) validateTargets(bad func(key, format string, args ...any)) {
+	slugs := map[string]bool{}
+	for ti, spec := range c.Tenants {
+		key := fmt.Sprintf("tenants[%d]", ti)
+		switch {
+		case !slugRE.MatchString(spec.Slug):
+			bad(key+".slug", "must be a lower-case slug (letters, digits, dashes), got %q", spec.Slug)
+		case slugs[spec.Slug] || (spec.Slug == c.Tenant && len(c.Targets) > 0):
+			bad(key+".slug", "duplicate tenant %q", spec.Slug)
+		}
+		slugs[spec.Slug] = true
+		if spec.DefaultRole != "" && !roles[spec.DefaultRole] {
+			bad(key+".default_role", "must be empty or admin, security-manager, operator, auditor or viewer, got %q", spec.DefaultRole)
+		}
+		validateTargetList(key+".targets", spec.Targets, bad)
+	}
+	validateTargetList("targets", c.Targets, bad)
+	if (len(c.Targets) > 0 || len(c.Tenants) == 0) && !slugRE.MatchString(c.Tenant) {
+		bad("tenant", "must be a lower-case slug (letters, digits, dashes), got %q", c.Tenant)
+	}
+	for i, cc := range c.Checks.Custom {
+		if cc.ID == "" || cc.Expression == "" {
+			bad(fmt.Sprintf("checks.custom[%d]", i), "needs an id and an expression")
+		}
+	}
+}
+
+func validateTargetList(prefix string, targets []Target, bad func(key, format string, args ...any)) {
 	seen := map[string]bool{}
-	for i, t := range c.Targets {
-		key := fmt.Sprintf("targets[%d]", i)
+	for i, t := range targets {
+		key := fmt.Sprintf("%s[%d]", prefix, i)
 		switch {
 		case strings.TrimSpace(t.Name) == "":
 			bad(key+".name", "must not be empty")
@@ -71,14 +98,6 @@ func (c Config) validateTargets(bad func(key, format string, args ...any)) {
 			bad(key+".schedule", "must be a duration such as 15m or a cron expression")
 		} else if d, err := time.ParseDuration(t.Schedule); err == nil && d < 10*time.Second {
 			bad(key+".schedule", "must be at least 10s, got %s", t.Schedule)
-		}
-	}
-	if len(c.Targets) > 0 && !slugRE.MatchString(c.Tenant) {
-		bad("tenant", "must be a lower-case slug (letters, digits, dashes), got %q", c.Tenant)
-	}
-	for i, cc := range c.Checks.Custom {
-		if cc.ID == "" || cc.Expression == "" {
-			bad(fmt.Sprintf("checks.custom[%d]", i), "needs an id and an expression")
 		}
 	}
 }

@@ -26,9 +26,12 @@ type Config struct {
 	Log      Log      `yaml:"log"`
 	Secrets  Secrets  `yaml:"secrets"`
 	Checks   Checks   `yaml:"checks"`
-	// Tenant is the slug of the tenant that configuration-declared targets belong to.
+	Auth     Auth     `yaml:"auth"`
+	// Tenant and Targets are the single-tenant shorthand: the targets belong to Tenant.
 	Tenant  string   `yaml:"tenant"`
 	Targets []Target `yaml:"targets"`
+	// Tenants declares several tenants, each with its targets.
+	Tenants []TenantSpec `yaml:"tenants"`
 }
 
 // Server configures the HTTP listener.
@@ -82,6 +85,7 @@ func Default() Config {
 		Database: Database{Driver: "sqlite", DSN: "./data/palisade.db", MaxOpenConns: 10, MigrateOnStart: true},
 		Log:      Log{Level: "info", Format: "json"},
 		Tenant:   "default",
+		Auth:     Auth{SessionIdle: time.Hour, SessionAbsolute: 12 * time.Hour},
 	}
 }
 
@@ -254,6 +258,7 @@ func (c Config) Validate() error {
 		bad("checks.backup_rpo", "must not be negative")
 	}
 	c.validateTargets(bad)
+	c.validateAuth(bad)
 	return errors.Join(errs...)
 }
 

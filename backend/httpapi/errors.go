@@ -17,6 +17,8 @@ var statusOf = map[string]int{
 	posture.EUNAUTHORIZED: http.StatusUnauthorized,
 	posture.EFORBIDDEN:    http.StatusForbidden,
 	posture.EINTERNAL:     http.StatusInternalServerError,
+	ERATELIMITED:          http.StatusTooManyRequests,
+	EUNAVAILABLE:          http.StatusServiceUnavailable,
 }
 
 // ErrorBody is the one JSON shape every error response has.
@@ -40,6 +42,9 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 		status = http.StatusInternalServerError
 	}
 	rid := requestID(c)
+	if status == http.StatusTooManyRequests {
+		c.Header("Retry-After", "60")
+	}
 	if status >= 500 {
 		log.ErrorContext(c.Request.Context(), "request failed", "request_id", rid, "path", c.FullPath(), "error", err.Error())
 	}

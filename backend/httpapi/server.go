@@ -49,6 +49,7 @@ type Server struct {
 	registry *prometheus.Registry
 	checks   map[string]Checker
 	http     *http.Server
+	api      *api
 }
 
 // New builds the router. readiness names each dependency /readyz must see healthy.

@@ -36,6 +36,7 @@ func TestRoutesMatchSpec(t *testing.T) {
 	param := regexp.MustCompile(`:([A-Za-z_]+)`)
 	served := map[string]bool{}
 	s := New(testConfig(), slog.New(slog.DiscardHandler), nil)
+	s.MountAPI(APIOptions{})
 	for _, r := range s.engine.Routes() {
 		served[r.Method+" "+param.ReplaceAllString(r.Path, "{$1}")] = true
 	}

@@ -231,5 +231,5 @@ type AssetSummary struct {
 // AssetStore reads assets.
 type AssetStore interface {
 	ListAssets(ctx context.Context, tenantID int64, f AssetFilter) ([]AssetSummary, error)
-	Asset(ctx context.Context, tenantID, id int64) (*Asset, error)
+	Asset(ctx context.Context, tenantID, id int64) (*AssetSummary, error)
 }

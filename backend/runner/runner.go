@@ -80,31 +80,44 @@ func (r *Runner) now() time.Time {
 // is recorded with its errors and resolves no finding. The returned error is only for
 // failures to record; a failed collection is a recorded run, not an error.
 func (r *Runner) Run(ctx context.Context, t posture.Target, trigger string) (*posture.Run, error) {
+	_, finish, err := r.Begin(ctx, t, trigger)
+	if err != nil {
+		return nil, err
+	}
+	return finish(ctx)
+}
+
+// Begin records a run of t as started and returns it, with the function that collects,
+// evaluates and records the outcome (so a caller can answer before the collection ends).
+func (r *Runner) Begin(ctx context.Context, t posture.Target, trigger string) (*posture.Run, func(context.Context) (*posture.Run, error), error) {
 	start := r.now()
 	run, err := r.Runs.StartRun(ctx, t.TenantID, t.ID, trigger, start)
 	if err != nil {
-		return nil, fmt.Errorf("start run of target %q: %w", t.Name, err)
+		return nil, nil, fmt.Errorf("start run of target %q: %w", t.Name, err)
 	}
 	log := r.Log.With("target", t.Name, "tenant_id", t.TenantID, "run_id", run.ID)
 	log.Info("collection started", "trigger", trigger)
-	out := r.collectAndEvaluate(ctx, t)
-	// Recording must happen even when the collection's context ran out.
-	recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-	defer cancel()
-	done, err := r.Runs.FinishRun(recordCtx, t.TenantID, run.ID, out)
-	if err != nil {
-		return nil, fmt.Errorf("record run %d of target %q: %w", run.ID, t.Name, err)
+	finish := func(ctx context.Context) (*posture.Run, error) {
+		out := r.collectAndEvaluate(ctx, t)
+		// Recording must happen even when the collection's context ran out.
+		recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
+		defer cancel()
+		done, err := r.Runs.FinishRun(recordCtx, t.TenantID, run.ID, out)
+		if err != nil {
+			return nil, fmt.Errorf("record run %d of target %q: %w", run.ID, t.Name, err)
+		}
+		elapsed := r.now().Sub(start)
+		if r.metrics != nil {
+			r.metrics.runs.WithLabelValues(string(t.Kind), string(done.Status)).Inc()
+			r.metrics.duration.WithLabelValues(string(t.Kind)).Observe(elapsed.Seconds())
+			r.metrics.findings.WithLabelValues(t.Name).Set(float64(done.Failed))
+		}
+		log.Info("collection finished", "status", done.Status, "duration", elapsed.String(), "assets", done.Assets,
+			"evaluated", done.Evaluated, "failed", done.Failed, "opened", done.Opened, "resolved", done.Resolved,
+			"reopened", done.Reopened, "errors", len(done.Errors))
+		return done, nil
 	}
-	elapsed := r.now().Sub(start)
-	if r.metrics != nil {
-		r.metrics.runs.WithLabelValues(string(t.Kind), string(done.Status)).Inc()
-		r.metrics.duration.WithLabelValues(string(t.Kind)).Observe(elapsed.Seconds())
-		r.metrics.findings.WithLabelValues(t.Name).Set(float64(done.Failed))
-	}
-	log.Info("collection finished", "status", done.Status, "duration", elapsed.String(), "assets", done.Assets,
-		"evaluated", done.Evaluated, "failed", done.Failed, "opened", done.Opened, "resolved", done.Resolved,
-		"reopened", done.Reopened, "errors", len(done.Errors))
-	return done, nil
+	return run, finish, nil
 }
 
 func (r *Runner) collectAndEvaluate(ctx context.Context, t posture.Target) posture.RunOutcome {

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/go-co-op/gocron/v2"
@@ -42,11 +43,20 @@ type Options struct {
 	Now     func() time.Time
 }
 
+// Starter begins a run and returns it with the function that completes it (backend/runner).
+type Starter interface {
+	Begin(ctx context.Context, t posture.Target, trigger string) (*posture.Run, func(context.Context) (*posture.Run, error), error)
+}
+
 // Scheduler owns the gocron scheduler and one job per target.
 type Scheduler struct {
 	cron   gocron.Scheduler
 	runner Runner
 	opts   Options
+	// manual runs (RunNow) live outside gocron; base ends them at shutdown.
+	base   context.Context
+	stop   context.CancelFunc
+	manual sync.WaitGroup
 }
 
 // New builds a scheduler; Start begins running jobs.
@@ -68,7 +78,8 @@ func New(runner Runner, opts Options) (*Scheduler, error) {
 	if err != nil {
 		return nil, err
 	}
-	return &Scheduler{cron: cron, runner: runner, opts: opts}, nil
+	base, stop := context.WithCancel(context.Background())
+	return &Scheduler{cron: cron, runner: runner, opts: opts, base: base, stop: stop}, nil
 }
 
 // Schedule says when a target runs.
@@ -126,7 +137,53 @@ func (s *Scheduler) Start() { s.cron.Start() }
 // Shutdown stops scheduling and cancels running collections (their runs are still recorded,
 // as failed or partial), waiting until ctx ends at most.
 func (s *Scheduler) Shutdown(ctx context.Context) error {
-	return s.cron.ShutdownWithContext(ctx)
+	s.stop()
+	err := s.cron.ShutdownWithContext(ctx)
+	done := make(chan struct{})
+	go func() { s.manual.Wait(); close(done) }()
+	select {
+	case <-done:
+	case <-ctx.Done():
+		return errors.Join(err, ctx.Err())
+	}
+	return err
+}
+
+// RunNow starts a collection of t outside its schedule and returns the run once it is
+// recorded as started. It takes the same database lock as scheduled runs, so the two never
+// overlap on any replica: a target already being collected is a conflict.
+func (s *Scheduler) RunNow(ctx context.Context, t posture.Target) (*posture.Run, error) {
+	st, ok := s.runner.(Starter)
+	if !ok {
+		return nil, posture.Errorf(posture.EINTERNAL, "runner cannot start runs in the background")
+	}
+	release := func() {}
+	if s.opts.Locks != nil {
+		got, err := s.opts.Locks.TryLock(ctx, JobName(t), s.opts.Owner, s.opts.Timeout+time.Minute)
+		if err != nil {
+			return nil, err
+		}
+		if !got {
+			return nil, posture.Errorf(posture.ECONFLICT, "a collection of target %q is already running", t.Name)
+		}
+		release = func() { _ = (&lease{store: s.opts.Locks, key: JobName(t), owner: s.opts.Owner}).Unlock(s.base) }
+	}
+	run, finish, err := st.Begin(ctx, t, "manual")
+	if err != nil {
+		release()
+		return nil, err
+	}
+	s.manual.Add(1)
+	go func() {
+		defer s.manual.Done()
+		defer release()
+		rctx, cancel := context.WithTimeout(s.base, s.opts.Timeout)
+		defer cancel()
+		if _, err := finish(rctx); err != nil {
+			s.opts.Log.Error("collection could not be recorded", "target", t.Name, "error", err.Error())
+		}
+	}()
+	return run, nil
 }
 
 func (s *Scheduler) runOnce(ctx context.Context, t posture.Target, minGap time.Duration) {

@@ -586,3 +586,46 @@ func Stale(lastComplete time.Time, interval time.Duration, now time.Time) bool {
 	}
 	return now.After(StaleAfter(lastComplete, interval))
 }
+
+// Combined is one scope's score across several targets, combined exactly from the weights
+// their snapshots store: the ratio of summed weights, not an average of ratios.
+type Combined struct {
+	Value           *float64
+	Evaluated       int
+	Failed          int
+	EvaluatedWeight float64
+	FailedWeight    float64
+}
+
+// Combine adds up snapshots of one scope (one per target).
+func Combine(snaps []posture.ScoreSnapshot) Combined {
+	var c Combined
+	for _, s := range snaps {
+		c.Evaluated += s.Evaluated
+		c.Failed += s.Failed
+		c.EvaluatedWeight += s.EvaluatedWeight
+		c.FailedWeight += s.FailedWeight
+	}
+	if c.EvaluatedWeight > 0 {
+		v := 100 * (1 - c.FailedWeight/c.EvaluatedWeight)
+		c.Value = &v
+	}
+	return c
+}
+
+// MeanOfAreas is the overall score from combined area scores, as Compute defines overall:
+// the mean of the areas that have a score.
+func MeanOfAreas(areas []Combined) *float64 {
+	sum, n := 0.0, 0
+	for _, a := range areas {
+		if a.Value != nil {
+			sum += *a.Value
+			n++
+		}
+	}
+	if n == 0 {
+		return nil
+	}
+	v := sum / float64(n)
+	return &v
+}

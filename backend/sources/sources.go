@@ -41,16 +41,30 @@ type ClusterOptions struct {
 	PageSize int64
 	Timeout  time.Duration // per resource type
 	Log      *slog.Logger
+	// OpenCredentials unseals a target's uploaded kubeconfig; nil when uploads are off.
+	OpenCredentials func(t posture.Target) ([]byte, error)
 }
 
 // Cluster collects a cluster target: Settings["kubeconfig"] and Settings["context"], or the
 // in-cluster credentials when no kubeconfig is set.
 func Cluster(o ClusterOptions) runner.Source {
 	return runner.SourceFunc(func(ctx context.Context, t posture.Target) (*runner.Collection, error) {
-		res, err := kubernetes.Collect(ctx, kubernetes.Options{
-			Kubeconfig: t.Settings["kubeconfig"], Context: t.Settings["context"],
-			PageSize: o.PageSize, Timeout: o.Timeout, Logger: o.Log,
-		})
+		opts := kubernetes.Options{Kubeconfig: t.Settings["kubeconfig"], Context: t.Settings["context"],
+			PageSize: o.PageSize, Timeout: o.Timeout, Logger: o.Log}
+		if len(t.Credentials) > 0 {
+			if o.OpenCredentials == nil {
+				return nil, posture.Errorf(posture.EINVALID, "target has uploaded credentials but no sealing key is configured")
+			}
+			raw, err := o.OpenCredentials(t)
+			if err != nil {
+				return nil, posture.Errorf(posture.EINVALID, "the target's credentials cannot be opened (was the sealing key changed?)")
+			}
+			if opts.RESTConfig, err = ParseKubeconfig(raw, t.Settings["context"]); err != nil {
+				return nil, err
+			}
+			opts.Kubeconfig = ""
+		}
+		res, err := kubernetes.Collect(ctx, opts)
 		if err != nil {
 			return nil, err
 		}

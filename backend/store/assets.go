@@ -66,12 +66,14 @@ func (db *DB) ListAssets(ctx context.Context, tenantID int64, f posture.AssetFil
 	return out, nil
 }
 
-// Asset reads one asset of a tenant, gone or not: findings still point at gone assets.
-func (db *DB) Asset(ctx context.Context, tenantID, id int64) (*posture.Asset, error) {
-	var row assetRow
-	if err := db.gorm.WithContext(ctx).Where("tenant_id = ? AND id = ?", tenantID, id).Take(&row).Error; err != nil {
+// Asset reads one asset of a tenant with its open findings, gone or not: findings still
+// point at gone assets.
+func (db *DB) Asset(ctx context.Context, tenantID, id int64) (*posture.AssetSummary, error) {
+	var row assetSummaryRow
+	err := db.gorm.WithContext(ctx).Table("assets").Select(assetSummaryColumns).
+		Where("assets.tenant_id = ? AND assets.id = ?", tenantID, id).Take(&row).Error
+	if err != nil {
 		return nil, notFound(err, "asset")
 	}
-	a := assetFromRow(row)
-	return &a, nil
+	return &posture.AssetSummary{Asset: assetFromRow(row.Asset), OpenFindings: row.OpenFindings}, nil
 }

@@ -5,6 +5,7 @@ import (
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
 	"strconv"
 	"time"
 
@@ -89,6 +90,12 @@ func (db *DB) Verify(ctx context.Context) (*posture.AuditBreak, error) {
 			return nil, nil
 		}
 		for _, r := range rows {
+			if r.ID != after+1 {
+				// Ids are never reused and appends never roll back after taking one (they
+				// run detached from request cancellation), so a gap is a deletion: this
+				// also catches the newest entries deleted before another was appended.
+				return &posture.AuditBreak{EntryID: r.ID, Reason: fmt.Sprintf("entries %d to %d are missing (deleted)", after+1, r.ID-1)}, nil
+			}
 			if r.PrevHash != prev {
 				return &posture.AuditBreak{EntryID: r.ID, Reason: "link to the previous entry is broken (an entry before it was deleted or changed)"}, nil
 			}
@@ -98,6 +105,29 @@ func (db *DB) Verify(ctx context.Context) (*posture.AuditBreak, error) {
 			prev, after = r.Hash, r.ID
 		}
 	}
+}
+
+// AuditHead returns the newest entry's id and hash ("" and 0 for an empty log). Kept outside
+// the database (a ticket, a SIEM, the server log), it lets `audit verify --expect-head`
+// detect the deletion of the newest entries, which no chain inside the database can.
+func (db *DB) AuditHead(ctx context.Context) (int64, string, error) {
+	var last []auditRow
+	if err := db.gorm.WithContext(ctx).Order("id DESC").Limit(1).Find(&last).Error; err != nil {
+		return 0, "", err
+	}
+	if len(last) == 0 {
+		return 0, "", nil
+	}
+	return last[0].ID, last[0].Hash, nil
+}
+
+// AuditHash returns one entry's stored hash, ENOTFOUND when the entry is gone.
+func (db *DB) AuditHash(ctx context.Context, id int64) (string, error) {
+	var row auditRow
+	if err := db.gorm.WithContext(ctx).Where("id = ?", id).Take(&row).Error; err != nil {
+		return "", notFound(err, "audit entry")
+	}
+	return row.Hash, nil
 }
 
 // ExportAudit streams every audit entry in chain order to fn, a page at a time.

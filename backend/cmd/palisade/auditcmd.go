@@ -1,14 +1,17 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
+	"io"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
-	"github.com/palisade-dev/palisade/backend/store"
-
 	"github.com/palisade-dev/palisade/backend/posture"
+	"github.com/palisade-dev/palisade/backend/store"
 )
 
 func init() { extraCommands = append(extraCommands, newAuditCommand) }
@@ -32,24 +35,23 @@ type auditLine struct {
 
 func newAuditCommand(opts *globalOptions) *cobra.Command {
 	cmd := group("audit", "Verify and export the tamper-evident audit log")
-	cmd.AddCommand(&cobra.Command{
+	var expectHead string
+	verify := &cobra.Command{
 		Use:   "verify",
 		Short: "Recompute the audit log's hash chain; exit 1 if any entry was changed or removed",
-		Args:  exactArgs(0),
+		Long: `Recompute the audit log's hash chain. Exit 1 naming the first entry that was changed,
+or that follows deleted entries. Deleting the newest entries leaves a consistent chain: keep
+the head this command prints somewhere outside the database and pass it back with
+--expect-head to detect that too.`,
+		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			return opts.withDB(cmd, func(db *store.DB) error {
-				br, err := db.Verify(cmd.Context())
-				if err != nil {
-					return err
-				}
-				if br != nil {
-					return failure("audit log broken at entry %d: %s", br.EntryID, br.Reason)
-				}
-				fmt.Fprintln(cmd.OutOrStdout(), "audit log intact: every entry matches its hash and links to the one before")
-				return nil
+				return verifyAudit(cmd.Context(), db, expectHead, cmd.OutOrStdout())
 			})
 		},
-	})
+	}
+	verify.Flags().StringVar(&expectHead, "expect-head", "", "an earlier head (ID:HASH) that must still be in the log, unchanged")
+	cmd.AddCommand(verify)
 	cmd.AddCommand(&cobra.Command{
 		Use:   "export",
 		Short: "Write the audit log as JSON Lines (one entry per line, with hashes) to stdout",
@@ -66,4 +68,46 @@ func newAuditCommand(opts *globalOptions) *cobra.Command {
 		},
 	})
 	return cmd
+}
+
+func verifyAudit(ctx context.Context, db *store.DB, expectHead string, out io.Writer) error {
+	var headID int64
+	var want string
+	if expectHead != "" {
+		idText, h, ok := strings.Cut(expectHead, ":")
+		id, perr := strconv.ParseInt(idText, 10, 64)
+		if !ok || perr != nil || id < 1 || len(h) != 64 {
+			return usageError("--expect-head must be ID:HASH as printed by audit verify, got %q", expectHead)
+		}
+		headID, want = id, h
+	}
+	br, err := db.Verify(ctx)
+	if err != nil {
+		return err
+	}
+	if br != nil {
+		return failure("audit log broken at entry %d: %s", br.EntryID, br.Reason)
+	}
+	if headID > 0 {
+		id := headID
+		got, err := db.AuditHash(ctx, id)
+		if posture.ErrorCode(err) == posture.ENOTFOUND {
+			return failure("audit log broken: entry %d, an earlier head, is gone (the newest entries were deleted)", id)
+		}
+		if err != nil {
+			return err
+		}
+		if got != want {
+			return failure("audit log broken: entry %d no longer has the hash recorded as head", id)
+		}
+	}
+	id, hash, err := db.AuditHead(ctx)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintln(out, "audit log intact: every entry matches its hash and links to the one before")
+	if id > 0 {
+		fmt.Fprintf(out, "head: %d:%s (keep it outside the database; pass it to --expect-head next time)\n", id, hash)
+	}
+	return nil
 }

@@ -105,11 +105,11 @@ func TestIntegrationMigrateCommands(t *testing.T) {
 				want string
 			}{
 				{[]string{"migrate", "status"}, "pending"},
-				{[]string{"migrate", "up"}, "applied 4 migration"},
+				{[]string{"migrate", "up"}, "applied 5 migration"},
 				{[]string{"migrate", "status"}, "applied"},
-				{[]string{"migrate", "down", "--to", "0"}, "rolled back 4 migration"},
+				{[]string{"migrate", "down", "--to", "0"}, "rolled back 5 migration"},
 				{[]string{"migrate", "status"}, "pending"},
-				{[]string{"migrate", "up"}, "applied 4 migration"},
+				{[]string{"migrate", "up"}, "applied 5 migration"},
 				{[]string{"migrate", "down"}, "rolled back 1 migration"},
 				{[]string{"migrate", "status"}, "pending"},
 				{[]string{"migrate", "up"}, "applied 1 migration"},

@@ -9,52 +9,79 @@ import (
 	"os"
 	"time"
 
+	"github.com/palisade-dev/palisade/backend/checks"
 	"github.com/palisade-dev/palisade/backend/config"
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/runner"
 	"github.com/palisade-dev/palisade/backend/schedule"
+	"github.com/palisade-dev/palisade/backend/seal"
 	"github.com/palisade-dev/palisade/backend/sources"
 	"github.com/palisade-dev/palisade/backend/store"
 )
 
-// syncConfigTargets makes the configuration's targets exist in the database, in the
-// configured tenant, and returns the enabled ones to schedule.
+// syncConfigTargets makes the configuration's tenants and targets exist in the database and
+// returns the config targets it synced.
 func syncConfigTargets(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logger) ([]posture.Target, error) {
-	if len(cfg.Targets) == 0 {
-		return nil, nil
+	var out []posture.Target
+	for _, spec := range cfg.AllTenants() {
+		if len(spec.Targets) == 0 && len(cfg.Tenants) == 0 {
+			continue // the implicit default tenant, with nothing declared in it
+		}
+		ten, err := ensureTenant(ctx, db, spec)
+		if err != nil {
+			return nil, err
+		}
+		for _, ct := range spec.Targets {
+			t, err := syncTarget(ctx, db, ct, ten.ID, log)
+			if err != nil {
+				return nil, err
+			}
+			if t != nil {
+				out = append(out, *t)
+			}
+		}
 	}
-	ten, err := db.TenantBySlug(ctx, cfg.Tenant)
+	return out, nil
+}
+
+func ensureTenant(ctx context.Context, db *store.DB, spec config.TenantSpec) (*posture.Tenant, error) {
+	ten, err := db.TenantBySlug(ctx, spec.Slug)
 	if posture.ErrorCode(err) == posture.ENOTFOUND {
-		ten = &posture.Tenant{Slug: cfg.Tenant, Name: cfg.Tenant}
+		name := spec.Name
+		if name == "" {
+			name = spec.Slug
+		}
+		ten = &posture.Tenant{Slug: spec.Slug, Name: name}
 		err = db.CreateTenant(ctx, ten)
 	}
 	if err != nil {
-		return nil, fmt.Errorf("tenant %q: %w", cfg.Tenant, err)
+		return nil, fmt.Errorf("tenant %q: %w", spec.Slug, err)
 	}
-	var out []posture.Target
-	for _, ct := range cfg.Targets {
-		t, err := targetFromConfig(ct, ten.ID)
-		if err != nil {
-			if ct.Optional {
-				log.Info("optional target skipped", "target", ct.Name, "reason", err.Error())
-				continue
-			}
-			return nil, err
+	return ten, nil
+}
+
+// syncTarget creates or updates one config target; nil when an optional one is skipped.
+func syncTarget(ctx context.Context, db *store.DB, ct config.Target, tenantID int64, log *slog.Logger) (*posture.Target, error) {
+	t, err := targetFromConfig(ct, tenantID)
+	if err != nil {
+		if ct.Optional {
+			log.Info("optional target skipped", "target", ct.Name, "reason", err.Error())
+			return nil, nil
 		}
-		existing, err := db.TargetByName(ctx, ten.ID, t.Name)
-		switch {
-		case posture.ErrorCode(err) == posture.ENOTFOUND:
-			err = db.CreateTarget(ctx, &t)
-		case err == nil:
-			t.ID, t.Credentials = existing.ID, existing.Credentials
-			err = db.UpdateTarget(ctx, &t)
-		}
-		if err != nil {
-			return nil, fmt.Errorf("target %q: %w", t.Name, err)
-		}
-		out = append(out, t)
+		return nil, err
 	}
-	return out, nil
+	existing, err := db.TargetByName(ctx, tenantID, t.Name)
+	switch {
+	case posture.ErrorCode(err) == posture.ENOTFOUND:
+		err = db.CreateTarget(ctx, &t)
+	case err == nil:
+		t.ID, t.Credentials = existing.ID, existing.Credentials
+		err = db.UpdateTarget(ctx, &t)
+	}
+	if err != nil {
+		return nil, fmt.Errorf("target %q: %w", t.Name, err)
+	}
+	return &t, nil
 }
 
 func targetFromConfig(ct config.Target, tenantID int64) (posture.Target, error) {
@@ -85,20 +112,25 @@ func replicaID() string {
 }
 
 // startScheduler builds the runner and scheduler for the configuration's targets.
-func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, log *slog.Logger, reg registerer) (*schedule.Scheduler, error) {
-	targets, err := syncConfigTargets(ctx, db, cfg, log)
-	if err != nil {
-		return nil, err
+func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, sealer *seal.Sealer, log *slog.Logger, reg registerer) (*schedule.Scheduler, *checks.Catalog, error) {
+	if _, err := syncConfigTargets(ctx, db, cfg, log); err != nil {
+		return nil, nil, err
 	}
 	catalog, checkCfg, err := checkSetup(cfg.Checks)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
+	}
+	var openCredentials func(posture.Target) ([]byte, error)
+	if sealer != nil {
+		openCredentials = func(t posture.Target) ([]byte, error) {
+			return sealer.Open(t.Credentials, store.TargetCredentialsContext(t.ID))
+		}
 	}
 	r := &runner.Runner{
 		Runs: db,
 		Sources: map[posture.TargetKind]runner.Source{
 			posture.TargetManifests: sources.Manifests(),
-			posture.TargetCluster:   sources.Cluster(sources.ClusterOptions{Log: log}),
+			posture.TargetCluster:   sources.Cluster(sources.ClusterOptions{Log: log, OpenCredentials: openCredentials}),
 		},
 		Catalog:     catalog,
 		CheckConfig: checkCfg,
@@ -108,14 +140,29 @@ func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, log *s
 	r.RegisterMetrics(reg)
 	sched, err := schedule.New(r, schedule.Options{Owner: replicaID(), Locks: db, Runs: db, Log: log, Timeout: 10 * time.Minute})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	for _, t := range targets {
-		if err := sched.Add(t); err != nil {
-			return nil, fmt.Errorf("schedule target %q: %w", t.Name, err)
+	// Every enabled target in the database runs: those from this configuration and those
+	// added through the API.
+	tenants, err := db.ListTenants(ctx)
+	if err != nil {
+		return nil, nil, err
+	}
+	for _, ten := range tenants {
+		targets, err := db.ListTargets(ctx, ten.ID)
+		if err != nil {
+			return nil, nil, err
 		}
-		log.Info("target scheduled", "target", t.Name, "kind", t.Kind, "schedule", t.Schedule)
+		for _, t := range targets {
+			if !t.Enabled {
+				continue
+			}
+			if err := sched.Add(t); err != nil {
+				return nil, nil, fmt.Errorf("schedule target %q: %w", t.Name, err)
+			}
+			log.Info("target scheduled", "tenant", ten.Slug, "target", t.Name, "kind", t.Kind, "schedule", t.Schedule)
+		}
 	}
 	sched.Start()
-	return sched, nil
+	return sched, catalog, nil
 }

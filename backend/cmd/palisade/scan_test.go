@@ -189,17 +189,17 @@ func TestChecksListAndShow(t *testing.T) {
 	}
 }
 
-// Palisade follows its own advice: its deployment manifests and collector RBAC score 100.
+// Palisade follows its own advice: its Kubernetes manifests and collector RBAC score 100.
 func TestScanOwnDeployManifestsScore100(t *testing.T) {
-	r := palisade(t, nil, "scan", "-p", "../../../deploy", "--fail-on", "low", "-o", "json", "-q")
+	r := palisade(t, nil, "scan", "-p", "../../../deploy/kubernetes", "--fail-on", "low", "-o", "json", "-q")
 	if r.code != 0 {
-		t.Fatalf("deploy/ has findings (exit %d):\n%s\n%s", r.code, r.stdout, r.stderr)
+		t.Fatalf("deploy/kubernetes has findings (exit %d):\n%s\n%s", r.code, r.stdout, r.stderr)
 	}
 	var out map[string]any
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatal(err)
 	}
 	if got := out["score"].(map[string]any)["overall"]; got != 100.0 {
-		t.Fatalf("deploy/ scores %v, want 100", got)
+		t.Fatalf("deploy/kubernetes scores %v, want 100", got)
 	}
 }

@@ -30,7 +30,8 @@ func serve(ctx context.Context, opts *globalOptions) error {
 		return err
 	}
 	log := newLogger(cfg.Log, opts.env.stderr)
-	if _, err := sealer(cfg.Secrets); err != nil {
+	credSealer, err := sealer(cfg.Secrets)
+	if err != nil {
 		return err
 	}
 	db, err := openDB(ctx, cfg, log)
@@ -57,9 +58,18 @@ func serve(ctx context.Context, opts *globalOptions) error {
 	}, log, map[string]httpapi.Checker{
 		"database": httpapi.CheckerFunc(db.Ping),
 	})
-	sched, err := startScheduler(ctx, db, cfg, log, srv.Registry())
+	sched, catalog, err := startScheduler(ctx, db, cfg, credSealer, log, srv.Registry())
 	if err != nil {
 		return err
+	}
+	apiOpts, err := apiOptions(ctx, db, cfg, credSealer, sched, log)
+	if err != nil {
+		return err
+	}
+	apiOpts.Catalog = catalog
+	srv.MountAPI(apiOpts)
+	if cfg.Auth.OIDC.Issuer == "" {
+		log.Warn("login is off: auth.oidc.issuer is not set (API tokens still work)")
 	}
 	defer func() {
 		// Stop collections after the server has drained; a cancelled run is still recorded.

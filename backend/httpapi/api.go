@@ -1,0 +1,221 @@
+package httpapi
+
+import (
+	"context"
+	"log/slog"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palisade-dev/palisade/backend/checks"
+	"github.com/palisade-dev/palisade/backend/posture"
+	"github.com/palisade-dev/palisade/backend/seal"
+)
+
+// Store is every storage port the API uses; backend/store.DB implements all of them.
+type Store interface {
+	posture.TenantStore
+	posture.TargetStore
+	posture.RunStore
+	posture.FindingStore
+	posture.FindingTriageStore
+	posture.ScoreStore
+	posture.AssetStore
+	posture.AuditLog
+	posture.AuditReader
+	posture.SessionStore
+	posture.TokenStore
+	posture.RoleMappingStore
+	posture.ExceptionStore
+	posture.AttestationStore
+	ExportAudit(ctx context.Context, fn func(posture.AuditEntry) error) error
+}
+
+// APIOptions wires the /api/v1 and /auth routes to their dependencies.
+type APIOptions struct {
+	Store  Store
+	Login  Login        // nil: login answers 503 (API tokens still work)
+	Sealer *seal.Sealer // credentials; nil: uploads refused
+	// LoginSealer protects the login state cookie; it may be an ephemeral key.
+	LoginSealer *seal.Sealer
+	// CredentialContext binds sealed credentials to their target row (store.TargetCredentialsContext).
+	CredentialContext func(targetID int64) string
+	// CheckCredentials refuses credentials a collector could not or must not use.
+	CheckCredentials func(kind posture.TargetKind, raw []byte, context string) error
+	Catalog          *checks.Catalog
+	// RunNow starts a collection of t in the background and returns the run it started.
+	RunNow func(ctx context.Context, t posture.Target) (*posture.Run, error)
+	// TargetChanged lets the scheduler follow targets created, changed or deleted here.
+	TargetChanged func(t posture.Target, deleted bool)
+	// Interval is a target schedule's period, for staleness; an error means "unknown".
+	Interval func(schedule string) (time.Duration, error)
+	// DefaultRoles grant a role per tenant to signed-in users that no group maps there.
+	DefaultRoles    map[int64]posture.Role
+	GroupsClaim     string
+	SessionIdle     time.Duration
+	SessionAbsolute time.Duration
+	PublicURL       string // where the identity provider sends the browser after logout
+	SecureCookies   bool   // served over TLS
+	// LoginBurst is how many login requests (/auth/login and /auth/callback) one client
+	// address may make at once; they refill at one per second. Default 30.
+	LoginBurst int
+	Now        func() time.Time
+}
+
+type api struct {
+	opts          APIOptions
+	log           *slog.Logger
+	loginAttempts *keyedLimiter // per client address
+	tokenFailures *keyedLimiter // per client address
+	tokenUse      *keyedLimiter // per token
+}
+
+// route is one API endpoint and the permission it needs: the policy test walks this table.
+type route struct {
+	method, path string
+	perm         Permission
+	handle       gin.HandlerFunc
+}
+
+func (a *api) routes() []route {
+	const t = "/api/v1/tenants/:tenant"
+	return []route{
+		{"GET", "/api/v1/session", PermAuthenticated, a.getSession},
+		{"DELETE", "/api/v1/session", PermAuthenticated, a.logout},
+		{"GET", "/api/v1/checks", PermAuthenticated, a.listChecks},
+		{"GET", "/api/v1/tenants", PermAuthenticated, a.listTenants},
+		{"GET", t, PermRead, a.getTenant},
+		{"GET", t + "/targets", PermRead, a.listTargets},
+		{"POST", t + "/targets", PermTargetWrite, a.createTarget},
+		{"GET", t + "/targets/:id", PermRead, a.getTarget},
+		{"PATCH", t + "/targets/:id", PermTargetWrite, a.updateTarget},
+		{"DELETE", t + "/targets/:id", PermTargetWrite, a.deleteTarget},
+		{"GET", t + "/targets/:id/runs", PermRead, a.listTargetRuns},
+		{"POST", t + "/targets/:id/runs", PermRunNow, a.runTargetNow},
+		{"GET", t + "/runs/:id", PermRead, a.getRun},
+		{"GET", t + "/assets", PermRead, a.listAssets},
+		{"GET", t + "/assets/:id", PermRead, a.getAsset},
+		{"GET", t + "/findings", PermRead, a.listFindings},
+		{"POST", t + "/findings/triage", PermTriage, a.triageFindings},
+		{"GET", t + "/findings/:id", PermRead, a.getFinding},
+		{"GET", t + "/findings/:id/history", PermRead, a.getFindingHistory},
+		{"GET", t + "/scores", PermRead, a.getScores},
+		{"GET", t + "/scores/history", PermRead, a.getScoreHistory},
+		{"GET", t + "/scores/explain", PermRead, a.explainScore},
+		{"GET", t + "/csa", PermRead, a.listRecommendations},
+		{"GET", t + "/exceptions", PermRead, a.listExceptions},
+		{"POST", t + "/exceptions", PermExceptionAsk, a.requestException},
+		{"GET", t + "/exceptions/:id", PermRead, a.getException},
+		{"POST", t + "/exceptions/:id/decision", PermExceptionRule, a.decideException},
+		{"GET", t + "/attestations", PermRead, a.listAttestations},
+		{"POST", t + "/attestations", PermAttest, a.createAttestation},
+		{"DELETE", t + "/attestations/:id", PermAttest, a.revokeAttestation},
+		{"GET", t + "/role-mappings", PermAdminRead, a.listRoleMappings},
+		{"POST", t + "/role-mappings", PermAdminWrite, a.createRoleMapping},
+		{"DELETE", t + "/role-mappings/:id", PermAdminWrite, a.deleteRoleMapping},
+		{"GET", t + "/api-tokens", PermAdminRead, a.listAPITokens},
+		{"POST", t + "/api-tokens", PermAdminWrite, a.createAPIToken},
+		{"DELETE", t + "/api-tokens/:id", PermAdminWrite, a.revokeAPIToken},
+		{"GET", t + "/audit", PermAuditRead, a.listAudit},
+		{"GET", t + "/audit/export", PermAuditRead, a.exportAudit},
+	}
+}
+
+// MountAPI adds the /auth and /api/v1 routes.
+func (s *Server) MountAPI(opts APIOptions) {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.SessionIdle <= 0 {
+		opts.SessionIdle = time.Hour
+	}
+	if opts.SessionAbsolute <= 0 {
+		opts.SessionAbsolute = 12 * time.Hour
+	}
+	if opts.LoginBurst <= 0 {
+		opts.LoginBurst = 30
+	}
+	if opts.GroupsClaim == "" {
+		opts.GroupsClaim = "groups"
+	}
+	a := &api{opts: opts, log: s.log,
+		loginAttempts: newKeyedLimiter(60, opts.LoginBurst, 10000),
+		tokenFailures: newKeyedLimiter(10, 10, 10000),
+		tokenUse:      newKeyedLimiter(1200, 100, 10000),
+	}
+	s.api = a
+	s.engine.GET("/auth/login", a.startLogin)
+	s.engine.GET("/auth/callback", a.finishLogin)
+	for _, r := range a.routes() {
+		s.engine.Handle(r.method, r.path, noStore, a.authenticate(), a.requirePermission(r.perm), r.handle)
+	}
+}
+
+// noStore keeps API answers, which hold tenant data, out of shared and browser caches.
+func noStore(c *gin.Context) { c.Header("Cache-Control", "no-store") }
+
+func (a *api) now() time.Time { return a.opts.Now().UTC() }
+
+// fail writes err as the one error shape.
+func (a *api) fail(c *gin.Context, err error) { writeError(c, a.log, err) }
+
+// record appends an audit entry. A failed append is logged loudly but does not fail the
+// request after the fact; state changes that must not happen unaudited use recordOrFail.
+func (a *api) record(c *gin.Context, tenantID *int64, actor, action, object, before, after string) {
+	if err := a.append(c, tenantID, actor, action, object, before, after); err != nil {
+		a.log.ErrorContext(c.Request.Context(), "audit append failed", "action", action, "request_id", requestID(c), "error", err.Error())
+	}
+}
+
+func (a *api) append(c *gin.Context, tenantID *int64, actor, action, object, before, after string) error {
+	if a.opts.Store == nil {
+		return nil
+	}
+	return a.opts.Store.Append(context.WithoutCancel(c.Request.Context()), &posture.AuditEntry{
+		TenantID: tenantID, Actor: actor, Action: action, Object: object, Before: before, After: after,
+		RemoteIP: c.ClientIP(), RequestID: requestID(c), At: a.now(),
+	})
+}
+
+// audit records a state change in the caller's tenant with before/after as JSON.
+func (a *api) audit(c *gin.Context, action, object string, before, after any) {
+	tc := tenantOf(c)
+	p := c.MustGet(principalKey).(*principal)
+	a.record(c, &tc.Tenant.ID, p.actor(), action, object, jsonString(before), jsonString(after))
+}
+
+func tenantOf(c *gin.Context) *tenantContext { return c.MustGet(tenantKey).(*tenantContext) }
+
+func principalOf(c *gin.Context) *principal { return c.MustGet(principalKey).(*principal) }
+
+// pathID parses the :id path parameter.
+func pathID(c *gin.Context) (int64, error) {
+	id, err := strconv.ParseInt(c.Param("id"), 10, 64)
+	if err != nil || id < 1 {
+		return 0, posture.Errorf(posture.EINVALID, "id must be a positive integer")
+	}
+	return id, nil
+}
+
+// queryInt parses an optional integer query parameter within [lo, hi].
+func queryInt(c *gin.Context, name string, def, lo, hi int64) (int64, error) {
+	s := c.Query(name)
+	if s == "" {
+		return def, nil
+	}
+	n, err := strconv.ParseInt(s, 10, 64)
+	if err != nil || n < lo || n > hi {
+		return 0, posture.Errorf(posture.EINVALID, "%s must be an integer from %d to %d", name, lo, hi)
+	}
+	return n, nil
+}
+
+// bindJSON decodes a JSON body strictly: unknown fields are an error naming the field.
+func bindJSON(c *gin.Context, v any) error {
+	dec := newStrictDecoder(c.Request.Body)
+	if err := dec.Decode(v); err != nil {
+		return posture.Errorf(posture.EINVALID, "request body: %s", jsonErrorMessage(err))
+	}
+	return nil
+}

@@ -1,0 +1,170 @@
+package httpapi
+
+import (
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palisade-dev/palisade/backend/csa"
+	"github.com/palisade-dev/palisade/backend/posture"
+)
+
+func (a *api) listExceptions(c *gin.Context) {
+	list, err := a.opts.Store.ListExceptions(c.Request.Context(), tenantOf(c).Tenant.ID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	items := make([]exceptionJSON, len(list))
+	for i := range list {
+		items[i] = toException(&list[i])
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+type exceptionInput struct {
+	FindingID     *int64    `json:"finding_id"`
+	CheckID       string    `json:"check_id"`
+	TargetID      *int64    `json:"target_id"`
+	Namespace     string    `json:"namespace"`
+	LabelSelector string    `json:"label_selector"`
+	Reason        string    `json:"reason"`
+	ExpiresAt     time.Time `json:"expires_at"`
+}
+
+func (a *api) requestException(c *gin.Context) {
+	var in exceptionInput
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	if in.CheckID != "" && a.check(in.CheckID) == nil {
+		a.fail(c, posture.Errorf(posture.EINVALID, "unknown check %q", in.CheckID))
+		return
+	}
+	e := &posture.Exception{TenantID: tenantOf(c).Tenant.ID, FindingID: in.FindingID, CheckID: in.CheckID,
+		TargetID: in.TargetID, Namespace: in.Namespace, LabelSelector: in.LabelSelector, Reason: in.Reason,
+		RequestedBy: principalOf(c).actor(), ExpiresAt: in.ExpiresAt}
+	if err := a.opts.Store.CreateException(c.Request.Context(), e); err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := toException(e)
+	a.audit(c, "exception.request", "exception:"+strconv.FormatInt(e.ID, 10), nil, out)
+	c.JSON(http.StatusCreated, out)
+}
+
+func (a *api) getException(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	e, err := a.opts.Store.Exception(c.Request.Context(), tenantOf(c).Tenant.ID, id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toException(e))
+}
+
+func (a *api) decideException(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	var in struct {
+		Decision posture.ExceptionStatus `json:"decision"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	switch in.Decision {
+	case posture.ExceptionApproved, posture.ExceptionRejected, posture.ExceptionRevoked:
+	default:
+		a.fail(c, posture.Errorf(posture.EINVALID, "decision must be approved, rejected or revoked"))
+		return
+	}
+	tenantID := tenantOf(c).Tenant.ID
+	before, err := a.opts.Store.Exception(c.Request.Context(), tenantID, id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	e, err := a.opts.Store.DecideException(c.Request.Context(), tenantID, id, in.Decision, principalOf(c).actor())
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := toException(e)
+	a.audit(c, "exception."+string(in.Decision), "exception:"+strconv.FormatInt(id, 10), toException(before), out)
+	c.JSON(http.StatusOK, out)
+}
+
+func (a *api) listAttestations(c *gin.Context) {
+	list, err := a.opts.Store.ListAttestations(c.Request.Context(), tenantOf(c).Tenant.ID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	now := a.now()
+	items := make([]attestationJSON, len(list))
+	for i := range list {
+		items[i] = toAttestation(&list[i], now)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+type attestationInput struct {
+	CSAID       string    `json:"csa_id"`
+	Statement   string    `json:"statement"`
+	EvidenceURL string    `json:"evidence_url"`
+	Owner       string    `json:"owner"`
+	ExpiresAt   time.Time `json:"expires_at"`
+}
+
+func (a *api) createAttestation(c *gin.Context) {
+	var in attestationInput
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	rec, ok := csa.Lookup(in.CSAID)
+	if !ok {
+		a.fail(c, posture.Errorf(posture.EINVALID, "unknown CSA recommendation %q", in.CSAID))
+		return
+	}
+	if rec.Mode == csa.ModeAuto {
+		a.fail(c, posture.Errorf(posture.EINVALID, "%s is evaluated by checks; only attest and partial recommendations take attestations", in.CSAID))
+		return
+	}
+	x := &posture.Attestation{TenantID: tenantOf(c).Tenant.ID, CSAID: in.CSAID, Statement: in.Statement,
+		EvidenceURL: in.EvidenceURL, Owner: in.Owner, CreatedBy: principalOf(c).actor(), ExpiresAt: in.ExpiresAt}
+	if err := a.opts.Store.CreateAttestation(c.Request.Context(), x); err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := toAttestation(x, a.now())
+	a.audit(c, "attestation.create", "attestation:"+strconv.FormatInt(x.ID, 10), nil, out)
+	c.JSON(http.StatusCreated, out)
+}
+
+func (a *api) revokeAttestation(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	x, err := a.opts.Store.RevokeAttestation(c.Request.Context(), tenantOf(c).Tenant.ID, id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := toAttestation(x, a.now())
+	a.audit(c, "attestation.revoke", "attestation:"+strconv.FormatInt(id, 10), nil, out)
+	c.JSON(http.StatusOK, out)
+}

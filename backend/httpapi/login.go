@@ -1,0 +1,283 @@
+package httpapi
+
+import (
+	"context"
+	"encoding/base64"
+	"encoding/json"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palisade-dev/palisade/backend/oidc"
+	"github.com/palisade-dev/palisade/backend/posture"
+)
+
+// Login is the OpenID Connect relying party (backend/oidc.Provider).
+type Login interface {
+	Start() (oidc.LoginRequest, error)
+	Finish(ctx context.Context, code, verifier, wantNonce string) (*oidc.Identity, error)
+	EndSessionURL(idTokenHint, postLogoutRedirectURL string) string
+}
+
+const (
+	loginCookie        = "palisade_login"
+	loginCookieContext = "oidc-login" // binds the sealed cookie to its purpose
+	loginTTL           = 10 * time.Minute
+)
+
+// loginState travels in a sealed (AES-GCM) cookie between /auth/login and /auth/callback,
+// so any replica can finish a login another started.
+type loginState struct {
+	State    string    `json:"s"`
+	Nonce    string    `json:"n"`
+	Verifier string    `json:"v"`
+	ReturnTo string    `json:"r"`
+	Expires  time.Time `json:"e"`
+}
+
+// safeReturnTo keeps only a local path: an open redirect would turn the login into a
+// phishing tool.
+func safeReturnTo(s string) string {
+	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, `/\`) || strings.ContainsAny(s, "\r\n") {
+		return "/"
+	}
+	return s
+}
+
+// loginAllowed applies the per-address rate limit and checks that login is configured.
+func (a *api) loginAllowed(c *gin.Context) bool {
+	if !a.loginAttempts.allow(c.ClientIP()) {
+		a.fail(c, errRateLimited)
+		return false
+	}
+	if a.opts.Login == nil {
+		a.fail(c, posture.Errorf(EUNAVAILABLE, "login is not configured (auth.oidc.issuer)"))
+		return false
+	}
+	return true
+}
+
+func (a *api) startLogin(c *gin.Context) {
+	if !a.loginAllowed(c) {
+		return
+	}
+	req, err := a.opts.Login.Start()
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	st := loginState{State: req.State, Nonce: req.Nonce, Verifier: req.Verifier,
+		ReturnTo: safeReturnTo(c.Query("return_to")), Expires: a.now().Add(loginTTL)}
+	raw, _ := json.Marshal(st)
+	sealed, err := a.opts.LoginSealer.Seal(raw, loginCookieContext)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	// SameSite=Lax: the browser sends it on the identity provider's top-level redirect back.
+	http.SetCookie(c.Writer, &http.Cookie{Name: loginCookie, Value: base64.RawURLEncoding.EncodeToString(sealed),
+		Path: "/auth/", MaxAge: int(loginTTL.Seconds()), HttpOnly: true, Secure: a.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	c.Redirect(http.StatusFound, req.URL)
+}
+
+func (a *api) readLoginState(c *gin.Context) (*loginState, error) {
+	bad := posture.Errorf(posture.EUNAUTHORIZED, "the login expired or was started in another browser; start again")
+	raw, err := c.Cookie(loginCookie)
+	if err != nil {
+		return nil, bad
+	}
+	sealed, err := base64.RawURLEncoding.DecodeString(raw)
+	if err != nil {
+		return nil, bad
+	}
+	plain, err := a.opts.LoginSealer.Open(sealed, loginCookieContext)
+	if err != nil {
+		return nil, bad
+	}
+	var st loginState
+	if json.Unmarshal(plain, &st) != nil || a.now().After(st.Expires) {
+		return nil, bad
+	}
+	return &st, nil
+}
+
+func (a *api) finishLogin(c *gin.Context) {
+	if !a.loginAllowed(c) {
+		return
+	}
+	// The login cookie is single-use whatever happens next.
+	http.SetCookie(c.Writer, &http.Cookie{Name: loginCookie, Value: "", Path: "/auth/", MaxAge: -1, HttpOnly: true,
+		Secure: a.opts.SecureCookies, SameSite: http.SameSiteLaxMode})
+	id, st, err := a.verifyCallback(c)
+	if err != nil {
+		a.record(c, nil, "anonymous", "auth.login_failed", "", "", posture.ErrorMessage(err))
+		a.fail(c, err)
+		return
+	}
+	u, bindings, err := a.provision(c.Request.Context(), id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	secret := randomSecret(32)
+	now := a.now()
+	s := &posture.Session{ID: hashSecret(secret), UserID: u.ID, CSRFToken: randomSecret(32), IDTokenHint: id.RawIDToken,
+		RemoteIP: c.ClientIP(), UserAgent: truncate(c.Request.UserAgent(), 256), CreatedAt: now, LastSeenAt: now,
+		ExpiresAt: now.Add(a.opts.SessionAbsolute)}
+	if err := a.opts.Store.CreateSession(c.Request.Context(), s); err != nil {
+		a.fail(c, err)
+		return
+	}
+	actor := (&principal{user: u}).actor()
+	if len(bindings) == 0 {
+		a.record(c, nil, actor, "auth.login", "user:"+u.Subject, "", "no tenant role")
+	}
+	for _, b := range bindings {
+		a.record(c, &b.TenantID, actor, "auth.login", "user:"+u.Subject, "", "role "+string(b.Role))
+	}
+	a.setSessionCookie(c, secret, int(a.opts.SessionAbsolute.Seconds()))
+	c.Redirect(http.StatusFound, st.ReturnTo)
+}
+
+func (a *api) verifyCallback(c *gin.Context) (*oidc.Identity, *loginState, error) {
+	if e := c.Query("error"); e != "" {
+		return nil, nil, posture.Errorf(posture.EUNAUTHORIZED, "the identity provider refused the login: %s", truncate(e, 64))
+	}
+	st, err := a.readLoginState(c)
+	if err != nil {
+		return nil, nil, err
+	}
+	if err := oidc.CheckState(c.Query("state"), st.State); err != nil {
+		return nil, nil, err
+	}
+	code := c.Query("code")
+	if code == "" {
+		return nil, nil, posture.Errorf(posture.EUNAUTHORIZED, "the callback carries no authorization code")
+	}
+	id, err := a.opts.Login.Finish(c.Request.Context(), code, st.Verifier, st.Nonce)
+	if err != nil {
+		return nil, nil, err
+	}
+	return id, st, nil
+}
+
+// provision creates or refreshes the user and sets their claim-derived roles: each group
+// that a tenant maps grants its role there (the strongest wins), and a tenant's default
+// role applies to everyone with no mapped group in it.
+func (a *api) provision(ctx context.Context, id *oidc.Identity) (*posture.User, []posture.RoleBinding, error) {
+	name := id.Name
+	if name == "" {
+		name = id.Username
+	}
+	u := &posture.User{Issuer: id.Issuer, Subject: id.Subject, Email: id.Email, DisplayName: name}
+	if err := a.opts.Store.UpsertUser(ctx, u); err != nil {
+		return nil, nil, err
+	}
+	mappings, err := a.opts.Store.RoleMappingsFor(ctx, id.Groups)
+	if err != nil {
+		return nil, nil, err
+	}
+	best := map[int64]posture.Role{}
+	for _, m := range mappings {
+		if cur, ok := best[m.TenantID]; !ok || stronger(m.Role, cur) {
+			best[m.TenantID] = m.Role
+		}
+	}
+	for tenantID, role := range a.opts.DefaultRoles {
+		if _, ok := best[tenantID]; !ok {
+			best[tenantID] = role
+		}
+	}
+	bindings := make([]posture.RoleBinding, 0, len(best))
+	for tenantID, role := range best {
+		bindings = append(bindings, posture.RoleBinding{TenantID: tenantID, UserID: u.ID, Role: role})
+	}
+	if err := a.opts.Store.SyncClaimRoles(ctx, u.ID, bindings); err != nil {
+		return nil, nil, err
+	}
+	// Hand-granted roles win over claims; report what is in force.
+	inForce, err := a.opts.Store.RolesOf(ctx, u.ID)
+	return u, inForce, err
+}
+
+// stronger orders roles by posture.Roles (most powerful first).
+func stronger(a, b posture.Role) bool {
+	rank := func(r posture.Role) int {
+		for i, k := range posture.Roles {
+			if k == r {
+				return i
+			}
+		}
+		return len(posture.Roles)
+	}
+	return rank(a) < rank(b)
+}
+
+func truncate(s string, n int) string {
+	if len(s) <= n {
+		return s
+	}
+	return s[:n]
+}
+
+func (a *api) getSession(c *gin.Context) {
+	p := c.MustGet(principalKey).(*principal)
+	memberships, err := a.memberships(c.Request.Context(), p)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := sessionJSON{Tenants: memberships, Auth: "session"}
+	if p.token != nil {
+		out.Auth = "token"
+		out.User = userJSON{Name: p.token.Name, Subject: "token:" + p.token.Prefix}
+	} else {
+		out.User = userJSON{ID: p.user.ID, Name: p.user.DisplayName, Email: p.user.Email, Subject: p.user.Subject}
+		out.CSRFToken = p.session.CSRFToken
+		out.ExpiresAt = &p.session.ExpiresAt
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+// memberships lists the tenants the principal has a role in, by slug.
+func (a *api) memberships(ctx context.Context, p *principal) ([]tenantJSON, error) {
+	all, err := a.opts.Store.ListTenants(ctx)
+	if err != nil {
+		return nil, err
+	}
+	out := []tenantJSON{}
+	for _, t := range all {
+		if role, ok := p.roles[t.ID]; ok {
+			out = append(out, tenantJSON{Slug: t.Slug, Name: t.Name, Role: role})
+		}
+	}
+	return out, nil
+}
+
+func (a *api) logout(c *gin.Context) {
+	p := c.MustGet(principalKey).(*principal)
+	if p.session == nil {
+		a.fail(c, posture.Errorf(posture.EINVALID, "API tokens have no session to end; revoke the token instead"))
+		return
+	}
+	if err := a.opts.Store.RevokeSession(c.Request.Context(), p.session.ID); err != nil {
+		a.fail(c, err)
+		return
+	}
+	for tenantID := range p.roles {
+		a.record(c, &tenantID, p.actor(), "auth.logout", "user:"+p.user.Subject, "", "")
+	}
+	if len(p.roles) == 0 {
+		a.record(c, nil, p.actor(), "auth.logout", "user:"+p.user.Subject, "", "")
+	}
+	a.setSessionCookie(c, "", -1)
+	url := "/"
+	if a.opts.Login != nil {
+		if u := a.opts.Login.EndSessionURL(p.session.IDTokenHint, a.opts.PublicURL+"/"); u != "" {
+			url = u
+		}
+	}
+	c.JSON(http.StatusOK, gin.H{"logout_url": url})
+}

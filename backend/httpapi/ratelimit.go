@@ -1,0 +1,69 @@
+package httpapi
+
+import (
+	"strconv"
+	"sync"
+	"time"
+
+	"golang.org/x/time/rate"
+
+	"github.com/palisade-dev/palisade/backend/posture"
+)
+
+// EUNAVAILABLE and ERATELIMITED extend the domain codes with two that only HTTP has.
+const (
+	EUNAVAILABLE = "unavailable"
+	ERATELIMITED = "rate_limited"
+)
+
+var errRateLimited = posture.Errorf(ERATELIMITED, "too many attempts; wait a minute and try again")
+
+// keyedLimiter is a token bucket per key (client address, token id). Idle buckets are
+// dropped so that a flood of distinct keys cannot grow memory without bound.
+type keyedLimiter struct {
+	mu      sync.Mutex
+	every   rate.Limit
+	burst   int
+	max     int
+	buckets map[string]*bucket
+}
+
+type bucket struct {
+	lim  *rate.Limiter
+	seen time.Time
+}
+
+func newKeyedLimiter(perMinute float64, burst, maxKeys int) *keyedLimiter {
+	return &keyedLimiter{every: rate.Limit(perMinute / 60), burst: burst, max: maxKeys, buckets: map[string]*bucket{}}
+}
+
+func (l *keyedLimiter) allow(key string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	now := time.Now()
+	b, ok := l.buckets[key]
+	if !ok {
+		if len(l.buckets) >= l.max {
+			l.evict(now)
+		}
+		if len(l.buckets) >= l.max {
+			return false // under a flood of new keys, refuse rather than grow
+		}
+		b = &bucket{lim: rate.NewLimiter(l.every, l.burst)}
+		l.buckets[key] = b
+	}
+	b.seen = now
+	return b.lim.AllowN(now, 1)
+}
+
+// evict drops buckets idle long enough to have refilled: forgetting them changes nothing.
+func (l *keyedLimiter) evict(now time.Time) {
+	full := time.Duration(float64(l.burst)/float64(l.every)*float64(time.Second)) + time.Second
+	for k, b := range l.buckets {
+		if now.Sub(b.seen) > full {
+			delete(l.buckets, k)
+		}
+	}
+}
+
+func tokenRateKey(id int64) string { return "token:" + strconv.FormatInt(id, 10) }

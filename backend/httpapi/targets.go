@@ -1,0 +1,324 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palisade-dev/palisade/backend/posture"
+	"github.com/palisade-dev/palisade/backend/scoring"
+)
+
+func (a *api) listTenants(c *gin.Context) {
+	m, err := a.memberships(c.Request.Context(), principalOf(c))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"items": m})
+}
+
+func (a *api) getTenant(c *gin.Context) {
+	tc := tenantOf(c)
+	c.JSON(http.StatusOK, tenantJSON{Slug: tc.Tenant.Slug, Name: tc.Tenant.Name, Role: tc.Role})
+}
+
+// describeTarget adds the last run and staleness to a target.
+func (a *api) describeTarget(c *gin.Context, t *posture.Target) (targetJSON, error) {
+	ctx := c.Request.Context()
+	out := targetJSON{ID: t.ID, Name: t.Name, Kind: t.Kind, Settings: t.Settings, Schedule: t.Schedule, Enabled: t.Enabled,
+		HasCredentials: len(t.Credentials) > 0, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt}
+	if out.Settings == nil {
+		out.Settings = map[string]string{}
+	}
+	runs, err := a.opts.Store.ListRuns(ctx, t.TenantID, t.ID, 1)
+	if err != nil {
+		return out, err
+	}
+	if len(runs) > 0 {
+		out.LastRun = toRun(&runs[0])
+	}
+	last, err := a.opts.Store.LastCompleteRun(ctx, t.TenantID, t.ID)
+	if err != nil {
+		return out, err
+	}
+	if last != nil {
+		out.LastCompleteAt = last.FinishedAt
+	}
+	out.Stale = a.stale(t, out.LastCompleteAt)
+	return out, nil
+}
+
+// stale: enabled, with a known schedule, and no complete run within twice its interval.
+func (a *api) stale(t *posture.Target, lastComplete *time.Time) bool {
+	if !t.Enabled || a.opts.Interval == nil {
+		return false
+	}
+	every, err := a.opts.Interval(t.Schedule)
+	if err != nil {
+		return false
+	}
+	if lastComplete == nil {
+		// Never completed: stale once it has had two intervals to do so.
+		return scoring.Stale(t.CreatedAt, every, a.now())
+	}
+	return scoring.Stale(*lastComplete, every, a.now())
+}
+
+func (a *api) listTargets(c *gin.Context) {
+	tc := tenantOf(c)
+	ts, err := a.opts.Store.ListTargets(c.Request.Context(), tc.Tenant.ID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	items := make([]targetJSON, 0, len(ts))
+	for i := range ts {
+		d, err := a.describeTarget(c, &ts[i])
+		if err != nil {
+			a.fail(c, err)
+			return
+		}
+		items = append(items, d)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (a *api) loadTarget(c *gin.Context) (*posture.Target, bool) {
+	id, err := pathID(c)
+	if err != nil {
+		a.fail(c, err)
+		return nil, false
+	}
+	t, err := a.opts.Store.Target(c.Request.Context(), tenantOf(c).Tenant.ID, id)
+	if err != nil {
+		a.fail(c, err)
+		return nil, false
+	}
+	return t, true
+}
+
+func (a *api) getTarget(c *gin.Context) {
+	t, ok := a.loadTarget(c)
+	if !ok {
+		return
+	}
+	d, err := a.describeTarget(c, t)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, d)
+}
+
+type targetInput struct {
+	Name        *string            `json:"name"`
+	Kind        posture.TargetKind `json:"kind"`
+	Settings    map[string]string  `json:"settings"`
+	Schedule    *string            `json:"schedule"`
+	Enabled     *bool              `json:"enabled"`
+	Credentials *string            `json:"credentials"`
+}
+
+// auditedTarget is what the audit log keeps of a target: never the credentials.
+func auditedTarget(t *posture.Target) gin.H {
+	return gin.H{"id": t.ID, "name": t.Name, "kind": t.Kind, "settings": t.Settings, "schedule": t.Schedule,
+		"enabled": t.Enabled, "has_credentials": len(t.Credentials) > 0}
+}
+
+// apply copies the input's fields onto t, validating the schedule and sealing credentials.
+func (a *api) apply(t *posture.Target, in targetInput) error {
+	if in.Name != nil {
+		t.Name = *in.Name
+	}
+	if in.Settings != nil {
+		t.Settings = in.Settings
+	}
+	if in.Schedule != nil {
+		t.Schedule = *in.Schedule
+	}
+	if in.Enabled != nil {
+		t.Enabled = *in.Enabled
+	}
+	if a.opts.Interval != nil {
+		if _, err := a.opts.Interval(t.Schedule); err != nil {
+			return posture.Errorf(posture.EINVALID, "schedule %q: use a cron expression or a duration such as 15m", t.Schedule)
+		}
+	}
+	if in.Credentials != nil && *in.Credentials != "" && a.opts.CheckCredentials != nil {
+		return a.opts.CheckCredentials(t.Kind, []byte(*in.Credentials), t.Settings["context"])
+	}
+	return nil
+}
+
+// sealCredentials validates and seals uploaded credentials to the target's row; the
+// target needs its id.
+func (a *api) sealCredentials(t *posture.Target, raw *string) error {
+	if raw == nil {
+		return nil
+	}
+	if *raw == "" {
+		t.Credentials = nil
+		return nil
+	}
+	if a.opts.Sealer == nil || a.opts.CredentialContext == nil {
+		return posture.Errorf(EUNAVAILABLE, "no sealing key is configured (secrets.key); credentials cannot be stored")
+	}
+	sealed, err := a.opts.Sealer.Seal([]byte(*raw), a.opts.CredentialContext(t.ID))
+	if err != nil {
+		return err
+	}
+	t.Credentials = sealed
+	return nil
+}
+
+func (a *api) createTarget(c *gin.Context) {
+	var in targetInput
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	t := &posture.Target{TenantID: tenantOf(c).Tenant.ID, Kind: in.Kind, Schedule: "1h", Enabled: true}
+	if in.Name == nil {
+		a.fail(c, posture.Errorf(posture.EINVALID, "name is required"))
+		return
+	}
+	if err := a.apply(t, in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	if err := a.opts.Store.CreateTarget(c.Request.Context(), t); err != nil {
+		a.fail(c, err)
+		return
+	}
+	if in.Credentials != nil {
+		// Sealing binds credentials to the row id, known only now.
+		err := a.sealCredentials(t, in.Credentials)
+		if err == nil {
+			err = a.opts.Store.UpdateTarget(c.Request.Context(), t)
+		}
+		if err != nil {
+			_ = a.opts.Store.DeleteTarget(context.WithoutCancel(c.Request.Context()), t.TenantID, t.ID)
+			a.fail(c, err)
+			return
+		}
+	}
+	a.targetChanged(c, http.StatusCreated, "target.create", nil, t)
+}
+
+// targetChanged audits a stored change, tells the scheduler and answers with the target.
+func (a *api) targetChanged(c *gin.Context, status int, action string, before any, t *posture.Target) {
+	a.audit(c, action, "target:"+strconv.FormatInt(t.ID, 10), before, auditedTarget(t))
+	if a.opts.TargetChanged != nil {
+		a.opts.TargetChanged(*t, false)
+	}
+	d, err := a.describeTarget(c, t)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(status, d)
+}
+
+func (a *api) updateTarget(c *gin.Context) {
+	t, ok := a.loadTarget(c)
+	if !ok {
+		return
+	}
+	var in targetInput
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	if in.Kind != "" && in.Kind != t.Kind {
+		a.fail(c, posture.Errorf(posture.EINVALID, "a target's kind cannot change; create a new target"))
+		return
+	}
+	before := auditedTarget(t)
+	if err := a.apply(t, in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	if err := a.sealCredentials(t, in.Credentials); err != nil {
+		a.fail(c, err)
+		return
+	}
+	if err := a.opts.Store.UpdateTarget(c.Request.Context(), t); err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.targetChanged(c, http.StatusOK, "target.update", before, t)
+}
+
+func (a *api) deleteTarget(c *gin.Context) {
+	t, ok := a.loadTarget(c)
+	if !ok {
+		return
+	}
+	if err := a.opts.Store.DeleteTarget(c.Request.Context(), t.TenantID, t.ID); err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.audit(c, "target.delete", "target:"+strconv.FormatInt(t.ID, 10), auditedTarget(t), nil)
+	if a.opts.TargetChanged != nil {
+		a.opts.TargetChanged(*t, true)
+	}
+	c.Status(http.StatusNoContent)
+}
+
+func (a *api) listTargetRuns(c *gin.Context) {
+	t, ok := a.loadTarget(c)
+	if !ok {
+		return
+	}
+	limit, err := queryInt(c, "limit", 20, 1, 200)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	runs, err := a.opts.Store.ListRuns(c.Request.Context(), t.TenantID, t.ID, int(limit))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	items := make([]*runJSON, len(runs))
+	for i := range runs {
+		items[i] = toRun(&runs[i])
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (a *api) runTargetNow(c *gin.Context) {
+	t, ok := a.loadTarget(c)
+	if !ok {
+		return
+	}
+	if a.opts.RunNow == nil {
+		a.fail(c, posture.Errorf(EUNAVAILABLE, "collections are not running on this server"))
+		return
+	}
+	run, err := a.opts.RunNow(c.Request.Context(), *t)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.audit(c, "target.run", "target:"+strconv.FormatInt(t.ID, 10), nil, gin.H{"run_id": run.ID})
+	c.JSON(http.StatusAccepted, toRun(run))
+}
+
+func (a *api) getRun(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	r, err := a.opts.Store.Run(c.Request.Context(), tenantOf(c).Tenant.ID, id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, toRun(r))
+}
