@@ -28,10 +28,8 @@ build: deps ## build bin/palisade with version information
 RUN_CONFIG ?= $(if $(wildcard palisade.yaml),palisade.yaml,e2e/demo/palisade.yaml)
 
 .PHONY: run
-run: build ## build, migrate and serve the embedded default on http://127.0.0.1:8080
-	@mkdir -p data
-	$(BIN) --config $(RUN_CONFIG) migrate up
-	$(BIN) --config $(RUN_CONFIG) serve
+run: build ## build, start the demo identity provider, migrate and serve on http://127.0.0.1:8080
+	@RUN_CONFIG=$(RUN_CONFIG) BIN=$(BIN) scripts/run.sh
 
 .PHONY: test
 test: ## run every test (provisions PostgreSQL when PALISADE_TEST_POSTGRES_DSN is unset)

@@ -26,12 +26,22 @@ if [ -z "${PALISADE_KUBE_BIN_DIR:-}" ]; then
   export PALISADE_KUBE_BIN_DIR
 fi
 
+scripts/node-deps.sh || exit 2
+
 echo "==> go vet" >&2
 go vet ./... || exit 1
 
 echo "==> go test (PostgreSQL at ${PALISADE_TEST_POSTGRES_DSN%%\?*})" >&2
 go test -v "$@" ./... >"$log" 2>&1
 rc=$?
+
+echo "==> node --test (deploy/idp)" >&2
+node_log=$(mktemp "${TMPDIR:-/tmp}/palisade-node.XXXXXX")
+npm test --silent --workspace deploy/idp >"$node_log" 2>&1 || { rc=1; cat "$node_log"; }
+node_pass=$(sed -n 's/^# pass \([0-9]*\)$/\1/p' "$node_log" | tail -n 1)
+node_fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$node_log" | tail -n 1)
+echo "deploy/idp: ${node_pass:-0} passed, ${node_fail:-0} failed"
+rm -f "$node_log"
 
 # Package lines, and every failure with its output.
 grep -E '^(ok|FAIL|panic:|---)|^\s+--- FAIL|^\s+\S+_test\.go:[0-9]+' "$log" | grep -v -- '--- PASS\|--- SKIP' || true
@@ -41,8 +51,8 @@ if [ "${CI:-}" = true ] && [ "$pg" = 0 ]; then
   echo "CI=true but no PostgreSQL case ran" >&2
   rc=1
 fi
-passed=$(grep -cE -- '--- PASS' "$log" || true)
-failed=$(grep -cE -- '--- FAIL' "$log" || true)
+passed=$(( $(grep -cE -- '--- PASS' "$log" || true) + ${node_pass:-0} ))
+failed=$(( $(grep -cE -- '--- FAIL' "$log" || true) + ${node_fail:-0} ))
 skipped=$(grep -cE -- '--- SKIP' "$log" || true)
 if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
   tail -n 60 "$log"   # a build error or panic: show it whole
