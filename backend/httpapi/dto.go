@@ -22,9 +22,14 @@ type userJSON struct {
 }
 
 type tenantJSON struct {
-	Slug string       `json:"slug"`
-	Name string       `json:"name"`
-	Role posture.Role `json:"role"`
+	Slug        string       `json:"slug"`
+	Name        string       `json:"name"`
+	Role        posture.Role `json:"role"`
+	Permissions []Permission `json:"permissions"`
+}
+
+func membership(t posture.Tenant, role posture.Role) tenantJSON {
+	return tenantJSON{Slug: t.Slug, Name: t.Name, Role: role, Permissions: append([]Permission{}, policy[role]...)}
 }
 
 type sessionJSON struct {

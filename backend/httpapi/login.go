@@ -250,7 +250,7 @@ func (a *api) memberships(ctx context.Context, p *principal) ([]tenantJSON, erro
 	out := []tenantJSON{}
 	for _, t := range all {
 		if role, ok := p.roles[t.ID]; ok {
-			out = append(out, tenantJSON{Slug: t.Slug, Name: t.Name, Role: role})
+			out = append(out, membership(t, role))
 		}
 	}
 	return out, nil

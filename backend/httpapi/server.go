@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -75,6 +76,20 @@ func New(cfg Config, log *slog.Logger, readiness map[string]Checker) *Server {
 	e.GET("/readyz", s.readyz)
 	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 	return s
+}
+
+// MountUI serves the web UI for every GET that no route answers, except under /api/ and
+// /auth/, which keep their JSON 404.
+func (s *Server) MountUI(ui http.Handler) {
+	s.engine.NoRoute(func(c *gin.Context) {
+		p := c.Request.URL.Path
+		if (c.Request.Method == http.MethodGet || c.Request.Method == http.MethodHead) &&
+			!strings.HasPrefix(p, "/api/") && !strings.HasPrefix(p, "/auth/") {
+			ui.ServeHTTP(c.Writer, c.Request)
+			return
+		}
+		writeError(c, s.log, errNotFound)
+	})
 }
 
 // Handler exposes the router, for tests.

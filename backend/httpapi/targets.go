@@ -23,7 +23,7 @@ func (a *api) listTenants(c *gin.Context) {
 
 func (a *api) getTenant(c *gin.Context) {
 	tc := tenantOf(c)
-	c.JSON(http.StatusOK, tenantJSON{Slug: tc.Tenant.Slug, Name: tc.Tenant.Name, Role: tc.Role})
+	c.JSON(http.StatusOK, membership(tc.Tenant, tc.Role))
 }
 
 // describeTarget adds the last run and staleness to a target.

@@ -8,6 +8,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/palisade-dev/palisade/backend/httpapi"
+	"github.com/palisade-dev/palisade/backend/webui"
 )
 
 func newServeCommand(opts *globalOptions) *cobra.Command {
@@ -68,6 +69,7 @@ func serve(ctx context.Context, opts *globalOptions) error {
 	}
 	apiOpts.Catalog = catalog
 	srv.MountAPI(apiOpts)
+	srv.MountUI(webui.Handler(webui.Assets()))
 	if cfg.Auth.OIDC.Issuer == "" {
 		log.Warn("login is off: auth.oidc.issuer is not set (API tokens still work)")
 	}
