@@ -256,24 +256,9 @@ var (
 	backupsGVR   = schema.GroupVersionResource{Group: "velero.io", Version: "v1", Resource: "backups"}
 )
 
-// veleroCRD is a minimal stand-in for one of Velero's CRDs: same group, names and
-// scope, permissive schema.
-func veleroCRD(kind, plural string) *unstructured.Unstructured {
-	return &unstructured.Unstructured{Object: map[string]any{
-		"apiVersion": "apiextensions.k8s.io/v1", "kind": "CustomResourceDefinition",
-		"metadata": map[string]any{"name": plural + ".velero.io"},
-		"spec": map[string]any{
-			"group": "velero.io", "scope": "Namespaced",
-			"names": map[string]any{"kind": kind, "listKind": kind + "List", "plural": plural, "singular": strings.ToLower(kind)},
-			"versions": []any{map[string]any{"name": "v1", "served": true, "storage": true,
-				"schema": map[string]any{"openAPIV3Schema": map[string]any{"type": "object", "x-kubernetes-preserve-unknown-fields": true}}}},
-		},
-	}}
-}
-
 func seedVelero(t *testing.T, c *kubeharness.Cluster) {
 	ctx := t.Context()
-	for _, crd := range []*unstructured.Unstructured{veleroCRD("Schedule", "schedules"), veleroCRD("Backup", "backups")} {
+	for _, crd := range []*unstructured.Unstructured{kubeharness.VeleroCRD("Schedule", "schedules"), kubeharness.VeleroCRD("Backup", "backups")} {
 		if err := c.CreateCRD(ctx, crd); err != nil {
 			t.Fatal(err)
 		}
