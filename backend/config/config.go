@@ -46,6 +46,11 @@ type Server struct {
 	MaxBodyBytes    int64         `yaml:"max_body_bytes"`
 	TLSCertFile     string        `yaml:"tls_cert_file"`
 	TLSKeyFile      string        `yaml:"tls_key_file"`
+	// ManifestRoots are the directories manifests targets created through the API may read.
+	ManifestRoots []string `yaml:"manifest_roots"`
+	// AllowLoopbackClusters admits uploaded kubeconfigs that point at this host (kind,
+	// minikube, test clusters). Off by default: it would let users probe local services.
+	AllowLoopbackClusters bool `yaml:"allow_loopback_clusters"`
 }
 
 // Database selects the SQL backend.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -56,7 +57,10 @@ type APIOptions struct {
 	SessionIdle     time.Duration
 	SessionAbsolute time.Duration
 	PublicURL       string // where the identity provider sends the browser after logout
-	SecureCookies   bool   // served over TLS
+	SecureCookies   bool   // served over TLS (directly or behind a TLS-terminating proxy)
+	// ManifestRoots are the directories API-created manifests targets may read below;
+	// none means manifests targets come from the configuration file only.
+	ManifestRoots []string
 	// LoginBurst is how many login requests (/auth/login and /auth/callback) one client
 	// address may make at once; they refill at one per second. Default 30.
 	LoginBurst int
@@ -145,10 +149,18 @@ func (s *Server) MountAPI(opts APIOptions) {
 		tokenUse:      newKeyedLimiter(1200, 100, 10000),
 	}
 	s.api = a
+	router, err := specRouter()
+	if err != nil {
+		panic("api/openapi.yaml: " + err.Error()) // embedded and tested: cannot happen in a release
+	}
 	s.engine.GET("/auth/login", a.startLogin)
 	s.engine.GET("/auth/callback", a.finishLogin)
 	for _, r := range a.routes() {
-		s.engine.Handle(r.method, r.path, noStore, a.authenticate(), a.requirePermission(r.perm), r.handle)
+		if !strings.Contains(r.path, ":tenant") && r.perm != PermAuthenticated {
+			// Permissions are per tenant: a route without one could never be checked.
+			panic("route " + r.path + " needs a :tenant to check " + string(r.perm))
+		}
+		s.engine.Handle(r.method, r.path, noStore, a.authenticate(), a.requirePermission(r.perm), a.validateRequests(router), r.handle)
 	}
 }
 
@@ -160,8 +172,8 @@ func (a *api) now() time.Time { return a.opts.Now().UTC() }
 // fail writes err as the one error shape.
 func (a *api) fail(c *gin.Context, err error) { writeError(c, a.log, err) }
 
-// record appends an audit entry. A failed append is logged loudly but does not fail the
-// request after the fact; state changes that must not happen unaudited use recordOrFail.
+// record appends an audit entry after the change it describes. A failed append is logged
+// loudly but cannot undo the change (writing both in one transaction is future work).
 func (a *api) record(c *gin.Context, tenantID *int64, actor, action, object, before, after string) {
 	if err := a.append(c, tenantID, actor, action, object, before, after); err != nil {
 		a.log.ErrorContext(c.Request.Context(), "audit append failed", "action", action, "request_id", requestID(c), "error", err.Error())

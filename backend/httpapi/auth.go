@@ -47,6 +47,16 @@ func (p *principal) actor() string {
 	return "user:" + p.user.Subject
 }
 
+// person is who is accountable for the principal's actions: the user, or the person who
+// created the token. The four-eyes rule on exceptions compares persons, so an admin cannot
+// approve their own request with a token they made.
+func (p *principal) person() string {
+	if p.token != nil {
+		return p.token.CreatedBy
+	}
+	return p.actor()
+}
+
 // randomSecret returns n random bytes, base64url without padding.
 func randomSecret(n int) string {
 	b := make([]byte, n)
@@ -157,7 +167,7 @@ func (a *api) fromToken(c *gin.Context, header string) (*principal, error) {
 
 // tokenRejected records a failed token use and rate-limits guessing per client address.
 func (a *api) tokenRejected(c *gin.Context, msg string) error {
-	if !a.tokenFailures.allow(c.ClientIP()) {
+	if !a.tokenFailures.allow(addressKey(c.ClientIP())) {
 		return errRateLimited
 	}
 	a.record(c, nil, "anonymous", "auth.token_rejected", "", "", msg)

@@ -23,6 +23,7 @@ import (
 	"github.com/palisade-dev/palisade/backend/httpapi"
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/runner"
+	"github.com/palisade-dev/palisade/backend/schedule"
 	"github.com/palisade-dev/palisade/backend/seal"
 	"github.com/palisade-dev/palisade/backend/sources"
 	"github.com/palisade-dev/palisade/backend/store"
@@ -102,13 +103,14 @@ func newFixture(t testing.TB, dialect string) *fixture {
 		Store: db, Sealer: sealer, LoginSealer: sealer, Catalog: checks.Builtin(), Now: clk.Now,
 		CredentialContext: store.TargetCredentialsContext,
 		CheckCredentials: func(kind posture.TargetKind, raw []byte, kctx string) error {
-			_, err := sources.ParseKubeconfig(raw, kctx)
+			_, err := sources.ParseKubeconfig(raw, kctx, false)
 			return err
 		},
 		RunNow: func(ctx context.Context, tg posture.Target) (*posture.Run, error) {
 			return db.StartRun(ctx, tg.TenantID, tg.ID, "manual", clk.Now())
 		},
-		Interval: func(s string) (time.Duration, error) { return time.ParseDuration(s) },
+		Interval:      func(s string) (time.Duration, error) { return schedule.CheckedInterval(s, clk.Now()) },
+		ManifestRoots: []string{"/srv"},
 	})
 	f.Server, f.Handler = srv, srv.Handler()
 	return f

@@ -46,7 +46,7 @@ func (a *api) requestException(c *gin.Context) {
 	}
 	e := &posture.Exception{TenantID: tenantOf(c).Tenant.ID, FindingID: in.FindingID, CheckID: in.CheckID,
 		TargetID: in.TargetID, Namespace: in.Namespace, LabelSelector: in.LabelSelector, Reason: in.Reason,
-		RequestedBy: principalOf(c).actor(), ExpiresAt: in.ExpiresAt}
+		RequestedBy: principalOf(c).person(), ExpiresAt: in.ExpiresAt}
 	if err := a.opts.Store.CreateException(c.Request.Context(), e); err != nil {
 		a.fail(c, err)
 		return
@@ -95,7 +95,7 @@ func (a *api) decideException(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	e, err := a.opts.Store.DecideException(c.Request.Context(), tenantID, id, in.Decision, principalOf(c).actor())
+	e, err := a.opts.Store.DecideException(c.Request.Context(), tenantID, id, in.Decision, principalOf(c).person())
 	if err != nil {
 		a.fail(c, err)
 		return

@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"encoding/json"
 	"net/http"
+	"net/url"
 	"strings"
 	"time"
 
@@ -40,15 +41,27 @@ type loginState struct {
 // safeReturnTo keeps only a local path: an open redirect would turn the login into a
 // phishing tool.
 func safeReturnTo(s string) string {
-	if !strings.HasPrefix(s, "/") || strings.HasPrefix(s, "//") || strings.HasPrefix(s, `/\`) || strings.ContainsAny(s, "\r\n") {
+	for _, r := range s {
+		// Browsers drop tabs and newlines and read a backslash as a slash: "/\t/evil" is
+		// "//evil" to them.
+		if r < 0x20 || r == 0x7f || r == '\\' {
+			return "/"
+		}
+	}
+	u, err := url.Parse(s)
+	if err != nil || u.Scheme != "" || u.Host != "" || u.User != nil || !strings.HasPrefix(u.Path, "/") || strings.HasPrefix(u.Path, "//") {
 		return "/"
 	}
-	return s
+	out := u.EscapedPath()
+	if u.RawQuery != "" {
+		out += "?" + u.RawQuery
+	}
+	return out
 }
 
 // loginAllowed applies the per-address rate limit and checks that login is configured.
 func (a *api) loginAllowed(c *gin.Context) bool {
-	if !a.loginAttempts.allow(c.ClientIP()) {
+	if !a.loginAttempts.allow(addressKey(c.ClientIP())) {
 		a.fail(c, errRateLimited)
 		return false
 	}
@@ -137,13 +150,23 @@ func (a *api) finishLogin(c *gin.Context) {
 	for _, b := range bindings {
 		a.record(c, &b.TenantID, actor, "auth.login", "user:"+u.Subject, "", "role "+string(b.Role))
 	}
+	if old, err := c.Cookie(a.cookieName()); err == nil && old != "" {
+		// A login replaces the browser's previous session rather than leaving it live.
+		_ = a.opts.Store.RevokeSession(c.Request.Context(), hashSecret(old))
+	}
 	a.setSessionCookie(c, secret, int(a.opts.SessionAbsolute.Seconds()))
 	c.Redirect(http.StatusFound, st.ReturnTo)
 }
 
 func (a *api) verifyCallback(c *gin.Context) (*oidc.Identity, *loginState, error) {
 	if e := c.Query("error"); e != "" {
-		return nil, nil, posture.Errorf(posture.EUNAUTHORIZED, "the identity provider refused the login: %s", truncate(e, 64))
+		// Only known OAuth error codes are repeated: the parameter is attacker-supplied text.
+		code := "other"
+		switch e {
+		case "access_denied", "login_required", "interaction_required", "invalid_request", "server_error", "temporarily_unavailable", "consent_required":
+			code = e
+		}
+		return nil, nil, posture.Errorf(posture.EUNAUTHORIZED, "the identity provider refused the login (%s)", code)
 	}
 	st, err := a.readLoginState(c)
 	if err != nil {
@@ -171,7 +194,13 @@ func (a *api) provision(ctx context.Context, id *oidc.Identity) (*posture.User, 
 	if name == "" {
 		name = id.Username
 	}
-	u := &posture.User{Issuer: id.Issuer, Subject: id.Subject, Email: id.Email, DisplayName: name}
+	// An unverified e-mail address could be anyone's: it does not name the user in the
+	// audit log or in four-eyes checks.
+	email := ""
+	if id.EmailVerified {
+		email = id.Email
+	}
+	u := &posture.User{Issuer: id.Issuer, Subject: id.Subject, Email: email, DisplayName: name}
 	if err := a.opts.Store.UpsertUser(ctx, u); err != nil {
 		return nil, nil, err
 	}

@@ -1,6 +1,7 @@
 package httpapi
 
 import (
+	"net/netip"
 	"strconv"
 	"sync"
 	"time"
@@ -47,7 +48,9 @@ func (l *keyedLimiter) allow(key string) bool {
 			l.evict(now)
 		}
 		if len(l.buckets) >= l.max {
-			return false // under a flood of new keys, refuse rather than grow
+			// A flood of new keys: forget the least recently seen one rather than grow
+			// (or refuse everyone new, which would lock legitimate users out).
+			l.evictOldest()
 		}
 		b = &bucket{lim: rate.NewLimiter(l.every, l.burst)}
 		l.buckets[key] = b
@@ -64,6 +67,31 @@ func (l *keyedLimiter) evict(now time.Time) {
 			delete(l.buckets, k)
 		}
 	}
+}
+
+func (l *keyedLimiter) evictOldest() {
+	var oldest string
+	var at time.Time
+	for k, b := range l.buckets {
+		if oldest == "" || b.seen.Before(at) {
+			oldest, at = k, b.seen
+		}
+	}
+	delete(l.buckets, oldest)
+}
+
+// addressKey is the rate-limit key of a client address: IPv6 clients are grouped by /64,
+// since one host commonly holds a whole /64.
+func addressKey(ip string) string {
+	addr, err := netip.ParseAddr(ip)
+	if err != nil || addr.Is4() || addr.Is4In6() {
+		return ip
+	}
+	p, err := addr.Prefix(64)
+	if err != nil {
+		return ip
+	}
+	return p.String()
 }
 
 func tokenRateKey(id int64) string { return "token:" + strconv.FormatInt(id, 10) }

@@ -39,7 +39,10 @@ type Config struct {
 	MaxBodyBytes    int64
 	TLSCertFile     string
 	TLSKeyFile      string
-	Version         string
+	// HSTS is sent when served over TLS, or when a TLS-terminating proxy fronts the server
+	// (public URL https).
+	HSTS    bool
+	Version string
 }
 
 // Server is Palisade's HTTP server.
@@ -67,7 +70,7 @@ func New(cfg Config, log *slog.Logger, readiness map[string]Checker) *Server {
 	e.HandleMethodNotAllowed = true
 	_ = e.SetTrustedProxies(nil) // the remote address is the client unless configured otherwise
 	s := &Server{cfg: cfg, log: log, engine: e, registry: reg, checks: readiness}
-	e.Use(withRequestID(), recoverPanics(log), accessLog(log, newMetrics(reg)), securityHeaders(cfg.TLSCertFile != ""),
+	e.Use(withRequestID(), recoverPanics(log), accessLog(log, newMetrics(reg)), securityHeaders(cfg.TLSCertFile != "" || cfg.HSTS),
 		limitBody(cfg.MaxBodyBytes, log), timeout(cfg.RequestTimeout))
 	e.NoRoute(func(c *gin.Context) { writeError(c, log, errNotFound) })
 	e.NoMethod(func(c *gin.Context) { writeError(c, log, errMethod) })

@@ -3,7 +3,9 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"path/filepath"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -129,12 +131,53 @@ func auditedTarget(t *posture.Target) gin.H {
 		"enabled": t.Enabled, "has_credentials": len(t.Credentials) > 0}
 }
 
+// checkSettings keeps API-defined targets off Palisade's own host: a cluster target names
+// only a context of its uploaded kubeconfig (a host kubeconfig path would run its exec
+// plugins here, and no kubeconfig would mean Palisade's own in-cluster identity), and a
+// manifests target reads only below a configured root. Host paths stay a configuration-file
+// privilege.
+func (a *api) checkSettings(kind posture.TargetKind, settings map[string]string) error {
+	for k, v := range settings {
+		switch {
+		case kind == posture.TargetCluster && k == "context":
+		case kind == posture.TargetManifests && k == "path":
+			if !underRoot(v, a.opts.ManifestRoots) {
+				return posture.Errorf(posture.EINVALID, "settings.path must be below one of the server's manifest roots (server.manifest_roots)")
+			}
+		default:
+			return posture.Errorf(posture.EINVALID, "settings.%s cannot be set through the API for %s targets", k, kind)
+		}
+		if len(v) > 4096 {
+			return posture.Errorf(posture.EINVALID, "settings.%s is longer than 4096 characters", k)
+		}
+	}
+	return nil
+}
+
+// underRoot reports whether the cleaned absolute path p lies inside one of roots.
+func underRoot(p string, roots []string) bool {
+	if !filepath.IsAbs(p) {
+		return false
+	}
+	p = filepath.Clean(p)
+	for _, r := range roots {
+		r = filepath.Clean(r)
+		if p == r || strings.HasPrefix(p, r+string(filepath.Separator)) {
+			return true
+		}
+	}
+	return false
+}
+
 // apply copies the input's fields onto t, validating the schedule and sealing credentials.
 func (a *api) apply(t *posture.Target, in targetInput) error {
 	if in.Name != nil {
 		t.Name = *in.Name
 	}
 	if in.Settings != nil {
+		if err := a.checkSettings(t.Kind, in.Settings); err != nil {
+			return err
+		}
 		t.Settings = in.Settings
 	}
 	if in.Schedule != nil {
@@ -150,6 +193,15 @@ func (a *api) apply(t *posture.Target, in targetInput) error {
 	}
 	if in.Credentials != nil && *in.Credentials != "" && a.opts.CheckCredentials != nil {
 		return a.opts.CheckCredentials(t.Kind, []byte(*in.Credentials), t.Settings["context"])
+	}
+	return nil
+}
+
+// needsCredentials: a cluster target made through the API collects only with an uploaded
+// kubeconfig.
+func needsCredentials(t *posture.Target) error {
+	if t.Kind == posture.TargetCluster && len(t.Credentials) == 0 && t.Settings["kubeconfig"] == "" {
+		return posture.Errorf(posture.EINVALID, "a cluster target needs credentials: upload a kubeconfig")
 	}
 	return nil
 }
@@ -184,6 +236,10 @@ func (a *api) createTarget(c *gin.Context) {
 	t := &posture.Target{TenantID: tenantOf(c).Tenant.ID, Kind: in.Kind, Schedule: "1h", Enabled: true}
 	if in.Name == nil {
 		a.fail(c, posture.Errorf(posture.EINVALID, "name is required"))
+		return
+	}
+	if in.Kind == posture.TargetCluster && (in.Credentials == nil || *in.Credentials == "") {
+		a.fail(c, posture.Errorf(posture.EINVALID, "a cluster target needs credentials: upload a kubeconfig"))
 		return
 	}
 	if err := a.apply(t, in); err != nil {
@@ -243,6 +299,10 @@ func (a *api) updateTarget(c *gin.Context) {
 		return
 	}
 	if err := a.sealCredentials(t, in.Credentials); err != nil {
+		a.fail(c, err)
+		return
+	}
+	if err := needsCredentials(t); err != nil {
 		a.fail(c, err)
 		return
 	}

@@ -250,3 +250,12 @@ func Interval(schedule string, now time.Time) (time.Duration, error) {
 	next := spec.Next(now)
 	return spec.Next(next).Sub(next), nil
 }
+
+// CheckedInterval is Interval for a schedule the scheduler accepts, and an error for one it
+// would refuse (shorter than 10s, malformed): what an API validates before storing.
+func CheckedInterval(schedule string, now time.Time) (time.Duration, error) {
+	if _, err := ParseSchedule(schedule); err != nil {
+		return 0, err
+	}
+	return Interval(schedule, now)
+}

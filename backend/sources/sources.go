@@ -43,6 +43,8 @@ type ClusterOptions struct {
 	Log      *slog.Logger
 	// OpenCredentials unseals a target's uploaded kubeconfig; nil when uploads are off.
 	OpenCredentials func(t posture.Target) ([]byte, error)
+	// AllowLoopback admits uploaded kubeconfigs whose server is on this host.
+	AllowLoopback bool
 }
 
 // Cluster collects a cluster target: Settings["kubeconfig"] and Settings["context"], or the
@@ -59,7 +61,7 @@ func Cluster(o ClusterOptions) runner.Source {
 			if err != nil {
 				return nil, posture.Errorf(posture.EINVALID, "the target's credentials cannot be opened (was the sealing key changed?)")
 			}
-			if opts.RESTConfig, err = ParseKubeconfig(raw, t.Settings["context"]); err != nil {
+			if opts.RESTConfig, err = ParseKubeconfig(raw, t.Settings["context"], o.AllowLoopback); err != nil {
 				return nil, err
 			}
 			opts.Kubeconfig = ""

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -83,15 +84,16 @@ func apiOptions(ctx context.Context, db *store.DB, cfg config.Config, sealer *se
 			if kind != posture.TargetCluster {
 				return posture.Errorf(posture.EINVALID, "only cluster targets take credentials (a kubeconfig)")
 			}
-			_, err := sources.ParseKubeconfig(raw, kctx)
+			_, err := sources.ParseKubeconfig(raw, kctx, cfg.Server.AllowLoopbackClusters)
 			return err
 		},
-		Interval:        func(s string) (time.Duration, error) { return schedule.Interval(s, time.Now()) },
+		Interval:        func(s string) (time.Duration, error) { return schedule.CheckedInterval(s, time.Now()) },
+		ManifestRoots:   cfg.Server.ManifestRoots,
 		GroupsClaim:     cfg.Auth.OIDC.GroupsClaim,
 		SessionIdle:     cfg.Auth.SessionIdle,
 		SessionAbsolute: cfg.Auth.SessionAbsolute,
 		PublicURL:       cfg.PublicURL(),
-		SecureCookies:   cfg.Server.TLSCertFile != "",
+		SecureCookies:   cfg.Server.TLSCertFile != "" || strings.HasPrefix(cfg.PublicURL(), "https://"),
 		LoginSealer:     sealer,
 	}
 	if opts.LoginSealer == nil {

@@ -130,7 +130,8 @@ func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, sealer
 		Runs: db,
 		Sources: map[posture.TargetKind]runner.Source{
 			posture.TargetManifests: sources.Manifests(),
-			posture.TargetCluster:   sources.Cluster(sources.ClusterOptions{Log: log, OpenCredentials: openCredentials}),
+			posture.TargetCluster: sources.Cluster(sources.ClusterOptions{Log: log, OpenCredentials: openCredentials,
+				AllowLoopback: cfg.Server.AllowLoopbackClusters}),
 		},
 		Catalog:     catalog,
 		CheckConfig: checkCfg,

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -56,6 +57,7 @@ func serve(ctx context.Context, opts *globalOptions) error {
 		IdleTimeout: cfg.Server.IdleTimeout, RequestTimeout: cfg.Server.RequestTimeout,
 		ShutdownTimeout: cfg.Server.ShutdownTimeout, MaxBodyBytes: cfg.Server.MaxBodyBytes,
 		TLSCertFile: cfg.Server.TLSCertFile, TLSKeyFile: cfg.Server.TLSKeyFile, Version: version,
+		HSTS: strings.HasPrefix(cfg.PublicURL(), "https://"),
 	}, log, map[string]httpapi.Checker{
 		"database": httpapi.CheckerFunc(db.Ping),
 	})

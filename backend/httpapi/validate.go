@@ -1,0 +1,84 @@
+package httpapi
+
+import (
+	"context"
+	"errors"
+	"fmt"
+
+	"github.com/getkin/kin-openapi/openapi3"
+	"github.com/getkin/kin-openapi/openapi3filter"
+	"github.com/getkin/kin-openapi/routers"
+	"github.com/getkin/kin-openapi/routers/gorillamux"
+	"github.com/gin-gonic/gin"
+
+	contract "github.com/palisade-dev/palisade/api"
+	"github.com/palisade-dev/palisade/backend/posture"
+)
+
+// specRouter finds the operation of a request in the embedded api/openapi.yaml.
+func specRouter() (routers.Router, error) {
+	doc, err := openapi3.NewLoader().LoadFromData(contract.OpenAPI)
+	if err != nil {
+		return nil, err
+	}
+	if err := doc.Validate(context.Background()); err != nil {
+		return nil, err
+	}
+	doc.Servers = openapi3.Servers{{URL: "/"}} // match any host: the server does not know its name
+	return gorillamux.NewRouter(doc)
+}
+
+// validateRequests enforces the contract's limits (lengths, counts, enums, required fields,
+// unknown body fields) on every API request before a handler sees it, so the spec is the
+// one place those bounds are written.
+func (a *api) validateRequests(router routers.Router) gin.HandlerFunc {
+	opts := &openapi3filter.Options{AuthenticationFunc: openapi3filter.NoopAuthenticationFunc}
+	return func(c *gin.Context) {
+		route, params, err := router.FindRoute(c.Request)
+		if err != nil {
+			c.Next() // every served route is in the spec (tested); nothing to check against
+			return
+		}
+		in := &openapi3filter.RequestValidationInput{Request: c.Request, PathParams: params, Route: route, Options: opts}
+		if err := openapi3filter.ValidateRequest(c.Request.Context(), in); err != nil {
+			a.fail(c, posture.Errorf(posture.EINVALID, "%s", requestErrorMessage(err)))
+			return
+		}
+		c.Next()
+	}
+}
+
+// requestErrorMessage names the parameter or body and the rule it broke, briefly, without
+// echoing whole values (a rejected kubeconfig would come back otherwise).
+func requestErrorMessage(err error) string {
+	var re *openapi3filter.RequestError
+	if !errors.As(err, &re) {
+		return "the request does not match the API contract"
+	}
+	where := "request body"
+	if re.Parameter != nil {
+		where = fmt.Sprintf("%s parameter %q", re.Parameter.In, re.Parameter.Name)
+	}
+	reason := re.Reason
+	var se *openapi3.SchemaError
+	if errors.As(re.Err, &se) {
+		reason = se.Reason
+		if p := se.JSONPointer(); len(p) > 0 && re.Parameter == nil {
+			where = fmt.Sprintf("request body field %q", joinPointer(p))
+		}
+	} else if reason == "" && re.Err != nil {
+		reason = re.Err.Error()
+	}
+	return truncate(fmt.Sprintf("%s: %s", where, reason), 300)
+}
+
+func joinPointer(p []string) string {
+	out := ""
+	for i, s := range p {
+		if i > 0 {
+			out += "."
+		}
+		out += s
+	}
+	return out
+}
