@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/palisade-dev/palisade/backend/alerting"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -35,6 +36,11 @@ type lifecycle struct {
 	runID    int64
 	at       time.Time
 	dialect  string
+	// trackChanges collects what changed for drift detection (not on a target's first
+	// complete run: that is the baseline, and could be hundreds of thousands of findings).
+	trackChanges bool
+	changes      []alerting.FindingChange
+	csaOf        map[string][]string // check id -> CSA ids, from the run's results
 }
 
 type lifecycleCounts struct {
@@ -91,7 +97,11 @@ func (lc *lifecycle) apply(out posture.RunOutcome) (lifecycleCounts, error) {
 			LastRunID: &runID,
 		}
 		f.ContentHash = contentHash(f)
+		f.AssetKey = r.Asset.Key // not stored: read back from assets, kept here for drift
 		failed[fp] = f
+		if lc.trackChanges && lc.csaOf[r.CheckID] == nil {
+			lc.csaOf[r.CheckID] = r.CSA
+		}
 	}
 	if err := lc.upsertFindings(failed, order, out.Status == posture.RunComplete, &c); err != nil {
 		return c, err
@@ -184,6 +194,7 @@ func (lc *lifecycle) upsertFindings(failed map[string]*findingRow, order []strin
 		delete(failed, old.Fingerprint) // what remains in failed is new
 		if old.Status == string(posture.FindingResolved) {
 			reopened = append(reopened, old.ID)
+			lc.track(old.ID, alerting.KindRegression, f)
 		}
 		if old.ContentHash != f.ContentHash {
 			if err := lc.tx.Model(&findingRow{}).Where("tenant_id = ? AND id = ?", lc.tenantID, old.ID).
@@ -225,6 +236,37 @@ func (lc *lifecycle) upsertFindings(failed map[string]*findingRow, order []strin
 		return err
 	}
 	c.opened = len(fresh)
+	for i := range fresh {
+		lc.track(fresh[i].ID, alerting.KindNewFinding, &fresh[i])
+	}
+	return lc.trackResolved(gone)
+}
+
+func (lc *lifecycle) track(id int64, kind string, f *findingRow) {
+	if !lc.trackChanges {
+		return
+	}
+	lc.changes = append(lc.changes, alerting.FindingChange{FindingID: id, Kind: kind, Severity: posture.Severity(f.Severity),
+		CheckID: f.CheckID, CSA: lc.csaOf[f.CheckID], AssetKey: f.AssetKey, Namespace: f.Namespace, Message: f.Message})
+}
+
+// trackResolved reads what drift needs of the findings a complete run resolved.
+func (lc *lifecycle) trackResolved(gone []int64) error {
+	if !lc.trackChanges {
+		return nil
+	}
+	for i := 0; i < len(gone); i += batchSize {
+		var rows []findingRow
+		err := lc.tx.Model(&findingRow{}).Select(`findings.id, findings.check_id, findings.severity, findings.namespace, findings.message,
+ (SELECT a.key FROM assets a WHERE a.tenant_id = findings.tenant_id AND a.id = findings.asset_id) AS asset_key`).
+			Where("tenant_id = ? AND id IN ?", lc.tenantID, gone[i:min(i+batchSize, len(gone))]).Find(&rows).Error
+		if err != nil {
+			return err
+		}
+		for j := range rows {
+			lc.track(rows[j].ID, alerting.KindResolved, &rows[j])
+		}
+	}
 	return nil
 }
 

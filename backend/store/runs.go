@@ -7,6 +7,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/palisade-dev/palisade/backend/alerting"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -98,12 +99,28 @@ func (db *DB) FinishRun(ctx context.Context, tenantID, runID int64, out posture.
 		counts := lifecycleCounts{}
 		if out.Status != posture.RunFailed {
 			lc := &lifecycle{tx: tx, tenantID: tenantID, targetID: row.TargetID, runID: runID, at: out.FinishedAt, dialect: db.dialect}
+			var prevRun int64
+			var prevScore *float64
+			if out.Status == posture.RunComplete {
+				var err error
+				if prevRun, prevScore, err = previousComplete(tx, tenantID, row.TargetID, runID); err != nil {
+					return err
+				}
+				lc.trackChanges, lc.csaOf = prevRun != 0, map[string][]string{}
+			}
 			var err error
 			if counts, err = lc.apply(out); err != nil {
 				return err
 			}
 			if err := saveScores(tx, tenantID, row.TargetID, runID, out.FinishedAt, out.Scores); err != nil {
 				return err
+			}
+			if out.Status == posture.RunComplete {
+				events := alerting.Drift(tenantID, row.TargetID, runID, prevRun, out.FinishedAt, lc.changes, prevScore,
+					overallScore(out.Scores), ScoreDropThreshold)
+				if err := raiseDrift(tx, events, out.FinishedAt); err != nil {
+					return err
+				}
 			}
 		}
 		row.Status = string(out.Status)

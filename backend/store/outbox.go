@@ -1,0 +1,214 @@
+package store
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+
+	"github.com/palisade-dev/palisade/backend/alerting"
+	"github.com/palisade-dev/palisade/backend/posture"
+)
+
+type channelRow struct {
+	ID        int64
+	TenantID  int64
+	Name      string
+	Kind      string
+	Settings  string
+	Secret    []byte
+	Enabled   bool
+	CreatedAt time.Time
+}
+
+func (channelRow) TableName() string { return "notification_channels" }
+
+func channelFromRow(r channelRow) alerting.Channel {
+	return alerting.Channel{ID: r.ID, TenantID: r.TenantID, Name: r.Name, Kind: r.Kind, Settings: stringMap(r.Settings),
+		Secret: r.Secret, Enabled: r.Enabled, CreatedAt: r.CreatedAt}
+}
+
+// CreateChannel adds a channel; the name is unique in the tenant.
+func (db *DB) CreateChannel(ctx context.Context, c *alerting.Channel) error {
+	switch c.Kind {
+	case "webhook", "slack", "email":
+	default:
+		return posture.Errorf(posture.EINVALID, "channel kind must be webhook, slack or email")
+	}
+	if c.Name == "" || len(c.Name) > 100 {
+		return posture.Errorf(posture.EINVALID, "channel name must be 1-100 characters")
+	}
+	row := channelRow{TenantID: c.TenantID, Name: c.Name, Kind: c.Kind, Settings: jsonText(c.Settings), Secret: c.Secret,
+		Enabled: true, CreatedAt: db.now().UTC()}
+	if err := db.gorm.WithContext(ctx).Omit("id").Create(&row).Error; err != nil {
+		return conflict(err, "channel %q already exists", c.Name)
+	}
+	c.ID, c.Enabled, c.CreatedAt = row.ID, true, row.CreatedAt
+	return nil
+}
+
+// Channel reads one channel of a tenant.
+func (db *DB) Channel(ctx context.Context, tenantID, id int64) (*alerting.Channel, error) {
+	var row channelRow
+	if err := db.gorm.WithContext(ctx).Where("tenant_id = ? AND id = ?", tenantID, id).Take(&row).Error; err != nil {
+		return nil, notFound(err, "channel")
+	}
+	c := channelFromRow(row)
+	return &c, nil
+}
+
+// ListChannels lists a tenant's channels by name.
+func (db *DB) ListChannels(ctx context.Context, tenantID int64) ([]alerting.Channel, error) {
+	var rows []channelRow
+	if err := db.gorm.WithContext(ctx).Where("tenant_id = ?", tenantID).Order("name").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]alerting.Channel, len(rows))
+	for i, r := range rows {
+		out[i] = channelFromRow(r)
+	}
+	return out, nil
+}
+
+// CreateRule adds an alert rule routing to one of the tenant's channels.
+func (db *DB) CreateRule(ctx context.Context, r *alerting.Rule) error {
+	if r.Name == "" || len(r.Name) > 100 {
+		return posture.Errorf(posture.EINVALID, "rule name must be 1-100 characters")
+	}
+	if _, err := db.Channel(ctx, r.TenantID, r.ChannelID); err != nil {
+		return err
+	}
+	for _, k := range r.Kinds {
+		if !contains(alerting.Kinds, k) {
+			return posture.Errorf(posture.EINVALID, "unknown drift kind %q", k)
+		}
+	}
+	sel, _ := json.Marshal(ruleSelectors{Checks: r.Checks, Areas: r.Areas, Targets: r.Targets, Kinds: r.Kinds})
+	row := alertRuleRow{TenantID: r.TenantID, Name: r.Name, MinSeverity: int(r.MinSeverity), Selectors: string(sel),
+		ChannelID: r.ChannelID, Digest: r.Digest, Enabled: true, CreatedAt: db.now().UTC()}
+	if err := db.gorm.WithContext(ctx).Omit("id").Create(&row).Error; err != nil {
+		return conflict(err, "rule %q already exists", r.Name)
+	}
+	r.ID, r.Enabled = row.ID, true
+	return nil
+}
+
+// ListRules lists a tenant's alert rules.
+func (db *DB) ListRules(ctx context.Context, tenantID int64) ([]alerting.Rule, error) {
+	return rulesOf(db.gorm.WithContext(ctx), tenantID, false)
+}
+
+func contains(list []string, s string) bool {
+	for _, v := range list {
+		if v == s {
+			return true
+		}
+	}
+	return false
+}
+
+// ClaimDeliveries leases up to limit due deliveries to the caller for lease. A worker that
+// dies mid-send loses its lease, and another (or the same after a restart) sends again:
+// at least once, with the dedup key for receivers to drop repeats.
+func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]alerting.Delivery, error) {
+	now := db.now().UTC()
+	var out []alerting.Delivery
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var rows []outboxRow
+		q := tx.Where("(status = 'pending' OR (status = 'sending' AND locked_until < ?)) AND next_attempt_at <= ?", now, now).
+			Order("next_attempt_at, id").Limit(limit)
+		if db.dialect == Postgres {
+			// Two workers never claim one row: the second skips what the first locked.
+			q = q.Clauses(clause.Locking{Strength: "UPDATE", Options: "SKIP LOCKED"})
+		}
+		if err := q.Find(&rows).Error; err != nil {
+			return err
+		}
+		until := now.Add(lease)
+		for _, r := range rows {
+			if err := tx.Model(&outboxRow{}).Where("id = ?", r.ID).
+				Updates(map[string]any{"status": "sending", "locked_until": until, "attempts": r.Attempts + 1}).Error; err != nil {
+				return err
+			}
+			out = append(out, alerting.Delivery{ID: r.ID, TenantID: r.TenantID, ChannelID: r.ChannelID, DedupKey: r.DedupKey,
+				Payload: []byte(r.Payload), Attempts: r.Attempts + 1})
+		}
+		return nil
+	})
+	return out, err
+}
+
+// MarkSent records a delivery as done.
+func (db *DB) MarkSent(ctx context.Context, id int64) error {
+	now := db.now().UTC()
+	return db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("id = ?", id).
+		Updates(map[string]any{"status": "sent", "sent_at": now, "locked_until": nil, "last_error": ""}).Error
+}
+
+// MarkFailed schedules another attempt at retryAt, or gives up (dead) when retryAt is nil.
+func (db *DB) MarkFailed(ctx context.Context, id int64, msg string, retryAt *time.Time) error {
+	set := map[string]any{"status": "dead", "locked_until": nil, "last_error": truncateText(msg, 500)}
+	if retryAt != nil {
+		set["status"], set["next_attempt_at"] = "pending", retryAt.UTC()
+	}
+	return db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("id = ?", id).Updates(set).Error
+}
+
+// DeliveryStatus is a queued notification as people see it.
+type DeliveryStatus struct {
+	ID        int64
+	ChannelID int64
+	DedupKey  string
+	Status    string
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	SentAt    *time.Time
+}
+
+// ListDeliveries lists a tenant's newest deliveries.
+func (db *DB) ListDeliveries(ctx context.Context, tenantID int64, limit int) ([]DeliveryStatus, error) {
+	var rows []outboxRow
+	if err := db.gorm.WithContext(ctx).Where("tenant_id = ?", tenantID).Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]DeliveryStatus, len(rows))
+	for i, r := range rows {
+		out[i] = DeliveryStatus{ID: r.ID, ChannelID: r.ChannelID, DedupKey: r.DedupKey, Status: r.Status, Attempts: r.Attempts,
+			LastError: r.LastError, CreatedAt: r.CreatedAt, SentAt: r.SentAt}
+	}
+	return out, nil
+}
+
+// DriftEvent is a stored drift event.
+type DriftEvent struct {
+	ID        int64
+	TargetID  int64
+	RunID     int64
+	Kind      string
+	Severity  posture.Severity
+	AssetKey  string
+	CheckID   string
+	Summary   string
+	CreatedAt time.Time
+}
+
+// ListDriftEvents lists a tenant's drift events, newest first, before an id (0: from the top).
+func (db *DB) ListDriftEvents(ctx context.Context, tenantID, beforeID int64, limit int) ([]DriftEvent, error) {
+	q := db.gorm.WithContext(ctx).Where("tenant_id = ?", tenantID)
+	if beforeID > 0 {
+		q = q.Where("id < ?", beforeID)
+	}
+	var rows []driftEventRow
+	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]DriftEvent, len(rows))
+	for i, r := range rows {
+		out[i] = DriftEvent{ID: r.ID, TargetID: r.TargetID, RunID: r.RunID, Kind: r.Kind, Severity: posture.Severity(r.Severity),
+			AssetKey: r.AssetKey, CheckID: r.CheckID, Summary: r.Summary, CreatedAt: r.CreatedAt}
+	}
+	return out, nil
+}
