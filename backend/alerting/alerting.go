@@ -186,3 +186,28 @@ type Delivery struct {
 	Payload   []byte
 	Attempts  int
 }
+
+// DeliveryStatus is a queued notification as people see it.
+type DeliveryStatus struct {
+	ID        int64
+	ChannelID int64
+	DedupKey  string
+	Status    string
+	Attempts  int
+	LastError string
+	CreatedAt time.Time
+	SentAt    *time.Time
+}
+
+// DriftEvent is a stored drift event.
+type DriftEvent struct {
+	ID        int64
+	TargetID  int64
+	RunID     int64
+	Kind      string
+	Severity  posture.Severity
+	AssetKey  string
+	CheckID   string
+	Summary   string
+	CreatedAt time.Time
+}

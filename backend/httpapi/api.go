@@ -45,6 +45,10 @@ type APIOptions struct {
 	// CheckCredentials refuses credentials a collector could not or must not use.
 	CheckCredentials func(kind posture.TargetKind, raw []byte, context string) error
 	Catalog          *checks.Catalog
+	// Alerts, BuildChannel and ChannelContext serve drift, notification channels and rules.
+	Alerts         AlertStore
+	BuildChannel   ChannelBuilder
+	ChannelContext func(channelID int64) string
 	// RunNow starts a collection of t in the background and returns the run it started.
 	RunNow func(ctx context.Context, t posture.Target) (*posture.Run, error)
 	// TargetChanged lets the scheduler follow targets created, changed or deleted here.
@@ -115,6 +119,13 @@ func (a *api) routes() []route {
 		{"GET", t + "/attestations", PermRead, a.listAttestations},
 		{"POST", t + "/attestations", PermAttest, a.createAttestation},
 		{"DELETE", t + "/attestations/:id", PermAttest, a.revokeAttestation},
+		{"GET", t + "/drift", PermRead, a.listDrift},
+		{"GET", t + "/channels", PermRead, a.listChannels},
+		{"POST", t + "/channels", PermAlertWrite, a.createChannel},
+		{"POST", t + "/channels/:id/test", PermAlertWrite, a.testChannel},
+		{"GET", t + "/alert-rules", PermRead, a.listRules},
+		{"POST", t + "/alert-rules", PermAlertWrite, a.createRule},
+		{"GET", t + "/deliveries", PermRead, a.listDeliveries},
 		{"GET", t + "/role-mappings", PermAdminRead, a.listRoleMappings},
 		{"POST", t + "/role-mappings", PermAdminWrite, a.createRoleMapping},
 		{"DELETE", t + "/role-mappings/:id", PermAdminWrite, a.deleteRoleMapping},

@@ -19,8 +19,10 @@ import (
 	"github.com/getkin/kin-openapi/routers"
 	"github.com/getkin/kin-openapi/routers/gorillamux"
 
+	"github.com/palisade-dev/palisade/backend/alerting"
 	"github.com/palisade-dev/palisade/backend/checks"
 	"github.com/palisade-dev/palisade/backend/httpapi"
+	"github.com/palisade-dev/palisade/backend/outbox"
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/runner"
 	"github.com/palisade-dev/palisade/backend/schedule"
@@ -44,6 +46,7 @@ type tenantFixture struct {
 	AttestID    int64
 	MappingID   int64
 	TokenID     int64
+	ChannelID   int64
 	Tokens      map[posture.Role]string // a bearer token per role
 }
 
@@ -92,13 +95,13 @@ func newFixture(t testing.TB, dialect string) *fixture {
 	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
 	db := storetest.OpenWith(t, dialect, storetest.Options{Now: clk.Now, Migrate: true})
 	f := &fixture{DB: db, clock: clk}
-	f.Acme = seedTenant(t, db, "acme", clk)
-	f.Globex = seedTenant(t, db, "globex", clk)
+	sealer := testSealer(t)
+	f.Acme = seedTenant(t, db, "acme", clk, sealer)
+	f.Globex = seedTenant(t, db, "globex", clk, sealer)
 	log := slog.New(slog.DiscardHandler)
 	srv := httpapi.New(httpapi.Config{Listen: "127.0.0.1:0", ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second,
 		IdleTimeout: 5 * time.Second, RequestTimeout: 10 * time.Second, ShutdownTimeout: 5 * time.Second,
 		MaxBodyBytes: 1 << 20, Version: "test"}, log, nil)
-	sealer := testSealer(t)
 	srv.MountAPI(httpapi.APIOptions{
 		Store: db, Sealer: sealer, LoginSealer: sealer, Catalog: checks.Builtin(), Now: clk.Now,
 		CredentialContext: store.TargetCredentialsContext,
@@ -109,14 +112,15 @@ func newFixture(t testing.TB, dialect string) *fixture {
 		RunNow: func(ctx context.Context, tg posture.Target) (*posture.Run, error) {
 			return db.StartRun(ctx, tg.TenantID, tg.ID, "manual", clk.Now())
 		},
-		Interval:      func(s string) (time.Duration, error) { return schedule.CheckedInterval(s, clk.Now()) },
+		Interval: func(s string) (time.Duration, error) { return schedule.CheckedInterval(s, clk.Now()) },
+		Alerts:   db, BuildChannel: outbox.Sender, ChannelContext: store.ChannelSecretContext,
 		ManifestRoots: []string{"/srv"},
 	})
 	f.Server, f.Handler = srv, srv.Handler()
 	return f
 }
 
-func seedTenant(t testing.TB, db *store.DB, slug string, clk *clock) *tenantFixture {
+func seedTenant(t testing.TB, db *store.DB, slug string, clk *clock, sealer *seal.Sealer) *tenantFixture {
 	t.Helper()
 	ctx := context.Background()
 	ten := &posture.Tenant{Slug: slug, Name: strings.ToUpper(slug[:1]) + slug[1:]}
@@ -147,6 +151,12 @@ func seedTenant(t testing.TB, db *store.DB, slug string, clk *clock) *tenantFixt
 		Owner: "platform", CreatedBy: "someone@" + slug + ".example", ExpiresAt: clk.Now().Add(90 * 24 * time.Hour)}
 	must(t, db.CreateAttestation(ctx, att))
 	f.AttestID = att.ID
+	ch := &alerting.Channel{TenantID: ten.ID, Name: "soc-webhook", Kind: "webhook", Settings: map[string]string{"url": "http://127.0.0.1:9/hook"}}
+	must(t, db.CreateChannel(ctx, ch))
+	secret, err := sealer.Seal([]byte("a-webhook-signing-secret-0123456789"), store.ChannelSecretContext(ch.ID))
+	must(t, err)
+	must(t, db.SetChannelSecret(ctx, ten.ID, ch.ID, secret))
+	f.ChannelID = ch.ID
 	rm := &posture.RoleMapping{TenantID: ten.ID, ClaimValue: slug + ":viewers", Role: posture.RoleViewer}
 	must(t, db.CreateRoleMapping(ctx, rm))
 	f.MappingID = rm.ID

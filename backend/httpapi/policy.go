@@ -16,8 +16,9 @@ const (
 	PermExceptionAsk  Permission = "exception.request"
 	PermExceptionRule Permission = "exception.decide"
 	PermAttest        Permission = "attestation.write"
-	PermAuditRead     Permission = "audit.read" // the audit log and its export
-	PermAdminRead     Permission = "admin.read" // role mappings and API tokens (without secrets)
+	PermAlertWrite    Permission = "alert.write" // notification channels and alert rules
+	PermAuditRead     Permission = "audit.read"  // the audit log and its export
+	PermAdminRead     Permission = "admin.read"  // role mappings and API tokens (without secrets)
 	PermAdminWrite    Permission = "admin.write"
 )
 
@@ -25,9 +26,9 @@ const (
 // nothing; the viewer sees posture but not the audit log or access settings.
 var policy = map[posture.Role][]Permission{
 	posture.RoleAdmin: {PermAuthenticated, PermRead, PermTargetWrite, PermRunNow, PermTriage, PermExceptionAsk,
-		PermExceptionRule, PermAttest, PermAuditRead, PermAdminRead, PermAdminWrite},
+		PermExceptionRule, PermAttest, PermAlertWrite, PermAuditRead, PermAdminRead, PermAdminWrite},
 	posture.RoleSecurityManager: {PermAuthenticated, PermRead, PermRunNow, PermTriage, PermExceptionAsk,
-		PermExceptionRule, PermAttest, PermAuditRead},
+		PermExceptionRule, PermAttest, PermAlertWrite, PermAuditRead},
 	posture.RoleOperator: {PermAuthenticated, PermRead, PermTargetWrite, PermRunNow, PermTriage, PermExceptionAsk},
 	posture.RoleAuditor:  {PermAuthenticated, PermRead, PermAuditRead, PermAdminRead},
 	posture.RoleViewer:   {PermAuthenticated, PermRead},

@@ -51,6 +51,7 @@ var (
 	attest  = func(tf *tenantFixture) any { return tf.AttestID }
 	mapping = func(tf *tenantFixture) any { return tf.MappingID }
 	token   = func(tf *tenantFixture) any { return tf.TokenID }
+	channel = func(tf *tenantFixture) any { return tf.ChannelID }
 )
 
 func body(s string) func(*fixture, *tenantFixture) string {
@@ -104,6 +105,18 @@ func endpointTable() []endpointCase {
 		{method: "POST", route: t + "/attestations", allowed: "AS", want: 201, path: p("/attestations"), writes: true,
 			body: body(`{"csa_id":"` + attestID() + `","statement":"Reviewed quarterly.","owner":"secops","expires_at":"` + in(60) + `"}`)},
 		{method: "DELETE", route: t + "/attestations/:id", allowed: "AS", want: 200, path: p("/attestations/%d", attest), writes: true},
+		{method: "GET", route: t + "/drift", allowed: everyone, want: 200, path: p("/drift")},
+		{method: "GET", route: t + "/channels", allowed: everyone, want: 200, path: p("/channels")},
+		{method: "POST", route: t + "/channels", allowed: "AS", want: 201, path: p("/channels"), writes: true,
+			body: body(`{"name":"slack-sec","kind":"webhook","settings":{"url":"http://127.0.0.1:9/x"},"secret":"0123456789abcdef0123456789abcdef"}`)},
+		// A receiver that is down: the test is allowed and answers that delivery failed.
+		{method: "POST", route: t + "/channels/:id/test", allowed: "AS", want: 200, path: p("/channels/%d/test", channel), writes: true},
+		{method: "GET", route: t + "/alert-rules", allowed: everyone, want: 200, path: p("/alert-rules")},
+		{method: "POST", route: t + "/alert-rules", allowed: "AS", want: 201, path: p("/alert-rules"), writes: true,
+			body: func(_ *fixture, tf *tenantFixture) string {
+				return fmt.Sprintf(`{"name":"critical","min_severity":"high","kinds":["new_finding"],"channel_id":%d}`, tf.ChannelID)
+			}},
+		{method: "GET", route: t + "/deliveries", allowed: everyone, want: 200, path: p("/deliveries")},
 		{method: "GET", route: t + "/role-mappings", allowed: "AU", want: 200, path: p("/role-mappings")},
 		{method: "POST", route: t + "/role-mappings", allowed: "A", want: 201, path: p("/role-mappings"), writes: true,
 			body: body(`{"claim_value":"platform-team","role":"operator"}`)},

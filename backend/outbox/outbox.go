@@ -138,6 +138,11 @@ func Build(ch alerting.Channel, sealer *seal.Sealer, sealContext ChannelSecretCo
 			return nil, posture.Errorf(posture.EINVALID, "channel %q: its secret cannot be opened (was the sealing key changed?)", ch.Name)
 		}
 	}
+	return Sender(ch, secret)
+}
+
+// Sender makes the sender of a channel given its secret in the clear.
+func Sender(ch alerting.Channel, secret []byte) (notify.Channel, error) {
 	switch ch.Kind {
 	case "webhook":
 		return notify.NewWebhook(notify.WebhookConfig{URL: ch.Settings["url"], Secret: secret})

@@ -156,47 +156,22 @@ func (db *DB) MarkFailed(ctx context.Context, id int64, msg string, retryAt *tim
 	return db.gorm.WithContext(ctx).Model(&outboxRow{}).Where("id = ?", id).Updates(set).Error
 }
 
-// DeliveryStatus is a queued notification as people see it.
-type DeliveryStatus struct {
-	ID        int64
-	ChannelID int64
-	DedupKey  string
-	Status    string
-	Attempts  int
-	LastError string
-	CreatedAt time.Time
-	SentAt    *time.Time
-}
-
 // ListDeliveries lists a tenant's newest deliveries.
-func (db *DB) ListDeliveries(ctx context.Context, tenantID int64, limit int) ([]DeliveryStatus, error) {
+func (db *DB) ListDeliveries(ctx context.Context, tenantID int64, limit int) ([]alerting.DeliveryStatus, error) {
 	var rows []outboxRow
 	if err := db.gorm.WithContext(ctx).Where("tenant_id = ?", tenantID).Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := make([]DeliveryStatus, len(rows))
+	out := make([]alerting.DeliveryStatus, len(rows))
 	for i, r := range rows {
-		out[i] = DeliveryStatus{ID: r.ID, ChannelID: r.ChannelID, DedupKey: r.DedupKey, Status: r.Status, Attempts: r.Attempts,
+		out[i] = alerting.DeliveryStatus{ID: r.ID, ChannelID: r.ChannelID, DedupKey: r.DedupKey, Status: r.Status, Attempts: r.Attempts,
 			LastError: r.LastError, CreatedAt: r.CreatedAt, SentAt: r.SentAt}
 	}
 	return out, nil
 }
 
-// DriftEvent is a stored drift event.
-type DriftEvent struct {
-	ID        int64
-	TargetID  int64
-	RunID     int64
-	Kind      string
-	Severity  posture.Severity
-	AssetKey  string
-	CheckID   string
-	Summary   string
-	CreatedAt time.Time
-}
-
 // ListDriftEvents lists a tenant's drift events, newest first, before an id (0: from the top).
-func (db *DB) ListDriftEvents(ctx context.Context, tenantID, beforeID int64, limit int) ([]DriftEvent, error) {
+func (db *DB) ListDriftEvents(ctx context.Context, tenantID, beforeID int64, limit int) ([]alerting.DriftEvent, error) {
 	q := db.gorm.WithContext(ctx).Where("tenant_id = ?", tenantID)
 	if beforeID > 0 {
 		q = q.Where("id < ?", beforeID)
@@ -205,10 +180,34 @@ func (db *DB) ListDriftEvents(ctx context.Context, tenantID, beforeID int64, lim
 	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
 		return nil, err
 	}
-	out := make([]DriftEvent, len(rows))
+	out := make([]alerting.DriftEvent, len(rows))
 	for i, r := range rows {
-		out[i] = DriftEvent{ID: r.ID, TargetID: r.TargetID, RunID: r.RunID, Kind: r.Kind, Severity: posture.Severity(r.Severity),
+		out[i] = alerting.DriftEvent{ID: r.ID, TargetID: r.TargetID, RunID: r.RunID, Kind: r.Kind, Severity: posture.Severity(r.Severity),
 			AssetKey: r.AssetKey, CheckID: r.CheckID, Summary: r.Summary, CreatedAt: r.CreatedAt}
 	}
 	return out, nil
+}
+
+// SetChannelSecret stores a channel's sealed secret.
+func (db *DB) SetChannelSecret(ctx context.Context, tenantID, id int64, sealed []byte) error {
+	res := db.gorm.WithContext(ctx).Model(&channelRow{}).Where("tenant_id = ? AND id = ?", tenantID, id).Update("secret", sealed)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return posture.Errorf(posture.ENOTFOUND, "channel not found")
+	}
+	return nil
+}
+
+// DeleteChannel removes a channel with its rules and queued deliveries.
+func (db *DB) DeleteChannel(ctx context.Context, tenantID, id int64) error {
+	res := db.gorm.WithContext(ctx).Where("tenant_id = ? AND id = ?", tenantID, id).Delete(&channelRow{})
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return posture.Errorf(posture.ENOTFOUND, "channel not found")
+	}
+	return nil
 }

@@ -11,6 +11,7 @@ import (
 	"github.com/palisade-dev/palisade/backend/config"
 	"github.com/palisade-dev/palisade/backend/httpapi"
 	"github.com/palisade-dev/palisade/backend/oidc"
+	"github.com/palisade-dev/palisade/backend/outbox"
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/schedule"
 	"github.com/palisade-dev/palisade/backend/seal"
@@ -80,6 +81,7 @@ func (l *lazyLogin) EndSessionURL(hint, post string) string {
 func apiOptions(ctx context.Context, db *store.DB, cfg config.Config, sealer *seal.Sealer, sched *schedule.Scheduler, log *slog.Logger) (httpapi.APIOptions, error) {
 	opts := httpapi.APIOptions{
 		Store: db, Sealer: sealer, CredentialContext: store.TargetCredentialsContext,
+		Alerts: db, BuildChannel: outbox.Sender, ChannelContext: store.ChannelSecretContext,
 		CheckCredentials: func(kind posture.TargetKind, raw []byte, kctx string) error {
 			if kind != posture.TargetCluster {
 				return posture.Errorf(posture.EINVALID, "only cluster targets take credentials (a kubeconfig)")

@@ -9,6 +9,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/palisade-dev/palisade/backend/httpapi"
+	"github.com/palisade-dev/palisade/backend/outbox"
+	"github.com/palisade-dev/palisade/backend/store"
 	"github.com/palisade-dev/palisade/backend/webui"
 )
 
@@ -72,6 +74,12 @@ func serve(ctx context.Context, opts *globalOptions) error {
 	apiOpts.Catalog = catalog
 	srv.MountAPI(apiOpts)
 	srv.MountUI(webui.Handler(webui.Assets()))
+	// Alerts queued by runs (or left by a previous process) go out from here.
+	worker := &outbox.Worker{Store: db, Sealer: credSealer, Context: store.ChannelSecretContext, Log: log, BaseURL: cfg.PublicURL()}
+	workerCtx, stopWorker := context.WithCancel(ctx)
+	workerDone := make(chan struct{})
+	go func() { worker.Run(workerCtx); close(workerDone) }()
+	defer func() { stopWorker(); <-workerDone }()
 	if cfg.Auth.OIDC.Issuer == "" {
 		log.Warn("login is off: auth.oidc.issuer is not set (API tokens still work)")
 	}

@@ -1,0 +1,280 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palisade-dev/palisade/backend/alerting"
+	"github.com/palisade-dev/palisade/backend/notify"
+	"github.com/palisade-dev/palisade/backend/posture"
+)
+
+// AlertStore is the storage of drift events, channels, rules and deliveries
+// (backend/store.DB).
+type AlertStore interface {
+	ListDriftEvents(ctx context.Context, tenantID, beforeID int64, limit int) ([]alerting.DriftEvent, error)
+	CreateChannel(ctx context.Context, c *alerting.Channel) error
+	SetChannelSecret(ctx context.Context, tenantID, id int64, sealed []byte) error
+	Channel(ctx context.Context, tenantID, id int64) (*alerting.Channel, error)
+	ListChannels(ctx context.Context, tenantID int64) ([]alerting.Channel, error)
+	DeleteChannel(ctx context.Context, tenantID, id int64) error
+	CreateRule(ctx context.Context, r *alerting.Rule) error
+	ListRules(ctx context.Context, tenantID int64) ([]alerting.Rule, error)
+	ListDeliveries(ctx context.Context, tenantID int64, limit int) ([]alerting.DeliveryStatus, error)
+}
+
+// ChannelBuilder makes a sender from a channel with its secret in the clear (outbox.Build
+// after opening); the API uses it to validate a channel and to send a test message.
+type ChannelBuilder func(ch alerting.Channel, secret []byte) (notify.Channel, error)
+
+type driftJSON struct {
+	ID        int64     `json:"id"`
+	TargetID  int64     `json:"target_id"`
+	RunID     int64     `json:"run_id"`
+	Kind      string    `json:"kind"`
+	Severity  string    `json:"severity"`
+	AssetKey  string    `json:"asset_key"`
+	CheckID   string    `json:"check_id"`
+	Summary   string    `json:"summary"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (a *api) listDrift(c *gin.Context) {
+	before, err := queryInt(c, "before", 0, 1, 1<<62)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	limit, err := queryInt(c, "limit", 100, 1, 500)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	list, err := a.opts.Alerts.ListDriftEvents(c.Request.Context(), tenantOf(c).Tenant.ID, before, int(limit))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	items := make([]driftJSON, len(list))
+	for i, e := range list {
+		items[i] = driftJSON{ID: e.ID, TargetID: e.TargetID, RunID: e.RunID, Kind: e.Kind, Severity: e.Severity.String(),
+			AssetKey: e.AssetKey, CheckID: e.CheckID, Summary: e.Summary, CreatedAt: e.CreatedAt}
+	}
+	var next *int64
+	if len(list) == int(limit) {
+		next = &list[len(list)-1].ID
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items, "next_before": next})
+}
+
+type channelJSON struct {
+	ID        int64             `json:"id"`
+	Name      string            `json:"name"`
+	Kind      string            `json:"kind"`
+	Settings  map[string]string `json:"settings"`
+	HasSecret bool              `json:"has_secret"`
+	Enabled   bool              `json:"enabled"`
+	CreatedAt time.Time         `json:"created_at"`
+}
+
+func toChannel(ch *alerting.Channel) channelJSON {
+	settings := ch.Settings
+	if settings == nil {
+		settings = map[string]string{}
+	}
+	return channelJSON{ID: ch.ID, Name: ch.Name, Kind: ch.Kind, Settings: settings, HasSecret: len(ch.Secret) > 0,
+		Enabled: ch.Enabled, CreatedAt: ch.CreatedAt}
+}
+
+func (a *api) listChannels(c *gin.Context) {
+	list, err := a.opts.Alerts.ListChannels(c.Request.Context(), tenantOf(c).Tenant.ID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	items := make([]channelJSON, len(list))
+	for i := range list {
+		items[i] = toChannel(&list[i])
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (a *api) createChannel(c *gin.Context) {
+	var in struct {
+		Name     string            `json:"name"`
+		Kind     string            `json:"kind"`
+		Settings map[string]string `json:"settings"`
+		Secret   string            `json:"secret"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	ch := &alerting.Channel{TenantID: tenantOf(c).Tenant.ID, Name: in.Name, Kind: in.Kind, Settings: in.Settings}
+	if a.opts.BuildChannel == nil || a.opts.Sealer == nil || a.opts.ChannelContext == nil {
+		a.fail(c, posture.Errorf(EUNAVAILABLE, "notifications need a sealing key (secrets.key)"))
+		return
+	}
+	if _, err := a.opts.BuildChannel(*ch, []byte(in.Secret)); err != nil { // validates URL, addresses, secret length
+		a.fail(c, err)
+		return
+	}
+	if err := a.opts.Alerts.CreateChannel(c.Request.Context(), ch); err != nil {
+		a.fail(c, err)
+		return
+	}
+	if in.Secret != "" {
+		sealed, err := a.opts.Sealer.Seal([]byte(in.Secret), a.opts.ChannelContext(ch.ID))
+		if err == nil {
+			err = a.opts.Alerts.SetChannelSecret(c.Request.Context(), ch.TenantID, ch.ID, sealed)
+		}
+		if err != nil {
+			_ = a.opts.Alerts.DeleteChannel(context.WithoutCancel(c.Request.Context()), ch.TenantID, ch.ID)
+			a.fail(c, err)
+			return
+		}
+		ch.Secret = sealed
+	}
+	out := toChannel(ch)
+	a.audit(c, "channel.create", "channel:"+strconv.FormatInt(ch.ID, 10), nil, out)
+	c.JSON(http.StatusCreated, out)
+}
+
+// testChannel sends a test message now, so people see a channel work before relying on it.
+func (a *api) testChannel(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	ch, err := a.opts.Alerts.Channel(c.Request.Context(), tenantOf(c).Tenant.ID, id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	secret := []byte(nil)
+	if len(ch.Secret) > 0 {
+		if secret, err = a.opts.Sealer.Open(ch.Secret, a.opts.ChannelContext(ch.ID)); err != nil {
+			a.fail(c, posture.Errorf(posture.ECONFLICT, "the channel's secret cannot be opened; create the channel again"))
+			return
+		}
+	}
+	sender, err := a.opts.BuildChannel(*ch, secret)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	msg := notify.Message{ID: "test:" + strconv.FormatInt(ch.ID, 10) + ":" + requestID(c), Kind: "test", Severity: "info",
+		Title: "Palisade test notification", Text: "This channel works. Sent by " + principalOf(c).actor() + ".",
+		Tenant: tenantOf(c).Tenant.Slug, CreatedAt: a.now()}
+	sendErr := sender.Send(c.Request.Context(), msg)
+	a.audit(c, "channel.test", "channel:"+strconv.FormatInt(ch.ID, 10), nil, gin.H{"delivered": sendErr == nil})
+	if sendErr != nil {
+		c.JSON(http.StatusOK, gin.H{"delivered": false, "error": truncate(sendErr.Error(), 300)})
+		return
+	}
+	c.JSON(http.StatusOK, gin.H{"delivered": true, "error": ""})
+}
+
+type ruleJSON struct {
+	ID          int64    `json:"id"`
+	Name        string   `json:"name"`
+	MinSeverity string   `json:"min_severity"`
+	Checks      []string `json:"checks"`
+	Areas       []string `json:"areas"`
+	Targets     []int64  `json:"targets"`
+	Kinds       []string `json:"kinds"`
+	ChannelID   int64    `json:"channel_id"`
+	Digest      bool     `json:"digest"`
+	Enabled     bool     `json:"enabled"`
+}
+
+func toRule(r alerting.Rule) ruleJSON {
+	nonNil := func(s []string) []string {
+		if s == nil {
+			return []string{}
+		}
+		return s
+	}
+	targets := r.Targets
+	if targets == nil {
+		targets = []int64{}
+	}
+	return ruleJSON{ID: r.ID, Name: r.Name, MinSeverity: r.MinSeverity.String(), Checks: nonNil(r.Checks), Areas: nonNil(r.Areas),
+		Targets: targets, Kinds: nonNil(r.Kinds), ChannelID: r.ChannelID, Digest: r.Digest, Enabled: r.Enabled}
+}
+
+func (a *api) listRules(c *gin.Context) {
+	list, err := a.opts.Alerts.ListRules(c.Request.Context(), tenantOf(c).Tenant.ID)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	items := make([]ruleJSON, len(list))
+	for i, r := range list {
+		items[i] = toRule(r)
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (a *api) createRule(c *gin.Context) {
+	var in struct {
+		Name        string   `json:"name"`
+		MinSeverity string   `json:"min_severity"`
+		Checks      []string `json:"checks"`
+		Areas       []string `json:"areas"`
+		Targets     []int64  `json:"targets"`
+		Kinds       []string `json:"kinds"`
+		ChannelID   int64    `json:"channel_id"`
+		Digest      bool     `json:"digest"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	sev := posture.SeverityHigh
+	if in.MinSeverity != "" {
+		var err error
+		if sev, err = posture.ParseSeverity(in.MinSeverity); err != nil {
+			a.fail(c, posture.Errorf(posture.EINVALID, "min_severity must be info, low, medium, high or critical"))
+			return
+		}
+	}
+	r := alerting.Rule{TenantID: tenantOf(c).Tenant.ID, Name: in.Name, MinSeverity: sev, Checks: in.Checks, Areas: in.Areas,
+		Targets: in.Targets, Kinds: in.Kinds, ChannelID: in.ChannelID, Digest: in.Digest}
+	if err := a.opts.Alerts.CreateRule(c.Request.Context(), &r); err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := toRule(r)
+	a.audit(c, "alert_rule.create", "alert_rule:"+strconv.FormatInt(r.ID, 10), nil, out)
+	c.JSON(http.StatusCreated, out)
+}
+
+func (a *api) listDeliveries(c *gin.Context) {
+	list, err := a.opts.Alerts.ListDeliveries(c.Request.Context(), tenantOf(c).Tenant.ID, 200)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	type deliveryJSON struct {
+		ID        int64      `json:"id"`
+		ChannelID int64      `json:"channel_id"`
+		Key       string     `json:"key"`
+		Status    string     `json:"status"`
+		Attempts  int        `json:"attempts"`
+		LastError string     `json:"last_error"`
+		CreatedAt time.Time  `json:"created_at"`
+		SentAt    *time.Time `json:"sent_at"`
+	}
+	items := make([]deliveryJSON, len(list))
+	for i, d := range list {
+		items[i] = deliveryJSON{ID: d.ID, ChannelID: d.ChannelID, Key: d.DedupKey, Status: d.Status, Attempts: d.Attempts,
+			LastError: d.LastError, CreatedAt: d.CreatedAt, SentAt: d.SentAt}
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
