@@ -45,6 +45,9 @@ type APIOptions struct {
 	// CheckCredentials refuses credentials a collector could not or must not use.
 	CheckCredentials func(kind posture.TargetKind, raw []byte, context string) error
 	Catalog          *checks.Catalog
+	// Tickets keeps remediation tickets; TicketSLA sets due dates (default posture.DefaultSLA).
+	Tickets   TicketStore
+	TicketSLA posture.SLA
 	// Alerts, BuildChannel and ChannelContext serve drift, notification channels and rules.
 	Alerts         AlertStore
 	BuildChannel   ChannelBuilder
@@ -119,6 +122,11 @@ func (a *api) routes() []route {
 		{"GET", t + "/attestations", PermRead, a.listAttestations},
 		{"POST", t + "/attestations", PermAttest, a.createAttestation},
 		{"DELETE", t + "/attestations/:id", PermAttest, a.revokeAttestation},
+		{"GET", t + "/tickets", PermRead, a.listTickets},
+		{"POST", t + "/tickets", PermTriage, a.createTicket},
+		{"GET", t + "/tickets/:id", PermRead, a.getTicket},
+		{"PATCH", t + "/tickets/:id", PermTriage, a.updateTicket},
+		{"POST", t + "/tickets/:id/comments", PermTriage, a.commentTicket},
 		{"GET", t + "/drift", PermRead, a.listDrift},
 		{"GET", t + "/channels", PermRead, a.listChannels},
 		{"POST", t + "/channels", PermAlertWrite, a.createChannel},

@@ -47,6 +47,7 @@ type tenantFixture struct {
 	MappingID   int64
 	TokenID     int64
 	ChannelID   int64
+	TicketID    int64
 	Tokens      map[posture.Role]string // a bearer token per role
 }
 
@@ -113,7 +114,7 @@ func newFixture(t testing.TB, dialect string) *fixture {
 			return db.StartRun(ctx, tg.TenantID, tg.ID, "manual", clk.Now())
 		},
 		Interval: func(s string) (time.Duration, error) { return schedule.CheckedInterval(s, clk.Now()) },
-		Alerts:   db, BuildChannel: outbox.Sender, ChannelContext: store.ChannelSecretContext,
+		Alerts:   db, Tickets: db, BuildChannel: outbox.Sender, ChannelContext: store.ChannelSecretContext,
 		ManifestRoots: []string{"/srv"},
 	})
 	f.Server, f.Handler = srv, srv.Handler()
@@ -143,6 +144,9 @@ func seedTenant(t testing.TB, db *store.DB, slug string, clk *clock, sealer *sea
 		f.FindingIDs = append(f.FindingIDs, fd.ID)
 	}
 	f.AssetID = page.Findings[0].AssetID
+	tk := &posture.Ticket{TenantID: ten.ID, FindingIDs: []int64{page.Findings[4].ID}, CreatedBy: "fixture"}
+	must(t, db.CreateTicket(ctx, tk, posture.DefaultSLA))
+	f.TicketID = tk.ID
 	exc := &posture.Exception{TenantID: ten.ID, CheckID: page.Findings[0].CheckID, Reason: "vendor image, fix due Q3",
 		RequestedBy: "someone@" + slug + ".example", ExpiresAt: clk.Now().Add(30 * 24 * time.Hour)}
 	must(t, db.CreateException(ctx, exc))

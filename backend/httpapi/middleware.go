@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"regexp"
+	"runtime/debug"
 	"strconv"
 	"time"
 
@@ -111,7 +112,8 @@ func timeout(d time.Duration) gin.HandlerFunc {
 func recoverPanics(log *slog.Logger) gin.HandlerFunc {
 	return gin.CustomRecoveryWithWriter(nil, func(c *gin.Context, rec any) {
 		writeError(c, log, posture.WrapError(posture.EINTERNAL, errors.New("panic"), "internal error"))
-		log.Error("panic in handler", "request_id", requestID(c), "panic", rec)
+		// The stack goes to the log (for us), never to the client.
+		log.Error("panic in handler", "request_id", requestID(c), "panic", rec, "stack", string(debug.Stack()))
 	})
 }
 

@@ -52,6 +52,7 @@ var (
 	mapping = func(tf *tenantFixture) any { return tf.MappingID }
 	token   = func(tf *tenantFixture) any { return tf.TokenID }
 	channel = func(tf *tenantFixture) any { return tf.ChannelID }
+	ticket  = func(tf *tenantFixture) any { return tf.TicketID }
 )
 
 func body(s string) func(*fixture, *tenantFixture) string {
@@ -105,6 +106,16 @@ func endpointTable() []endpointCase {
 		{method: "POST", route: t + "/attestations", allowed: "AS", want: 201, path: p("/attestations"), writes: true,
 			body: body(`{"csa_id":"` + attestID() + `","statement":"Reviewed quarterly.","owner":"secops","expires_at":"` + in(60) + `"}`)},
 		{method: "DELETE", route: t + "/attestations/:id", allowed: "AS", want: 200, path: p("/attestations/%d", attest), writes: true},
+		{method: "GET", route: t + "/tickets", allowed: everyone, want: 200, path: p("/tickets?status=open")},
+		{method: "POST", route: t + "/tickets", allowed: "ASO", want: 201, path: p("/tickets"), writes: true,
+			body: func(_ *fixture, tf *tenantFixture) string {
+				return fmt.Sprintf(`{"finding_ids":[%d,%d],"assignee":"sam"}`, tf.FindingIDs[0], tf.FindingIDs[1])
+			}},
+		{method: "GET", route: t + "/tickets/:id", allowed: everyone, want: 200, path: p("/tickets/%d", ticket)},
+		{method: "PATCH", route: t + "/tickets/:id", allowed: "ASO", want: 200, path: p("/tickets/%d", ticket), writes: true,
+			body: body(`{"status":"in_progress"}`)},
+		{method: "POST", route: t + "/tickets/:id/comments", allowed: "ASO", want: 201, path: p("/tickets/%d/comments", ticket),
+			writes: true, body: body(`{"body":"patched in the chart"}`)},
 		{method: "GET", route: t + "/drift", allowed: everyone, want: 200, path: p("/drift")},
 		{method: "GET", route: t + "/channels", allowed: everyone, want: 200, path: p("/channels")},
 		{method: "POST", route: t + "/channels", allowed: "AS", want: 201, path: p("/channels"), writes: true,

@@ -121,6 +121,9 @@ func (db *DB) FinishRun(ctx context.Context, tenantID, runID int64, out posture.
 				if err := raiseDrift(tx, events, out.FinishedAt); err != nil {
 					return err
 				}
+				if err := followTickets(tx, tenantID, row.TargetID, out.FinishedAt); err != nil {
+					return err
+				}
 			}
 		}
 		row.Status = string(out.Status)

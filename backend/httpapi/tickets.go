@@ -1,0 +1,165 @@
+package httpapi
+
+import (
+	"context"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/gin-gonic/gin"
+
+	"github.com/palisade-dev/palisade/backend/posture"
+)
+
+// TicketStore keeps remediation tickets (backend/store.DB).
+type TicketStore interface {
+	CreateTicket(ctx context.Context, t *posture.Ticket, sla posture.SLA) error
+	Ticket(ctx context.Context, tenantID, id int64) (*posture.Ticket, error)
+	ListTickets(ctx context.Context, tenantID int64, status string) ([]posture.Ticket, error)
+	UpdateTicket(ctx context.Context, tenantID, id int64, status, assignee, title *string) (*posture.Ticket, error)
+	AddTicketComment(ctx context.Context, tenantID, id int64, author, body string) error
+}
+
+type ticketJSON struct {
+	ID         int64               `json:"id"`
+	Key        string              `json:"key"`
+	Title      string              `json:"title"`
+	Assignee   string              `json:"assignee"`
+	Severity   string              `json:"severity"`
+	Status     string              `json:"status"`
+	DueAt      *time.Time          `json:"due_at"`
+	Overdue    bool                `json:"overdue"`
+	CreatedBy  string              `json:"created_by"`
+	CreatedAt  time.Time           `json:"created_at"`
+	UpdatedAt  time.Time           `json:"updated_at"`
+	FindingIDs []int64             `json:"finding_ids"`
+	Comments   []ticketCommentJSON `json:"comments"`
+}
+
+type ticketCommentJSON struct {
+	Author    string    `json:"author"`
+	Body      string    `json:"body"`
+	CreatedAt time.Time `json:"created_at"`
+}
+
+func (a *api) toTicket(t *posture.Ticket) ticketJSON {
+	out := ticketJSON{ID: t.ID, Key: t.Key, Title: t.Title, Assignee: t.Assignee, Severity: t.Severity.String(), Status: t.Status,
+		DueAt: t.DueAt, CreatedBy: t.CreatedBy, CreatedAt: t.CreatedAt, UpdatedAt: t.UpdatedAt,
+		FindingIDs: append([]int64{}, t.FindingIDs...), Comments: []ticketCommentJSON{}}
+	out.Overdue = t.DueAt != nil && a.now().After(*t.DueAt) && t.Status != posture.TicketVerified
+	for _, c := range t.Comments {
+		out.Comments = append(out.Comments, ticketCommentJSON{Author: c.Author, Body: c.Body, CreatedAt: c.CreatedAt})
+	}
+	return out
+}
+
+func (a *api) listTickets(c *gin.Context) {
+	list, err := a.opts.Tickets.ListTickets(c.Request.Context(), tenantOf(c).Tenant.ID, c.Query("status"))
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	items := make([]ticketJSON, len(list))
+	for i := range list {
+		items[i] = a.toTicket(&list[i])
+	}
+	c.JSON(http.StatusOK, gin.H{"items": items})
+}
+
+func (a *api) createTicket(c *gin.Context) {
+	var in struct {
+		FindingIDs  []int64 `json:"finding_ids"`
+		Title       string  `json:"title"`
+		Description string  `json:"description"`
+		Assignee    string  `json:"assignee"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	t := &posture.Ticket{TenantID: tenantOf(c).Tenant.ID, FindingIDs: in.FindingIDs, Title: in.Title, Description: in.Description,
+		Assignee: in.Assignee, CreatedBy: principalOf(c).actor()}
+	sla := a.opts.TicketSLA
+	if sla == nil {
+		sla = posture.DefaultSLA
+	}
+	if err := a.opts.Tickets.CreateTicket(c.Request.Context(), t, sla); err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := a.toTicket(t)
+	a.audit(c, "ticket.create", "ticket:"+t.Key, nil, out)
+	c.JSON(http.StatusCreated, out)
+}
+
+func (a *api) getTicket(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	t, err := a.opts.Tickets.Ticket(c.Request.Context(), tenantOf(c).Tenant.ID, id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	c.JSON(http.StatusOK, a.toTicket(t))
+}
+
+func (a *api) updateTicket(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	var in struct {
+		Status   *string `json:"status"`
+		Assignee *string `json:"assignee"`
+		Title    *string `json:"title"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	before, err := a.opts.Tickets.Ticket(c.Request.Context(), tenantOf(c).Tenant.ID, id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	t, err := a.opts.Tickets.UpdateTicket(c.Request.Context(), tenantOf(c).Tenant.ID, id, in.Status, in.Assignee, in.Title)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := a.toTicket(t)
+	a.audit(c, "ticket.update", "ticket:"+t.Key, gin.H{"status": before.Status, "assignee": before.Assignee, "title": before.Title},
+		gin.H{"status": t.Status, "assignee": t.Assignee, "title": t.Title})
+	c.JSON(http.StatusOK, out)
+}
+
+func (a *api) commentTicket(c *gin.Context) {
+	id, err := pathID(c)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	var in struct {
+		Body string `json:"body"`
+	}
+	if err := bindJSON(c, &in); err != nil {
+		a.fail(c, err)
+		return
+	}
+	tenantID := tenantOf(c).Tenant.ID
+	if err := a.opts.Tickets.AddTicketComment(c.Request.Context(), tenantID, id, principalOf(c).actor(), in.Body); err != nil {
+		a.fail(c, err)
+		return
+	}
+	t, err := a.opts.Tickets.Ticket(c.Request.Context(), tenantID, id)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	a.audit(c, "ticket.comment", "ticket:"+strconv.FormatInt(id, 10), nil, gin.H{"body": truncate(in.Body, 500)})
+	c.JSON(http.StatusCreated, a.toTicket(t))
+}

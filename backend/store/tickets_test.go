@@ -1,0 +1,85 @@
+package store_test
+
+import (
+	"context"
+	"strconv"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/palisade-dev/palisade/backend/posture"
+	"github.com/palisade-dev/palisade/backend/store"
+)
+
+// TestIntegrationTicketsFollowRuns: one ticket per finding; a complete run without its
+// findings verifies it, a regression reopens it; another tenant cannot see it.
+func TestIntegrationTicketsFollowRuns(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ten, tgt := seedTenant(t, db, "acme")
+		other, _ := seedTenant(t, db, "globex")
+		at := time.Date(2026, 11, 1, 10, 0, 0, 0, time.UTC)
+		priv := result("apps/Deployment/shop/web", "shop", "k8s.privileged-container", "web", posture.Fail)
+		hostPID := result("apps/Deployment/shop/api", "shop", "k8s.host-pid", "", posture.Fail)
+		finishRun(t, db, ten.ID, tgt.ID, posture.RunComplete, at, priv, hostPID)
+		page, err := db.ListFindings(ctx, ten.ID, posture.FindingFilter{CheckIDs: []string{"k8s.privileged-container"}})
+		if err != nil || len(page.Findings) != 1 {
+			t.Fatalf("findings: %v %v", page, err)
+		}
+		fid := page.Findings[0].ID
+
+		tk := &store.Ticket{TenantID: ten.ID, FindingIDs: []int64{fid}, Assignee: "sam", CreatedBy: "omar@acme.example"}
+		if err := db.CreateTicket(ctx, tk, store.DefaultSLA); err != nil {
+			t.Fatal(err)
+		}
+		if tk.Key != "PAL-"+strconv.FormatInt(tk.ID, 10) || tk.Status != store.TicketOpen || tk.DueAt == nil ||
+			tk.DueAt.Sub(time.Now()) < 29*24*time.Hour || !strings.Contains(tk.Title, "k8s.privileged-container") {
+			t.Fatalf("ticket: %+v (high severity: due in 30 days)", tk)
+		}
+		err = db.CreateTicket(ctx, &store.Ticket{TenantID: ten.ID, FindingIDs: []int64{fid}, CreatedBy: "x"}, store.DefaultSLA)
+		wantCode(t, err, posture.ECONFLICT)
+		if !strings.Contains(err.Error(), tk.Key) {
+			t.Fatalf("the conflict should name %s: %v", tk.Key, err)
+		}
+		err = db.CreateTicket(ctx, &store.Ticket{TenantID: other.ID, FindingIDs: []int64{fid}, CreatedBy: "x"}, store.DefaultSLA)
+		wantCode(t, err, posture.ENOTFOUND)
+		_, err = db.Ticket(ctx, other.ID, tk.ID)
+		wantCode(t, err, posture.ENOTFOUND)
+
+		status := func() string {
+			got, err := db.Ticket(ctx, ten.ID, tk.ID)
+			if err != nil {
+				t.Fatal(err)
+			}
+			return got.Status
+		}
+		// A partial run without the finding proves nothing.
+		finishRun(t, db, ten.ID, tgt.ID, posture.RunPartial, at.Add(time.Hour), hostPID)
+		if s := status(); s != store.TicketOpen {
+			t.Fatalf("after a partial run: %s", s)
+		}
+		finishRun(t, db, ten.ID, tgt.ID, posture.RunComplete, at.Add(2*time.Hour), hostPID)
+		if s := status(); s != store.TicketVerified {
+			t.Fatalf("after the fix: %s", s)
+		}
+		finishRun(t, db, ten.ID, tgt.ID, posture.RunComplete, at.Add(3*time.Hour), priv, hostPID)
+		if s := status(); s != store.TicketReopened {
+			t.Fatalf("after the regression: %s", s)
+		}
+		inProgress := store.TicketInProgress
+		got, err := db.UpdateTicket(ctx, ten.ID, tk.ID, &inProgress, nil, nil)
+		if err != nil || got.Status != store.TicketInProgress {
+			t.Fatalf("update: %v %v", got, err)
+		}
+		verified := store.TicketVerified
+		_, err = db.UpdateTicket(ctx, ten.ID, tk.ID, &verified, nil, nil)
+		wantCode(t, err, posture.EINVALID)
+		if err := db.AddTicketComment(ctx, ten.ID, tk.ID, "sam", "rolled back the chart"); err != nil {
+			t.Fatal(err)
+		}
+		full, _ := db.Ticket(ctx, ten.ID, tk.ID)
+		if len(full.Comments) != 1 || len(full.FindingIDs) != 1 || full.FindingIDs[0] != fid {
+			t.Fatalf("ticket: %+v", full)
+		}
+	})
+}
