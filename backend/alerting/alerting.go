@@ -20,10 +20,13 @@ const (
 	KindRegression = "regression"  // a resolved finding is back
 	KindResolved   = "resolved"    // a finding is gone
 	KindScoreDrop  = "score_drop"  // the overall score fell by more than the threshold
+	// Governance events, raised by time rather than by runs.
+	KindExceptionExpired   = "exception_expired"
+	KindAttestationExpired = "attestation_expired"
 )
 
-// Kinds lists every drift kind, for validation.
-var Kinds = []string{KindNewFinding, KindRegression, KindResolved, KindScoreDrop}
+// Kinds lists every event kind a rule may select.
+var Kinds = []string{KindNewFinding, KindRegression, KindResolved, KindScoreDrop, KindExceptionExpired, KindAttestationExpired}
 
 // Event is one change between two complete runs of a target.
 type Event struct {

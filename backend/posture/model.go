@@ -178,6 +178,9 @@ type Result struct {
 	Status   ResultStatus
 	Message  string
 	Evidence map[string]string
+	// Excepted: an approved exception covers this failure; its finding is suppressed (it
+	// leaves the score but stays visible).
+	Excepted bool
 }
 
 // FindingStatus is where a finding is in its lifecycle.

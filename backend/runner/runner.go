@@ -47,7 +47,9 @@ type Runner struct {
 	Weights     posture.Weights
 	Log         *slog.Logger
 	Now         func() time.Time
-	metrics     *runMetrics
+	// Exceptions lists a tenant's approved, unexpired exceptions; nil: none apply.
+	Exceptions func(ctx context.Context, tenantID int64) ([]posture.ActiveException, error)
+	metrics    *runMetrics
 }
 
 type runMetrics struct {
@@ -133,16 +135,37 @@ func (r *Runner) collectAndEvaluate(ctx context.Context, t posture.Target) postu
 		return posture.RunOutcome{Status: posture.RunFailed, Errors: col.Errors}
 	}
 	results := r.Catalog.Evaluate(col.Inventory, r.CheckConfig)
+	if err := r.applyExceptions(ctx, t, results); err != nil {
+		// Without the exceptions every failure would look unexcepted and reopen
+		// suppressed findings: record nothing rather than something wrong.
+		return failed("cannot read exceptions: " + err.Error())
+	}
 	out := posture.RunOutcome{Status: col.Status, Results: results, Errors: col.Errors, OwnerLabelKey: r.CheckConfig.OwnerLabel,
 		FinishedAt: r.now()}
 	// Only a complete run is scored: a partial one has not seen everything, and its score
 	// would be a guess. The last complete run's score stands, shown with its age.
 	if col.Status == posture.RunComplete {
 		card := scoring.Compute(results, scoring.Options{Weights: r.Weights, OwnerLabelKey: r.CheckConfig.OwnerLabel,
-			Now: r.now(), IgnoreAttestations: true})
+			Now: r.now(), IgnoreAttestations: true, Excepted: func(res posture.Result) bool { return res.Excepted }})
 		out.Scores = Snapshots(card)
 	}
 	return out
+}
+
+// applyExceptions marks the failed results an approved exception covers.
+func (r *Runner) applyExceptions(ctx context.Context, t posture.Target, results []posture.Result) error {
+	if r.Exceptions == nil {
+		return nil
+	}
+	list, err := r.Exceptions(ctx, t.TenantID)
+	if err != nil || len(list) == 0 {
+		return err
+	}
+	m := posture.NewExceptionMatcher(list, r.now())
+	for i := range results {
+		results[i].Excepted = m.Excepted(t.TenantID, t.ID, results[i])
+	}
+	return nil
 }
 
 func failed(msg string) posture.RunOutcome {

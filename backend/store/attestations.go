@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"net/url"
 	"strings"
 	"time"
@@ -9,6 +10,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/palisade-dev/palisade/backend/alerting"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -104,4 +106,28 @@ func (db *DB) RevokeAttestation(ctx context.Context, tenantID, id int64) (*postu
 	}
 	a := attestationFromRow(row)
 	return &a, nil
+}
+
+// AlertLapsedAttestations raises, once per attestation, the alert that it lapsed: its
+// recommendation no longer counts as met. Idempotent: the alert's key is the attestation.
+func (db *DB) AlertLapsedAttestations(ctx context.Context) (int, error) {
+	now := db.now().UTC()
+	n := 0
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var rows []attestationRow
+		if err := tx.Where("revoked_at IS NULL AND expires_at <= ? AND expires_at > ?", now, now.Add(-30*24*time.Hour)).
+			Find(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := queueSystemAlert(tx, r.TenantID, alerting.KindAttestationExpired, posture.SeverityMedium,
+				fmt.Sprintf("the attestation of CSA %s (owner %s) lapsed; the recommendation needs a new one", r.CSAID, r.Owner),
+				fmt.Sprintf("attestation_expired:%d", r.ID), now); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }

@@ -258,3 +258,28 @@ func truncateText(s string, n int) string {
 	}
 	return strings.ToValidUTF8(s[:n], "") + "…"
 }
+
+// queueSystemAlert raises an alert that no run caused (an expiry) through the tenant's
+// rules that select its kind.
+func queueSystemAlert(tx *gorm.DB, tenantID int64, kind string, sev posture.Severity, summary, key string, at time.Time) error {
+	rules, err := rulesOf(tx, tenantID, true)
+	if err != nil {
+		return err
+	}
+	var tenant tenantRow
+	if err := tx.Where("id = ?", tenantID).Take(&tenant).Error; err != nil {
+		return err
+	}
+	e := alerting.Event{Kind: kind, Severity: sev, TenantID: tenantID, Summary: summary, At: at}
+	for _, r := range rules {
+		if !r.Matches(e) {
+			continue
+		}
+		msg := notify.Message{ID: key + ":rule:" + fmt.Sprint(r.ID), Kind: kind, Severity: sev.String(), Tenant: tenant.Slug,
+			Title: truncateText(summary, 200), Text: summary, CreatedAt: at}
+		if err := enqueue(tx, r, msg, sev, at); err != nil {
+			return err
+		}
+	}
+	return nil
+}

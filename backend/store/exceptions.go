@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"strings"
 	"time"
@@ -10,6 +11,7 @@ import (
 	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 
+	"github.com/palisade-dev/palisade/backend/alerting"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -159,4 +161,55 @@ func (db *DB) DecideException(ctx context.Context, tenantID, id int64, to postur
 		return nil, err
 	}
 	return exceptionFromRow(row), nil
+}
+
+// ActiveExceptions returns a tenant's approved, unexpired exceptions, with the fingerprint
+// of the finding for finding-level ones, for a run to apply.
+func (db *DB) ActiveExceptions(ctx context.Context, tenantID int64) ([]posture.ActiveException, error) {
+	var rows []exceptionRow
+	if err := db.gorm.WithContext(ctx).Where("tenant_id = ? AND status = ? AND expires_at > ?", tenantID,
+		posture.ExceptionApproved, db.now().UTC()).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]posture.ActiveException, 0, len(rows))
+	for _, r := range rows {
+		a := posture.ActiveException{Exception: *exceptionFromRow(r)}
+		if r.FindingID != nil {
+			var f findingRow
+			if err := db.gorm.WithContext(ctx).Select("fingerprint").Where("tenant_id = ? AND id = ?", tenantID, *r.FindingID).
+				Take(&f).Error; err != nil {
+				continue // the finding is gone with its target
+			}
+			a.Fingerprint = f.Fingerprint
+		}
+		out = append(out, a)
+	}
+	return out, nil
+}
+
+// ExpireExceptions marks approved exceptions past their expiry as expired and returns
+// them: their findings come back at the next run, and the caller raises the alerts.
+func (db *DB) ExpireExceptions(ctx context.Context) ([]posture.Exception, error) {
+	now := db.now().UTC()
+	var out []posture.Exception
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var rows []exceptionRow
+		if err := tx.Where("status = ? AND expires_at <= ?", posture.ExceptionApproved, now).Find(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := tx.Model(&exceptionRow{}).Where("id = ?", r.ID).Update("status", posture.ExceptionExpired).Error; err != nil {
+				return err
+			}
+			e := exceptionFromRow(r)
+			e.Status = posture.ExceptionExpired
+			if err := queueSystemAlert(tx, e.TenantID, alerting.KindExceptionExpired, posture.SeverityMedium,
+				fmt.Sprintf("exception %d expired: %s", e.ID, e.Reason), fmt.Sprintf("exception_expired:%d", e.ID), now); err != nil {
+				return err
+			}
+			out = append(out, *e)
+		}
+		return nil
+	})
+	return out, err
 }

@@ -47,9 +47,9 @@ type lifecycleCounts struct {
 	assets, evaluated, failed, opened, resolved, reopened int
 }
 
-// Fingerprint identifies a finding across runs.
+// Fingerprint identifies a finding across runs (posture.Fingerprint).
 func Fingerprint(tenantID, targetID int64, assetKey, checkID, subKey string) string {
-	return digest(strconv.FormatInt(tenantID, 10), strconv.FormatInt(targetID, 10), assetKey, checkID, subKey)
+	return posture.Fingerprint(tenantID, targetID, assetKey, checkID, subKey)
 }
 
 // contentHash summarises what a run may change in a finding without it being another one.
@@ -95,6 +95,9 @@ func (lc *lifecycle) apply(out posture.RunOutcome) (lifecycleCounts, error) {
 			Message: r.Message, Evidence: jsonText(r.Evidence), Namespace: r.Asset.Namespace,
 			Owner: r.Asset.Labels[out.OwnerLabelKey], Triage: string(posture.TriageNew), FirstSeen: lc.at, LastSeen: lc.at,
 			LastRunID: &runID,
+		}
+		if r.Excepted {
+			f.Status = string(posture.FindingSuppressed)
 		}
 		f.ContentHash = contentHash(f)
 		f.AssetKey = r.Asset.Key // not stored: read back from assets, kept here for drift
@@ -181,7 +184,7 @@ func (lc *lifecycle) upsertFindings(failed map[string]*findingRow, order []strin
 		return err
 	}
 	var fresh []findingRow
-	var reopened, gone []int64
+	var reopened, gone, suppress, unsuppress []int64
 	for i := range existing {
 		old := &existing[i]
 		f, ok := failed[old.Fingerprint]
@@ -192,9 +195,17 @@ func (lc *lifecycle) upsertFindings(failed map[string]*findingRow, order []strin
 			continue
 		}
 		delete(failed, old.Fingerprint) // what remains in failed is new
-		if old.Status == string(posture.FindingResolved) {
+		switch {
+		case old.Status == string(posture.FindingResolved):
 			reopened = append(reopened, old.ID)
 			lc.track(old.ID, alerting.KindRegression, f)
+			if f.Status == string(posture.FindingSuppressed) {
+				suppress = append(suppress, old.ID)
+			}
+		case old.Status == string(posture.FindingOpen) && f.Status == string(posture.FindingSuppressed):
+			suppress = append(suppress, old.ID)
+		case old.Status == string(posture.FindingSuppressed) && f.Status == string(posture.FindingOpen):
+			unsuppress = append(unsuppress, old.ID)
 		}
 		if old.ContentHash != f.ContentHash {
 			if err := lc.tx.Model(&findingRow{}).Where("tenant_id = ? AND id = ?", lc.tenantID, old.ID).
@@ -223,6 +234,19 @@ func (lc *lifecycle) upsertFindings(failed map[string]*findingRow, order []strin
 	}
 	c.reopened = len(reopened)
 	if err := lc.events(reopened, posture.EventReopened); err != nil {
+		return err
+	}
+	// Exceptions approved or ended since the last run take effect now.
+	if err := lc.updateIDs(suppress, map[string]any{"status": string(posture.FindingSuppressed)}); err != nil {
+		return err
+	}
+	if err := lc.events(suppress, posture.EventSuppressed); err != nil {
+		return err
+	}
+	if err := lc.updateIDs(unsuppress, map[string]any{"status": string(posture.FindingOpen)}); err != nil {
+		return err
+	}
+	if err := lc.events(unsuppress, posture.EventReopened); err != nil {
 		return err
 	}
 	// Findings seen again unchanged are not written at all: after a complete run every live

@@ -137,6 +137,7 @@ func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, sealer
 		CheckConfig: checkCfg,
 		Weights:     posture.DefaultWeights(),
 		Log:         log,
+		Exceptions:  db.ActiveExceptions,
 	}
 	r.RegisterMetrics(reg)
 	sched, err := schedule.New(r, schedule.Options{Owner: replicaID(), Locks: db, Runs: db, Log: log, Timeout: 10 * time.Minute})

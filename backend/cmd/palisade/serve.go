@@ -79,7 +79,9 @@ func serve(ctx context.Context, opts *globalOptions) error {
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	workerDone := make(chan struct{})
 	go func() { worker.Run(workerCtx); close(workerDone) }()
-	defer func() { stopWorker(); <-workerDone }()
+	govDone := make(chan struct{})
+	go func() { runGovernance(workerCtx, db, log); close(govDone) }()
+	defer func() { stopWorker(); <-workerDone; <-govDone }()
 	if cfg.Auth.OIDC.Issuer == "" {
 		log.Warn("login is off: auth.oidc.issuer is not set (API tokens still work)")
 	}
