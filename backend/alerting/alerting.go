@@ -23,10 +23,11 @@ const (
 	// Governance events, raised by time rather than by runs.
 	KindExceptionExpired   = "exception_expired"
 	KindAttestationExpired = "attestation_expired"
+	KindTicketOverdue      = "ticket_overdue"
 )
 
 // Kinds lists every event kind a rule may select.
-var Kinds = []string{KindNewFinding, KindRegression, KindResolved, KindScoreDrop, KindExceptionExpired, KindAttestationExpired}
+var Kinds = []string{KindNewFinding, KindRegression, KindResolved, KindScoreDrop, KindExceptionExpired, KindAttestationExpired, KindTicketOverdue}
 
 // Event is one change between two complete runs of a target.
 type Event struct {

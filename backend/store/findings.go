@@ -2,11 +2,10 @@ package store
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"regexp"
 	"strings"
-
-	"gorm.io/gorm"
 
 	"github.com/palisade-dev/palisade/backend/posture"
 )
@@ -68,8 +67,7 @@ func (db *DB) ListFindings(ctx context.Context, tenantID int64, f posture.Findin
 	if !ok {
 		return nil, posture.Errorf(posture.EINVALID, "unknown sort %q (want one of %s)", f.Sort, strings.Join(posture.FindingSorts, ", "))
 	}
-	q := db.gorm.WithContext(ctx).Model(&findingRow{}).Select(findingColumns).Where("findings.tenant_id = ?", tenantID)
-	q, err := db.filterFindings(q, tenantID, f)
+	w, err := db.findingConds(tenantID, f)
 	if err != nil {
 		return nil, err
 	}
@@ -78,10 +76,19 @@ func (db *DB) ListFindings(ctx context.Context, tenantID int64, f posture.Findin
 		if err != nil {
 			return nil, err
 		}
-		q = q.Where(sort.after(), sort.bind(key), id)
+		w.plain = append(w.plain, cond{sort.after(), []any{sort.bind(key), id}})
 	}
 	var rows []findingRow
-	if err := q.Order(sort.order()).Limit(limit + 1).Find(&rows).Error; err != nil {
+	if w.search != nil && db.dialect == Postgres {
+		rows, err = db.searchFindings(ctx, w, sort, limit+1)
+	} else {
+		q := db.gorm.WithContext(ctx).Model(&findingRow{}).Select(findingColumns)
+		for _, c := range w.all() {
+			q = q.Where(c.sql, c.args...)
+		}
+		err = q.Order(sort.order()).Limit(limit + 1).Find(&rows).Error
+	}
+	if err != nil {
 		return nil, fmt.Errorf("list findings: %w", err)
 	}
 	page := &posture.FindingPage{}
@@ -97,73 +104,205 @@ func (db *DB) ListFindings(ctx context.Context, tenantID int64, f posture.Findin
 	return page, nil
 }
 
-// filterFindings adds the filter's conditions. Every user value is a bound parameter.
-func (db *DB) filterFindings(q *gorm.DB, tenantID int64, f posture.FindingFilter) (*gorm.DB, error) {
+// cond is one SQL condition on the findings table (named findings) with its parameters.
+type cond struct {
+	sql  string
+	args []any
+}
+
+// findingWhere is a filter as SQL conditions. plain ones are columns of the finding that an
+// index can serve in the list's order; search ones (free text and label, PostgreSQL only)
+// are not: how many findings they match, and where in the order, nobody can tell in advance
+// (searchFindings). On SQLite every condition is plain.
+type findingWhere struct {
+	plain  []cond
+	search *findingSearch
+}
+
+// findingSearch holds the search conditions in the two forms searchFindings needs: per
+// finding (match), and as the sets of matching findings (sets, whose union matches).
+type findingSearch struct {
+	match cond
+	sets  []cond
+	label *cond // AND-ed to every set
+}
+
+func (w findingWhere) all() []cond {
+	if w.search == nil {
+		return w.plain
+	}
+	out := append([]cond{}, w.plain...)
+	out = append(out, w.search.match)
+	if w.search.label != nil {
+		out = append(out, *w.search.label)
+	}
+	return out
+}
+
+// findingConds turns the filter into conditions. Every user value is a bound parameter.
+func (db *DB) findingConds(tenantID int64, f posture.FindingFilter) (findingWhere, error) {
+	w := findingWhere{plain: []cond{{"findings.tenant_id = ?", []any{tenantID}}}}
+	add := func(sql string, args ...any) { w.plain = append(w.plain, cond{sql, args}) }
 	if len(f.Statuses) > 0 {
 		st := make([]string, len(f.Statuses))
 		for i, s := range f.Statuses {
 			st[i] = string(s)
 		}
-		q = q.Where("findings.status IN ?", st)
+		add("findings.status IN ?", st)
 	}
 	if f.MinSeverity != nil {
-		q = q.Where("findings.severity >= ?", int(*f.MinSeverity))
+		add("findings.severity >= ?", int(*f.MinSeverity))
 	}
 	if len(f.CheckIDs) > 0 {
-		q = q.Where("findings.check_id IN ?", f.CheckIDs)
+		add("findings.check_id IN ?", f.CheckIDs)
 	}
 	if f.TargetID != 0 {
-		q = q.Where("findings.target_id = ?", f.TargetID)
+		add("findings.target_id = ?", f.TargetID)
 	}
 	if f.Namespace != "" {
-		q = q.Where("findings.namespace = ?", f.Namespace)
+		add("findings.namespace = ?", f.Namespace)
 	}
 	if f.Owner != "" {
-		q = q.Where("findings.owner = ?", f.Owner)
+		add("findings.owner = ?", f.Owner)
 	}
 	if len(f.Triage) > 0 {
 		tr := make([]string, len(f.Triage))
 		for i, t := range f.Triage {
 			if !t.Valid() {
-				return nil, posture.Errorf(posture.EINVALID, "unknown triage %q", t)
+				return w, posture.Errorf(posture.EINVALID, "unknown triage %q", t)
 			}
 			tr[i] = string(t)
 		}
-		q = q.Where("findings.triage IN ?", tr)
+		add("findings.triage IN ?", tr)
 	}
 	if f.Assignee != "" {
 		// The literal term lets the planner prove the partial index's predicate.
-		q = q.Where("findings.assignee = ? AND findings.assignee <> ''", f.Assignee)
+		add("findings.assignee = ? AND findings.assignee <> ''", f.Assignee)
 	}
+	var label *cond
 	if f.Label != "" {
 		key, value, err := parseLabel(f.Label)
 		if err != nil {
-			return nil, err
+			return w, err
 		}
-		q = q.Where(assetIn+db.labelMatch()+")", tenantID, key, value)
+		if db.dialect == Postgres {
+			// Containment, which the GIN index on labels serves (migration 00006); labels
+			// are string to string, so it is the same test as labels ->> key = value.
+			doc, _ := json.Marshal(map[string]string{key: value})
+			label = &cond{assetIn + `a.labels @> CAST(? AS jsonb))`, []any{tenantID, string(doc)}}
+		} else {
+			label = &cond{assetIn + `json_extract(a.labels, '$."' || ? || '"') = ?)`, []any{tenantID, key, value}}
+		}
 	}
 	if f.Text != "" {
 		pat := "%" + likeEscape(strings.ToLower(f.Text)) + "%"
-		q = q.Where(`(LOWER(findings.message) LIKE ? ESCAPE '\' OR LOWER(findings.check_id) LIKE ? ESCAPE '\'
- OR LOWER(findings.namespace) LIKE ? ESCAPE '\' OR `+assetIn+`LOWER(a.key) LIKE ? ESCAPE '\'))`, pat, pat, pat, tenantID, pat)
+		keyIn := cond{assetIn + `LOWER(a.key) LIKE ? ESCAPE '\')`, []any{tenantID, pat}}
+		if db.dialect == Postgres && !strings.Contains(f.Text, textSep) {
+			// One expression for the finding's own text, which the trigram index serves
+			// (migration 00006). The pattern cannot match across a separator it does not
+			// contain, so this is the same test as the three LIKEs below.
+			own := cond{textExpr + ` LIKE ? ESCAPE '\'`, []any{pat}}
+			w.search = &findingSearch{match: cond{"(" + own.sql + " OR " + keyIn.sql + ")", append(append([]any{}, own.args...), keyIn.args...)},
+				sets: []cond{own, keyIn}, label: label}
+			return w, nil
+		}
+		add(`(LOWER(findings.message) LIKE ? ESCAPE '\' OR LOWER(findings.check_id) LIKE ? ESCAPE '\'
+ OR LOWER(findings.namespace) LIKE ? ESCAPE '\' OR `+keyIn.sql+`)`, append([]any{pat, pat, pat}, keyIn.args...)...)
 	}
-	return q, nil
+	if label != nil {
+		if db.dialect == Postgres {
+			w.search = &findingSearch{match: *label, sets: []cond{*label}}
+		} else {
+			w.plain = append(w.plain, *label)
+		}
+	}
+	return w, nil
 }
 
+// textSep separates the columns of textExpr; a search text containing it is matched column
+// by column instead (and without the index).
+const textSep = "\x01"
+
+// textExpr is the finding's searchable text on PostgreSQL, as migration 00006 indexes it.
+const textExpr = `LOWER(findings.message || chr(1) || findings.check_id || chr(1) || findings.namespace)`
+
 // assetIn opens a condition on the finding's asset (tenant id, then the condition's
-// parameters; the caller appends "<condition>)"). It is not correlated: the tenant's assets
-// are scanned once, tens of thousands of rows, and each finding is a hash probe, where a
+// parameters; the caller appends "<condition>)"). It is not correlated: the matching assets
+// are found once (by an index on PostgreSQL), and each finding is a hash probe, where a
 // per-finding lookup would cost one index search for each of hundreds of thousands.
 const assetIn = `findings.asset_id IN (SELECT a.id FROM assets a WHERE a.tenant_id = ? AND `
 
-// labelMatch compares one label of the asset (key, then value, as parameters). Labels are
-// JSONB on PostgreSQL and JSON text on SQLite; the key reaches SQLite inside a JSON path,
-// which is safe because parseLabel admits only label-key characters.
-func (db *DB) labelMatch() string {
-	if db.dialect == Postgres {
-		return `(a.labels ->> CAST(? AS text)) = ?`
+// searchProbe is how many findings, in the list's order, a search first looks through.
+const searchProbe = 2000
+
+// searchFindings lists the findings that match a free-text or label search (PostgreSQL).
+//
+// No index serves both such a condition and the list's order, and the planner cannot tell
+// how many findings match, or where in the order they are: a word in a check's title
+// matches tens of thousands of findings of one severity, a workload's name a handful.
+// Walking the order and testing every finding is fast for the first kind only when the
+// matches come early (it read 600,000 findings for a low-severity check's word); collecting
+// the matches by index and sorting them is fast for the second kind only. So:
+//
+//  1. probe: the first searchProbe findings of the order (the other conditions applied, by
+//     their index) are tested; when they hold a full page, it is the answer;
+//  2. otherwise the matching findings are collected through the trigram and label indexes
+//     (each set of searchSets, united), only their ids and sort keys, and the page is the
+//     first of them in order: the cost follows the number of matches, not the tenant's size.
+func (db *DB) searchFindings(ctx context.Context, w findingWhere, sort findingSort, n int) ([]findingRow, error) {
+	plainSQL, plainArgs := joinConds(w.plain)
+	order := sort.order()
+	var rows []findingRow
+	args := append(append([]any{}, plainArgs...), searchProbe)
+	args = append(args, w.search.match.args...)
+	if w.search.label != nil {
+		args = append(args, w.search.label.args...)
 	}
-	return `json_extract(a.labels, '$."' || ? || '"') = ?`
+	probe := `SELECT ` + findingColumns + ` FROM (SELECT * FROM findings WHERE ` + plainSQL + ` ORDER BY ` + order +
+		` LIMIT ?) AS findings WHERE ` + w.search.match.sql
+	if w.search.label != nil {
+		probe += ` AND ` + w.search.label.sql
+	}
+	if err := db.gorm.WithContext(ctx).Raw(probe+` ORDER BY `+order+` LIMIT ?`, append(args, n)...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	if len(rows) == n {
+		return rows, nil
+	}
+	rows = rows[:0]
+	var sets []string
+	args = args[:0]
+	for _, set := range w.search.sets {
+		sql := `SELECT findings.id, findings.` + sort.column + ` AS k FROM findings WHERE ` + plainSQL + ` AND ` + set.sql
+		args = append(append(args, plainArgs...), set.args...)
+		if w.search.label != nil {
+			sql += ` AND ` + w.search.label.sql
+			args = append(args, w.search.label.args...)
+		}
+		sets = append(sets, sql)
+	}
+	dir := "ASC"
+	if sort.desc {
+		dir = "DESC"
+	}
+	tenantID := w.plain[0].args[0]
+	q := `WITH m AS MATERIALIZED (` + strings.Join(sets, " UNION ") + `) SELECT ` + findingColumns +
+		` FROM findings WHERE findings.tenant_id = ? AND findings.id IN (SELECT m.id FROM m ORDER BY m.k ` + dir + `, m.id ` + dir +
+		` LIMIT ?) ORDER BY ` + order + ` LIMIT ?`
+	if err := db.gorm.WithContext(ctx).Raw(q, append(args, tenantID, n, n)...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+func joinConds(cs []cond) (string, []any) {
+	var sqls []string
+	var args []any
+	for _, c := range cs {
+		sqls = append(sqls, "("+c.sql+")")
+		args = append(args, c.args...)
+	}
+	return strings.Join(sqls, " AND "), args
 }
 
 // labelKeyRE is a Kubernetes label key: an optional DNS-subdomain prefix and "/", then a name

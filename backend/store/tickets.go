@@ -8,6 +8,7 @@ import (
 
 	"gorm.io/gorm"
 
+	"github.com/palisade-dev/palisade/backend/alerting"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -259,4 +260,27 @@ func followTickets(tx *gorm.DB, tenantID, targetID int64, at time.Time) error {
 	return tx.Model(&ticketRow{}).Where("tenant_id = ? AND status IN ?", tenantID, []string{TicketResolved, TicketVerified}).
 		Where(ofTarget, tenantID, targetID).Where(anyOpen).
 		Updates(map[string]any{"status": TicketReopened, "updated_at": at}).Error
+}
+
+// AlertOverdueTickets raises, once per ticket, the alert that it is past its due date and
+// not verified.
+func (db *DB) AlertOverdueTickets(ctx context.Context) (int, error) {
+	now := db.now().UTC()
+	n := 0
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		var rows []ticketRow
+		if err := tx.Where("due_at <= ? AND status <> ?", now, TicketVerified).Limit(1000).Find(&rows).Error; err != nil {
+			return err
+		}
+		for _, r := range rows {
+			if err := queueSystemAlert(tx, r.TenantID, alerting.KindTicketOverdue, posture.Severity(r.Severity),
+				fmt.Sprintf("ticket %s is overdue (due %s, %s): %s", r.Key, r.DueAt.Format("2006-01-02"), r.Status, r.Title),
+				"ticket_overdue:"+r.Key, now); err != nil {
+				return err
+			}
+			n++
+		}
+		return nil
+	})
+	return n, err
 }

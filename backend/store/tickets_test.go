@@ -7,8 +7,10 @@ import (
 	"testing"
 	"time"
 
+	"github.com/palisade-dev/palisade/backend/alerting"
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/store"
+	"github.com/palisade-dev/palisade/backend/store/storetest"
 )
 
 // TestIntegrationTicketsFollowRuns: one ticket per finding; a complete run without its
@@ -82,4 +84,45 @@ func TestIntegrationTicketsFollowRuns(t *testing.T) {
 			t.Fatalf("ticket: %+v", full)
 		}
 	})
+}
+
+// TestIntegrationOverdueTicketsAlertOnce: a ticket past its due date raises one alert for
+// rules that select ticket_overdue, however often the check runs.
+func TestIntegrationOverdueTicketsAlertOnce(t *testing.T) {
+	for _, d := range storetest.Dialects(t) {
+		t.Run(d, func(t *testing.T) {
+			ctx := context.Background()
+			now := time.Now().UTC().Truncate(time.Second)
+			clock := func() time.Time { return now }
+			db := storetest.OpenWith(t, d, storetest.Options{Now: clock, Migrate: true})
+			ten, tgt := seedTenant(t, db, "acme")
+			finishRun(t, db, ten.ID, tgt.ID, posture.RunComplete, now.Add(-time.Hour),
+				result("apps/Deployment/shop/web", "shop", "k8s.privileged-container", "web", posture.Fail))
+			page, _ := db.ListFindings(ctx, ten.ID, posture.FindingFilter{})
+			ch := &alerting.Channel{TenantID: ten.ID, Name: "soc", Kind: "webhook", Settings: map[string]string{"url": "http://127.0.0.1:9/x"}}
+			if err := db.CreateChannel(ctx, ch); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CreateRule(ctx, &alerting.Rule{TenantID: ten.ID, Name: "sla", Kinds: []string{alerting.KindTicketOverdue}, ChannelID: ch.ID}); err != nil {
+				t.Fatal(err)
+			}
+			tk := &store.Ticket{TenantID: ten.ID, FindingIDs: []int64{page.Findings[0].ID}, CreatedBy: "x"}
+			if err := db.CreateTicket(ctx, tk, store.SLA{posture.SeverityHigh: 1}); err != nil {
+				t.Fatal(err)
+			}
+			if n, err := db.AlertOverdueTickets(ctx); err != nil || n != 0 {
+				t.Fatalf("before the due date: %d %v", n, err)
+			}
+			now = now.Add(49 * time.Hour)
+			for i := 0; i < 3; i++ {
+				if _, err := db.AlertOverdueTickets(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			list, err := db.ListDeliveries(ctx, ten.ID, 10)
+			if err != nil || len(list) != 1 || !strings.Contains(list[0].DedupKey, "ticket_overdue:"+tk.Key) {
+				t.Fatalf("deliveries: %+v %v", list, err)
+			}
+		})
+	}
 }

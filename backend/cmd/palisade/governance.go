@@ -9,8 +9,8 @@ import (
 )
 
 // runGovernance ends what expires with time, every minute until ctx ends: exceptions past
-// their expiry become expired (their findings reopen at the next run) and lapsed
-// attestations raise their alert, once.
+// their expiry become expired (their findings reopen at the next run); lapsed attestations
+// and overdue tickets raise their alert, once each.
 func runGovernance(ctx context.Context, db *store.DB, log *slog.Logger) {
 	t := time.NewTicker(time.Minute)
 	defer t.Stop()
@@ -24,6 +24,9 @@ func runGovernance(ctx context.Context, db *store.DB, log *slog.Logger) {
 		}
 		if _, err := db.AlertLapsedAttestations(ctx); err != nil {
 			log.Error("checking attestations", "error", err.Error())
+		}
+		if _, err := db.AlertOverdueTickets(ctx); err != nil {
+			log.Error("checking ticket due dates", "error", err.Error())
 		}
 		select {
 		case <-ctx.Done():
