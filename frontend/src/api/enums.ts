@@ -1,0 +1,64 @@
+// Runtime lists of the spec's enums, for selects and URL validation. The `satisfies` plus
+// the Exhaustive checks make tsc fail when the spec adds or drops a value.
+import type { FindingSort, FindingStatus, Permission, Role, Severity, Triage } from './types';
+
+type Exhaustive<All extends string, Listed extends readonly string[]> = [All] extends [Listed[number]] ? true : never;
+
+export const SEVERITIES = ['critical', 'high', 'medium', 'low', 'info'] as const satisfies readonly Severity[];
+export const FINDING_STATUSES = ['open', 'resolved', 'suppressed'] as const satisfies readonly FindingStatus[];
+export const TRIAGE_STATES = ['new', 'acknowledged', 'in_progress', 'false_positive', 'wont_fix'] as const satisfies readonly Triage[];
+export const ROLES = ['admin', 'security-manager', 'operator', 'auditor', 'viewer'] as const satisfies readonly Role[];
+export const FINDING_SORTS = [
+  'severity',
+  '-severity',
+  'first_seen',
+  '-first_seen',
+  'last_seen',
+  '-last_seen',
+] as const satisfies readonly FindingSort[];
+export const PERMISSIONS = [
+  'authenticated',
+  'read',
+  'target.write',
+  'target.run',
+  'finding.triage',
+  'exception.request',
+  'exception.decide',
+  'attestation.write',
+  'alert.write',
+  'audit.read',
+  'admin.read',
+  'admin.write',
+] as const satisfies readonly Permission[];
+
+export const enumsAreExhaustive: [
+  Exhaustive<Severity, typeof SEVERITIES>,
+  Exhaustive<FindingStatus, typeof FINDING_STATUSES>,
+  Exhaustive<Triage, typeof TRIAGE_STATES>,
+  Exhaustive<Role, typeof ROLES>,
+  Exhaustive<FindingSort, typeof FINDING_SORTS>,
+  Exhaustive<Permission, typeof PERMISSIONS>,
+] = [true, true, true, true, true, true];
+
+export const TRIAGE_LABELS: Record<Triage, string> = {
+  new: 'New',
+  acknowledged: 'Acknowledged',
+  in_progress: 'In progress',
+  false_positive: 'False positive',
+  wont_fix: "Won't fix",
+};
+
+// The server's sort names read "most relevant first" without a sign: `severity` is critical
+// first and `first_seen` newest first; a leading "-" reverses that (backend/store/findingsort.go).
+export const SORT_LABELS: Record<FindingSort, string> = {
+  severity: 'Severity, critical first',
+  '-severity': 'Severity, info first',
+  first_seen: 'First seen, newest first',
+  '-first_seen': 'First seen, oldest first',
+  last_seen: 'Last seen, newest first',
+  '-last_seen': 'Last seen, oldest first',
+};
+
+export function isOneOf<T extends string>(list: readonly T[], value: string | null | undefined): value is T {
+  return value != null && (list as readonly string[]).includes(value);
+}

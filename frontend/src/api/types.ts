@@ -1,0 +1,41 @@
+// Short names for the generated schema types (api/openapi.yaml -> schema.d.ts); never retyped by hand.
+import type { components, paths } from './schema';
+
+type S = components['schemas'];
+
+export type Session = S['Session'];
+export type TenantMembership = S['TenantMembership'];
+export type Permission = S['Permission'];
+export type Role = S['Role'];
+export type Severity = S['Severity'];
+export type FindingStatus = S['FindingStatus'];
+export type Triage = S['Triage'];
+export type Finding = S['Finding'];
+export type FindingDetail = S['FindingDetail'];
+export type FindingEvent = S['FindingEvent'];
+export type TriageRequest = S['TriageRequest'];
+export type Check = S['Check'];
+export type Target = S['Target'];
+export type TargetInput = S['TargetInput'];
+export type TargetPatch = S['TargetPatch'];
+export type TargetKind = S['TargetKind'];
+export type Run = S['Run'];
+export type Asset = S['Asset'];
+export type AssetKind = S['AssetKind'];
+export type ScoreValue = S['ScoreValue'];
+export type ScoreSummary = S['ScoreSummary'];
+export type ScorePoint = S['ScorePoint'];
+export type ScoreExplanation = S['ScoreExplanation'];
+export type Recommendation = S['Recommendation'];
+export type Exception = S['Exception'];
+export type ExceptionInput = S['ExceptionInput'];
+export type Attestation = S['Attestation'];
+export type AttestationInput = S['AttestationInput'];
+export type RoleMapping = S['RoleMapping'];
+export type APIToken = S['APIToken'];
+export type NewAPIToken = S['NewAPIToken'];
+export type AuditEntry = S['AuditEntry'];
+export type ApiErrorBody = S['Error'];
+
+export type FindingSort = NonNullable<NonNullable<paths['/api/v1/tenants/{tenant}/findings']['get']['parameters']['query']>['sort']>;
+export type ScoreScope = NonNullable<NonNullable<paths['/api/v1/tenants/{tenant}/scores/explain']['get']['parameters']['query']>['scope']>;

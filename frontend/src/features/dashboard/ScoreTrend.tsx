@@ -1,0 +1,105 @@
+import { lazy, Suspense, useMemo, useState } from 'react';
+import { Card, CardBody, CardHeader, CardTitle, ExpandableSection, FormSelect, FormSelectOption } from '@patternfly/react-core';
+import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
+import type { Target } from '../../api/types';
+import { EmptyMessage } from '../../components/EmptyMessage';
+import { ErrorState } from '../../components/ErrorState';
+import { LoadingState } from '../../components/LoadingState';
+import { ScoreText } from '../../components/ScoreText';
+import { formatDateTime } from '../../lib/format';
+import { testIds } from '../../testids';
+import { useScoreHistories } from './api';
+import type { TrendSeries } from './TrendChart';
+
+// ECharts (~150 KB gzipped) loads only when a trend is shown.
+const TrendChart = lazy(() => import('./TrendChart'));
+
+const RANGES = [7, 30, 90, 365] as const;
+
+export function ScoreTrend({ tenant, targets }: { tenant: string; targets: Target[] }) {
+  const [days, setDays] = useState<number>(30);
+  const histories = useScoreHistories(
+    tenant,
+    targets.map((t) => t.id),
+    days,
+  );
+  const pending = histories.some((h) => h.isPending);
+  const failed = histories.find((h) => h.isError);
+  const dataKey = histories.map((h) => h.dataUpdatedAt).join(',');
+  const series: TrendSeries[] = useMemo(
+    () =>
+      histories.flatMap((h) =>
+        h.data ? [{ name: targets.find((t) => t.id === h.data.target)?.name ?? `#${h.data.target}`, points: h.data.points }] : [],
+      ),
+    // eslint-disable-next-line react-hooks/exhaustive-deps -- recompute when any history changes
+    [dataKey, targets],
+  );
+  const points = series.reduce((n, s) => n + s.points.length, 0);
+
+  return (
+    <Card isCompact data-testid={testIds.dashboard.trendChart}>
+      <CardHeader
+        actions={{
+          actions: (
+            <FormSelect aria-label="Trend period" value={days} onChange={(_e, v) => setDays(Number(v))} className="pal-select">
+              {RANGES.map((d) => (
+                <FormSelectOption key={d} value={d} label={`Last ${d} days`} />
+              ))}
+            </FormSelect>
+          ),
+          hasNoOffset: true,
+        }}
+      >
+        <CardTitle component="h2">Overall score over time, per target</CardTitle>
+      </CardHeader>
+      <CardBody>
+        {pending ? (
+          <LoadingState label="Loading score history" />
+        ) : failed ? (
+          <ErrorState error={failed.error} what="score history" onRetry={() => void failed.refetch()} />
+        ) : points === 0 ? (
+          <div data-testid={testIds.dashboard.trendEmpty}>
+            <EmptyMessage title="No scored runs in this period">A point is added after each complete run.</EmptyMessage>
+          </div>
+        ) : (
+          <>
+            <Suspense fallback={<LoadingState label="Loading chart" />}>
+              <TrendChart series={series} label={`Overall score per target over the last ${days} days`} />
+            </Suspense>
+            <ExpandableSection toggleText="Show the data as a table">
+              <Table aria-label="Score history" variant="compact">
+                <Thead>
+                  <Tr>
+                    <Th>Target</Th>
+                    <Th>When</Th>
+                    <Th>Score</Th>
+                    <Th>Evaluated</Th>
+                    <Th>Failed</Th>
+                  </Tr>
+                </Thead>
+                <Tbody>
+                  {series.flatMap((s) =>
+                    s.points
+                      .slice(-50)
+                      .reverse()
+                      .map((p) => (
+                        <Tr key={`${s.name}-${p.run_id}`}>
+                          <Td>{s.name}</Td>
+                          <Td>{formatDateTime(p.at)}</Td>
+                          <Td>
+                            <ScoreText score={p.score} />
+                          </Td>
+                          <Td>{p.evaluated}</Td>
+                          <Td>{p.failed}</Td>
+                        </Tr>
+                      )),
+                  )}
+                </Tbody>
+              </Table>
+            </ExpandableSection>
+          </>
+        )}
+      </CardBody>
+    </Card>
+  );
+}

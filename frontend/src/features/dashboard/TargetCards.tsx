@@ -1,0 +1,68 @@
+import { Card, CardBody, CardHeader, CardTitle, Flex, FlexItem, Gallery, Label } from '@patternfly/react-core';
+import { Link } from 'react-router';
+import type { ScoreSummary, Target } from '../../api/types';
+import { RelativeTime } from '../../components/RelativeTime';
+import { ScoreDenominator, ScoreText } from '../../components/ScoreText';
+import { StaleLabel } from '../../components/StaleLabel';
+import { formatScore } from '../../lib/format';
+import { testIds } from '../../testids';
+import { RunStatusLabel } from '../targets/RunStatusLabel';
+import { findingsHref } from '../findings/filters';
+
+const T = testIds.dashboard;
+
+export function TargetCards({ tenant, scores, targets }: { tenant: string; scores: ScoreSummary['targets']; targets: Target[] }) {
+  return (
+    <Gallery hasGutter minWidths={{ default: '280px' }}>
+      {targets.map((t) => {
+        const s = scores.find((x) => x.target_id === t.id);
+        return (
+          <Card key={t.id} isCompact data-testid={T.targetCard(t.id)}>
+            <CardHeader>
+              <CardTitle component="h3">
+                <Link to={`/t/${tenant}/targets`}>{t.name}</Link>{' '}
+                <Label isCompact variant="outline">
+                  {t.kind}
+                </Label>
+                {!t.enabled && (
+                  <Label isCompact color="grey" className="pal-ml">
+                    disabled
+                  </Label>
+                )}
+              </CardTitle>
+            </CardHeader>
+            <CardBody>
+              <Flex alignItems={{ default: 'alignItemsCenter' }} gap={{ default: 'gapMd' }}>
+                <FlexItem>
+                  <Link
+                    to={findingsHref(tenant, { target: t.id })}
+                    className="pal-mednum"
+                    data-testid={T.targetScore(t.id)}
+                    aria-label={`${formatScore(s?.score ?? null)} ${t.name}: open its findings`}
+                  >
+                    <ScoreText score={s?.score ?? null} />
+                  </Link>
+                </FlexItem>
+                <FlexItem className="pal-small">
+                  {s ? <ScoreDenominator evaluated={s.evaluated} failed={s.failed} /> : <span className="pal-muted">not scored yet</span>}
+                  <div>
+                    scored <RelativeTime at={s?.taken_at} never="never" />
+                  </div>
+                </FlexItem>
+              </Flex>
+              <div className="pal-small pal-mt-sm">
+                Last run: {t.last_run ? <RunStatusLabel run={t.last_run} /> : <span className="pal-muted">none</span>}{' '}
+                {t.last_run && <RelativeTime at={t.last_run.finished_at ?? t.last_run.started_at} />}
+              </div>
+              {(t.stale || s?.stale) && (
+                <div className="pal-mt-sm">
+                  <StaleLabel lastComplete={t.last_complete_at} testId={T.targetStale(t.id)} />
+                </div>
+              )}
+            </CardBody>
+          </Card>
+        );
+      })}
+    </Gallery>
+  );
+}

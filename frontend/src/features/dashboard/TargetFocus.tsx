@@ -1,0 +1,101 @@
+import { useState } from 'react';
+import {
+  Card,
+  CardBody,
+  CardHeader,
+  CardTitle,
+  Content,
+  FormSelect,
+  FormSelectOption,
+  Tab,
+  Tabs,
+  TabTitleText,
+} from '@patternfly/react-core';
+import type { ScoreSummary, Target } from '../../api/types';
+import { EmptyMessage } from '../../components/EmptyMessage';
+import { QueryState } from '../../components/QueryState';
+import { ScoreText } from '../../components/ScoreText';
+import { useExplain } from './api';
+import { NamespaceBreakdown } from './NamespaceBreakdown';
+import { OwnerLookup } from './OwnerLookup';
+import { TopChecks } from './TopChecks';
+
+/**
+ * Scores are snapshots per target, so "why" questions are asked of one target at a time:
+ * the checks costing it points, and its namespaces and owners.
+ */
+export function TargetFocus({ tenant, targets, scores }: { tenant: string; targets: Target[]; scores: ScoreSummary['targets'] }) {
+  const scored = targets.filter((t) => scores.some((s) => s.target_id === t.id && s.taken_at));
+  const [chosen, setChosen] = useState<number | undefined>(undefined);
+  const target = chosen ?? scored[0]?.id;
+  const [tab, setTab] = useState<string | number>('checks');
+  const explanation = useExplain(tenant, target, 'overall', '');
+
+  return (
+    <Card isCompact>
+      <CardHeader
+        actions={{
+          hasNoOffset: true,
+          actions: (
+            <FormSelect
+              aria-label="Target to explain"
+              value={target ?? ''}
+              onChange={(_e, v) => setChosen(Number(v))}
+              className="pal-select"
+            >
+              {scored.length === 0 ? <FormSelectOption value="" label="No scored target" isDisabled /> : null}
+              {scored.map((t) => (
+                <FormSelectOption key={t.id} value={t.id} label={t.name} />
+              ))}
+            </FormSelect>
+          ),
+        }}
+      >
+        <CardTitle component="h2">Why this score? One target at a time</CardTitle>
+      </CardHeader>
+      <CardBody>
+        {target === undefined ? (
+          <EmptyMessage title="No target has a complete, scored run yet" />
+        ) : (
+          <>
+            <QueryState query={explanation} what="the score explanation">
+              {(ex) =>
+                ex === null ? (
+                  <Content component="p">This target has no overall score yet.</Content>
+                ) : (
+                  <Content component="p">
+                    Overall <ScoreText score={ex.score} className="pal-strong" /> with approved exceptions,{' '}
+                    <ScoreText score={ex.score_without_exceptions} className="pal-strong" /> without them ·{' '}
+                    <span className="pal-muted">
+                      run #{ex.run_id}, {ex.evaluated} results evaluated, {ex.failed} failed
+                    </span>
+                  </Content>
+                )
+              }
+            </QueryState>
+            <Tabs activeKey={tab} onSelect={(_e, k) => setTab(k)} aria-label="Breakdowns" mountOnEnter unmountOnExit>
+              <Tab eventKey="checks" title={<TabTitleText>Top failing checks</TabTitleText>}>
+                <div className="pal-mt-sm">
+                  {explanation.data && <TopChecks tenant={tenant} target={target} explanation={explanation.data} />}
+                  <p className="pal-muted pal-small">
+                    The checks that cost this target's overall score the most, from its latest snapshot. Points lost are out of 100.
+                  </p>
+                </div>
+              </Tab>
+              <Tab eventKey="namespaces" title={<TabTitleText>By namespace</TabTitleText>}>
+                <div className="pal-mt-sm">
+                  <NamespaceBreakdown tenant={tenant} target={target} />
+                </div>
+              </Tab>
+              <Tab eventKey="owners" title={<TabTitleText>By owner</TabTitleText>}>
+                <div className="pal-mt-sm">
+                  <OwnerLookup tenant={tenant} target={target} />
+                </div>
+              </Tab>
+            </Tabs>
+          </>
+        )}
+      </CardBody>
+    </Card>
+  );
+}

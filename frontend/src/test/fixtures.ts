@@ -1,0 +1,103 @@
+// Typed fixtures for component tests, shaped by the generated API types.
+import type { Finding, Permission, Role, Session, Target, TenantMembership } from '../api/types';
+
+/** Mirrors backend/httpapi/policy.go for the roles the tests use. */
+const permissions: Record<Role, Permission[]> = {
+  admin: [
+    'authenticated',
+    'read',
+    'target.write',
+    'target.run',
+    'finding.triage',
+    'exception.request',
+    'exception.decide',
+    'attestation.write',
+    'alert.write',
+    'audit.read',
+    'admin.read',
+    'admin.write',
+  ],
+  'security-manager': [
+    'authenticated',
+    'read',
+    'target.run',
+    'finding.triage',
+    'exception.request',
+    'exception.decide',
+    'attestation.write',
+    'alert.write',
+    'audit.read',
+  ],
+  operator: ['authenticated', 'read', 'target.write', 'target.run', 'finding.triage', 'exception.request'],
+  auditor: ['authenticated', 'read', 'audit.read', 'admin.read'],
+  viewer: ['authenticated', 'read'],
+};
+
+export function membership(role: Role, slug = 'acme', name = 'Acme Retail'): TenantMembership {
+  return { slug, name, role, permissions: permissions[role] };
+}
+
+export function session(tenants: TenantMembership[], csrf = 'csrf-123'): Session {
+  return {
+    user: { id: 1, name: 'Test User', email: 'test@acme.example', subject: 'sub-1' },
+    tenants,
+    auth: 'session',
+    csrf_token: csrf,
+    expires_at: null,
+  };
+}
+
+export function finding(id: number, over: Partial<Finding> = {}): Finding {
+  return {
+    id,
+    target_id: 1,
+    asset_id: 10 + id,
+    asset_key: `apps/Deployment/shop/app-${id}`,
+    check_id: 'k8s.privileged',
+    check_title: 'Privileged container',
+    csa: ['3.1.2.3'],
+    sub_key: '',
+    severity: 'high',
+    status: 'open',
+    triage: 'new',
+    assignee: '',
+    message: `finding ${id}`,
+    namespace: 'shop',
+    owner: 'team-shop',
+    first_seen: '2026-11-20T10:00:00Z',
+    last_seen: '2026-11-22T10:00:00Z',
+    resolved_at: null,
+    ...over,
+  };
+}
+
+export function target(id: number, over: Partial<Target> = {}): Target {
+  return {
+    id,
+    name: `cluster-${id}`,
+    kind: 'cluster',
+    settings: {},
+    schedule: '15m',
+    enabled: true,
+    has_credentials: true,
+    created_at: '2026-11-01T00:00:00Z',
+    updated_at: '2026-11-01T00:00:00Z',
+    last_run: {
+      id: 100 + id,
+      target_id: id,
+      status: 'complete',
+      started_at: '2026-11-22T10:00:00Z',
+      finished_at: '2026-11-22T10:00:05Z',
+      assets: 10,
+      evaluated: 100,
+      failed: 5,
+      opened: 0,
+      resolved: 0,
+      reopened: 0,
+      errors: [],
+    },
+    last_complete_at: '2026-11-22T10:00:05Z',
+    stale: false,
+    ...over,
+  };
+}
