@@ -20,8 +20,13 @@ help: ## list targets
 deps: ## download Go modules
 	$(GO) mod download
 
+.PHONY: ui
+ui: ## install npm workspaces and build the web UI into backend/webui/dist (embedded by build)
+	@scripts/node-deps.sh
+	npm run build --silent --workspace frontend
+
 .PHONY: build
-build: deps ## build bin/palisade with version information
+build: deps ui ## build bin/palisade (with the web UI) and version information
 	CGO_ENABLED=0 $(GO) build -trimpath -ldflags '$(LDFLAGS)' -o $(BIN) ./backend/cmd/palisade
 
 # make run uses ./palisade.yaml when present, else the bundled demo configuration.

@@ -8,6 +8,14 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
   need+=(postgresql)
 fi
 
+# The browser tests drive Debian's Chromium (browsers cannot be downloaded here).
+if [ ! -x /usr/bin/chromium ]; then
+  need+=(chromium)
+fi
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+  need+=(nodejs npm)
+fi
+
 if [ ${#need[@]} -eq 0 ]; then
   exit 0
 fi

@@ -43,6 +43,29 @@ node_fail=$(sed -n 's/^# fail \([0-9]*\)$/\1/p' "$node_log" | tail -n 1)
 echo "deploy/idp: ${node_pass:-0} passed, ${node_fail:-0} failed"
 rm -f "$node_log"
 
+echo "==> web UI: unit tests, build, bundle size" >&2
+ui_log=$(mktemp "${TMPDIR:-/tmp}/palisade-ui.XXXXXX")
+ui_pass=0; ui_fail=0
+if npm test --silent --workspace frontend >"$ui_log" 2>&1; then :; else rc=1; cat "$ui_log"; fi
+ui_pass=$(sed -n 's/^ *Tests  *\([0-9]*\) passed.*/\1/p' "$ui_log" | tail -n 1)
+ui_fail=$(sed -n 's/^ *Tests  *\([0-9]*\) failed.*/\1/p' "$ui_log" | tail -n 1)
+echo "frontend: ${ui_pass:-0} passed, ${ui_fail:-0} failed"
+if npm run build --silent --workspace frontend >"$ui_log" 2>&1 && npm run size --silent --workspace frontend; then :; else rc=1; cat "$ui_log"; fi
+
+echo "==> browser tests (Playwright + Chromium against the real binary, identity provider and cluster)" >&2
+e2e_pass=0; e2e_fail=0
+if go build -o bin/palisade-e2e ./backend/cmd/palisade; then
+  e2e_log=$(mktemp "${TMPDIR:-/tmp}/palisade-e2e.XXXXXX")
+  (cd e2e && PALISADE_E2E_BIN="$PWD/../bin/palisade-e2e" PALISADE_KUBE_BIN_DIR="$PALISADE_KUBE_BIN_DIR" \
+    npx playwright test --reporter=list >"$e2e_log" 2>&1) || { rc=1; tail -n 80 "$e2e_log"; }
+  grep -E '^\s+(✓|✘|-)' "$e2e_log" | sed 's/^/  /' || true
+  e2e_pass=$(sed -n 's/^ *\([0-9]*\) passed.*/\1/p' "$e2e_log" | tail -n 1)
+  e2e_fail=$(sed -n 's/^ *\([0-9]*\) failed.*/\1/p' "$e2e_log" | tail -n 1)
+  echo "e2e: ${e2e_pass:-0} passed, ${e2e_fail:-0} failed (screenshots in e2e/test-results/screenshots)"
+else
+  rc=1
+fi
+
 # Package lines, and every failure with its output.
 grep -E '^(ok|FAIL|panic:|---)|^\s+--- FAIL|^\s+\S+_test\.go:[0-9]+' "$log" | grep -v -- '--- PASS\|--- SKIP' || true
 pg=$(grep -cE -- '--- PASS: .*/postgres' "$log" || true)
@@ -51,8 +74,8 @@ if [ "${CI:-}" = true ] && [ "$pg" = 0 ]; then
   echo "CI=true but no PostgreSQL case ran" >&2
   rc=1
 fi
-passed=$(( $(grep -cE -- '--- PASS' "$log" || true) + ${node_pass:-0} ))
-failed=$(( $(grep -cE -- '--- FAIL' "$log" || true) + ${node_fail:-0} ))
+passed=$(( $(grep -cE -- '--- PASS' "$log" || true) + ${node_pass:-0} + ${ui_pass:-0} + ${e2e_pass:-0} ))
+failed=$(( $(grep -cE -- '--- FAIL' "$log" || true) + ${node_fail:-0} + ${ui_fail:-0} + ${e2e_fail:-0} ))
 skipped=$(grep -cE -- '--- SKIP' "$log" || true)
 if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
   tail -n 60 "$log"   # a build error or panic: show it whole

@@ -197,7 +197,7 @@ func writeConfig(s Stack, root, kubeconfig string, port int, work string) error 
 	cfg := fmt.Sprintf(`server: {listen: "127.0.0.1:%d", public_url: %q}
 database: {driver: sqlite, dsn: %q}
 secrets: {key: "file:%s"}
-log: {level: info, format: text}
+log: {level: warn, format: text}
 auth:
   oidc: {issuer: %q, client_id: palisade, client_secret: palisade-demo-secret}
   role_mappings:
