@@ -126,3 +126,44 @@ func TestIntegrationOverdueTicketsAlertOnce(t *testing.T) {
 		})
 	}
 }
+
+// TestIntegrationLapsedAttestationsAlertOnce: an attestation counts until its expiry; when it
+// lapses, rules selecting attestation_expired get one alert.
+func TestIntegrationLapsedAttestationsAlertOnce(t *testing.T) {
+	for _, d := range storetest.Dialects(t) {
+		t.Run(d, func(t *testing.T) {
+			ctx := context.Background()
+			now := time.Now().UTC().Truncate(time.Second)
+			db := storetest.OpenWith(t, d, storetest.Options{Now: func() time.Time { return now }, Migrate: true})
+			ten, _ := seedTenant(t, db, "acme")
+			ch := &alerting.Channel{TenantID: ten.ID, Name: "soc", Kind: "webhook", Settings: map[string]string{"url": "http://127.0.0.1:9/x"}}
+			if err := db.CreateChannel(ctx, ch); err != nil {
+				t.Fatal(err)
+			}
+			if err := db.CreateRule(ctx, &alerting.Rule{TenantID: ten.ID, Name: "attest", Kinds: []string{alerting.KindAttestationExpired}, ChannelID: ch.ID}); err != nil {
+				t.Fatal(err)
+			}
+			a := &posture.Attestation{TenantID: ten.ID, CSAID: "3.1.1.1", Statement: "Reviewed.", Owner: "secops", CreatedBy: "sam",
+				ExpiresAt: now.Add(24 * time.Hour)}
+			if err := db.CreateAttestation(ctx, a); err != nil {
+				t.Fatal(err)
+			}
+			if n, _ := db.AlertLapsedAttestations(ctx); n != 0 || !a.Valid(now) {
+				t.Fatalf("a valid attestation raised %d alerts", n)
+			}
+			now = now.Add(25 * time.Hour)
+			if a.Valid(now) {
+				t.Fatal("a lapsed attestation still counts")
+			}
+			for i := 0; i < 3; i++ {
+				if _, err := db.AlertLapsedAttestations(ctx); err != nil {
+					t.Fatal(err)
+				}
+			}
+			list, _ := db.ListDeliveries(ctx, ten.ID, 10)
+			if len(list) != 1 || !strings.Contains(list[0].DedupKey, "attestation_expired") {
+				t.Fatalf("deliveries: %+v", list)
+			}
+		})
+	}
+}
