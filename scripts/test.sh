@@ -46,7 +46,7 @@ rm -f "$node_log"
 echo "==> web UI: unit tests, build, bundle size" >&2
 ui_log=$(mktemp "${TMPDIR:-/tmp}/palisade-ui.XXXXXX")
 ui_pass=0; ui_fail=0
-if npm test --silent --workspace frontend >"$ui_log" 2>&1; then :; else rc=1; cat "$ui_log"; fi
+if NO_COLOR=1 FORCE_COLOR=0 npm test --silent --workspace frontend >"$ui_log" 2>&1; then :; else rc=1; cat "$ui_log"; fi
 ui_pass=$(sed -n 's/^ *Tests  *\([0-9]*\) passed.*/\1/p' "$ui_log" | tail -n 1)
 ui_fail=$(sed -n 's/^ *Tests  *\([0-9]*\) failed.*/\1/p' "$ui_log" | tail -n 1)
 echo "frontend: ${ui_pass:-0} passed, ${ui_fail:-0} failed"
@@ -57,7 +57,7 @@ e2e_pass=0; e2e_fail=0
 if go build -o bin/palisade-e2e ./backend/cmd/palisade; then
   e2e_log=$(mktemp "${TMPDIR:-/tmp}/palisade-e2e.XXXXXX")
   (cd e2e && PALISADE_E2E_BIN="$PWD/../bin/palisade-e2e" PALISADE_KUBE_BIN_DIR="$PALISADE_KUBE_BIN_DIR" \
-    npx playwright test --reporter=list >"$e2e_log" 2>&1) || { rc=1; tail -n 80 "$e2e_log"; }
+    NO_COLOR=1 FORCE_COLOR=0 npx playwright test --reporter=list >"$e2e_log" 2>&1) || { rc=1; tail -n 80 "$e2e_log"; }
   grep -E '^\s+(✓|✘|-)' "$e2e_log" | sed 's/^/  /' || true
   e2e_pass=$(sed -n 's/^ *\([0-9]*\) passed.*/\1/p' "$e2e_log" | tail -n 1)
   e2e_fail=$(sed -n 's/^ *\([0-9]*\) failed.*/\1/p' "$e2e_log" | tail -n 1)
