@@ -1,6 +1,18 @@
 // Runtime lists of the spec's enums, for selects and URL validation. The `satisfies` plus
 // the Exhaustive checks make tsc fail when the spec adds or drops a value.
-import type { FindingSort, FindingStatus, Permission, Role, Severity, Triage } from './types';
+import type {
+  AlertKind,
+  ChannelKind,
+  DeliveryStatus,
+  DriftKind,
+  FindingSort,
+  FindingStatus,
+  Permission,
+  Role,
+  Severity,
+  TicketStatus,
+  Triage,
+} from './types';
 
 type Exhaustive<All extends string, Listed extends readonly string[]> = [All] extends [Listed[number]] ? true : never;
 
@@ -31,6 +43,22 @@ export const PERMISSIONS = [
   'admin.write',
 ] as const satisfies readonly Permission[];
 
+export const TICKET_STATUSES = ['open', 'in_progress', 'resolved', 'verified', 'reopened'] as const satisfies readonly TicketStatus[];
+/** The statuses a person may set; verified and reopened are set by runs. */
+export const SETTABLE_TICKET_STATUSES = ['open', 'in_progress', 'resolved'] as const satisfies readonly TicketStatus[];
+export const DRIFT_KINDS = ['new_finding', 'regression', 'resolved', 'score_drop'] as const satisfies readonly DriftKind[];
+export const CHANNEL_KINDS = ['webhook', 'slack', 'email'] as const satisfies readonly ChannelKind[];
+export const ALERT_KINDS = [
+  'new_finding',
+  'regression',
+  'resolved',
+  'score_drop',
+  'exception_expired',
+  'attestation_expired',
+  'ticket_overdue',
+] as const satisfies readonly AlertKind[];
+export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'dead'] as const satisfies readonly DeliveryStatus[];
+
 export const enumsAreExhaustive: [
   Exhaustive<Severity, typeof SEVERITIES>,
   Exhaustive<FindingStatus, typeof FINDING_STATUSES>,
@@ -38,7 +66,30 @@ export const enumsAreExhaustive: [
   Exhaustive<Role, typeof ROLES>,
   Exhaustive<FindingSort, typeof FINDING_SORTS>,
   Exhaustive<Permission, typeof PERMISSIONS>,
-] = [true, true, true, true, true, true];
+  Exhaustive<TicketStatus, typeof TICKET_STATUSES>,
+  Exhaustive<DriftKind, typeof DRIFT_KINDS>,
+  Exhaustive<ChannelKind, typeof CHANNEL_KINDS>,
+  Exhaustive<AlertKind, typeof ALERT_KINDS>,
+  Exhaustive<DeliveryStatus, typeof DELIVERY_STATUSES>,
+] = [true, true, true, true, true, true, true, true, true, true, true];
+
+export const TICKET_STATUS_LABELS: Record<TicketStatus, string> = {
+  open: 'Open',
+  in_progress: 'In progress',
+  resolved: 'Resolved',
+  verified: 'Verified',
+  reopened: 'Reopened',
+};
+
+export const ALERT_KIND_LABELS: Record<AlertKind, string> = {
+  new_finding: 'New finding',
+  regression: 'Regression',
+  resolved: 'Resolved',
+  score_drop: 'Score drop',
+  exception_expired: 'Exception expired',
+  attestation_expired: 'Attestation expired',
+  ticket_overdue: 'Ticket overdue',
+};
 
 export const TRIAGE_LABELS: Record<Triage, string> = {
   new: 'New',

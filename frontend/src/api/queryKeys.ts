@@ -19,6 +19,13 @@ export const qk = {
   assets: (t: string, params: object) => ['tenant', t, 'assets', params] as const,
   exceptions: (t: string) => ['tenant', t, 'exceptions'] as const,
   audit: (t: string, actor: string, action: string) => ['tenant', t, 'audit', actor, action] as const,
+  drift: (t: string) => ['tenant', t, 'drift'] as const,
+  tickets: (t: string) => ['tenant', t, 'tickets'] as const,
+  ticketList: (t: string, status: string) => ['tenant', t, 'tickets', 'list', status] as const,
+  ticket: (t: string, id: number) => ['tenant', t, 'tickets', 'one', id] as const,
+  channels: (t: string) => ['tenant', t, 'channels'] as const,
+  alertRules: (t: string) => ['tenant', t, 'alert-rules'] as const,
+  deliveries: (t: string) => ['tenant', t, 'deliveries'] as const,
   roleMappings: (t: string) => ['tenant', t, 'role-mappings'] as const,
   apiTokens: (t: string) => ['tenant', t, 'api-tokens'] as const,
 };

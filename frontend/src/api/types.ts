@@ -36,6 +36,30 @@ export type APIToken = S['APIToken'];
 export type NewAPIToken = S['NewAPIToken'];
 export type AuditEntry = S['AuditEntry'];
 export type ApiErrorBody = S['Error'];
+export type Ticket = S['Ticket'];
+export type TicketStatus = Ticket['status'];
+export type TicketComment = Ticket['comments'][number];
+export type DriftEvent = S['DriftEvent'];
+export type DriftKind = DriftEvent['kind'];
+export type Channel = S['Channel'];
+export type ChannelKind = Channel['kind'];
+export type AlertRule = S['AlertRule'];
 
 export type FindingSort = NonNullable<NonNullable<paths['/api/v1/tenants/{tenant}/findings']['get']['parameters']['query']>['sort']>;
 export type ScoreScope = NonNullable<NonNullable<paths['/api/v1/tenants/{tenant}/scores/explain']['get']['parameters']['query']>['scope']>;
+
+type Body<P extends keyof paths, M extends 'post' | 'patch'> = P extends keyof paths
+  ? paths[P][M] extends { requestBody: { content: { 'application/json': infer B } } }
+    ? B
+    : never
+  : never;
+export type TicketInput = Body<'/api/v1/tenants/{tenant}/tickets', 'post'>;
+export type TicketPatch = Body<'/api/v1/tenants/{tenant}/tickets/{id}', 'patch'>;
+export type ChannelInput = Body<'/api/v1/tenants/{tenant}/channels', 'post'>;
+export type AlertRuleInput = Body<'/api/v1/tenants/{tenant}/alert-rules', 'post'>;
+export type AlertKind = NonNullable<AlertRuleInput['kinds']>[number];
+export type ChannelTestResult =
+  paths['/api/v1/tenants/{tenant}/channels/{id}/test']['post']['responses'][200]['content']['application/json'];
+export type Delivery =
+  paths['/api/v1/tenants/{tenant}/deliveries']['get']['responses'][200]['content']['application/json']['items'][number];
+export type DeliveryStatus = Delivery['status'];

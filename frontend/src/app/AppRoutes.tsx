@@ -16,6 +16,10 @@ const CsaPage = lazy(() => import('../features/csa/CsaPage').then((m) => ({ defa
 const AssetsPage = lazy(() => import('../features/assets/AssetsPage').then((m) => ({ default: m.AssetsPage })));
 const TargetsPage = lazy(() => import('../features/targets/TargetsPage').then((m) => ({ default: m.TargetsPage })));
 const ExceptionsPage = lazy(() => import('../features/exceptions/ExceptionsPage').then((m) => ({ default: m.ExceptionsPage })));
+const DriftPage = lazy(() => import('../features/drift/DriftPage').then((m) => ({ default: m.DriftPage })));
+const TicketsPage = lazy(() => import('../features/tickets/TicketsPage').then((m) => ({ default: m.TicketsPage })));
+const TicketDetailPage = lazy(() => import('../features/tickets/TicketDetailPage').then((m) => ({ default: m.TicketDetailPage })));
+const AlertsPage = lazy(() => import('../features/alerts/AlertsPage').then((m) => ({ default: m.AlertsPage })));
 const AuditPage = lazy(() => import('../features/audit/AuditPage').then((m) => ({ default: m.AuditPage })));
 const SettingsPage = lazy(() => import('../features/settings/SettingsPage').then((m) => ({ default: m.SettingsPage })));
 
@@ -38,6 +42,10 @@ export function AppRoutes() {
         <Route path="assets" element={<Lazy page={<AssetsPage />} />} />
         <Route path="targets" element={<Lazy page={<TargetsPage />} />} />
         <Route path="exceptions" element={<Lazy page={<ExceptionsPage />} />} />
+        <Route path="drift" element={<Lazy page={<DriftPage />} />} />
+        <Route path="tickets" element={<Lazy page={<TicketsPage />} />} />
+        <Route path="tickets/:id" element={<Lazy page={<TicketDetailPage />} />} />
+        <Route path="alerts" element={<Lazy page={<AlertsPage />} />} />
         <Route
           path="audit"
           element={

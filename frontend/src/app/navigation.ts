@@ -16,6 +16,9 @@ export const NAV: readonly NavEntry[] = [
   { key: 'assets', label: 'Assets', path: 'assets', perm: 'read' },
   { key: 'targets', label: 'Targets and runs', path: 'targets', perm: 'read' },
   { key: 'exceptions', label: 'Exceptions', path: 'exceptions', perm: 'read' },
+  { key: 'drift', label: 'Drift', path: 'drift', perm: 'read' },
+  { key: 'tickets', label: 'Tickets', path: 'tickets', perm: 'read' },
+  { key: 'alerts', label: 'Alerts', path: 'alerts', perm: 'read' },
   { key: 'audit', label: 'Audit log', path: 'audit', perm: 'audit.read' },
   { key: 'settings', label: 'Access settings', path: 'settings', perm: 'admin.read' },
 ];

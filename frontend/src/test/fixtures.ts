@@ -1,5 +1,5 @@
 // Typed fixtures for component tests, shaped by the generated API types.
-import type { Finding, Permission, Role, Session, Target, TenantMembership } from '../api/types';
+import type { Finding, Permission, Role, Session, Target, TenantMembership, Ticket } from '../api/types';
 
 /** Mirrors backend/httpapi/policy.go for the roles the tests use. */
 const permissions: Record<Role, Permission[]> = {
@@ -98,6 +98,25 @@ export function target(id: number, over: Partial<Target> = {}): Target {
     },
     last_complete_at: '2026-11-22T10:00:05Z',
     stale: false,
+    ...over,
+  };
+}
+
+export function ticket(id: number, over: Partial<Ticket> = {}): Ticket {
+  return {
+    id,
+    key: `PAL-${id}`,
+    title: `ticket ${id}`,
+    assignee: '',
+    severity: 'high',
+    status: 'open',
+    due_at: '2026-12-01T00:00:00Z',
+    overdue: false,
+    created_by: 'alice@acme.example',
+    created_at: '2026-11-20T10:00:00Z',
+    updated_at: '2026-11-20T10:00:00Z',
+    finding_ids: [1, 2],
+    comments: [],
     ...over,
   };
 }

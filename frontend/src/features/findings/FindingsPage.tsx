@@ -9,6 +9,7 @@ import { PagerControls } from '../../components/PagerControls';
 import { firstPage, nextPage, pageNumber, previousPage, type CursorStack } from '../../lib/cursorStack';
 import { testIds } from '../../testids';
 import { useTargets } from '../targets/api';
+import { CreateTicketModal } from '../tickets/CreateTicketModal';
 import { useFindingsPage } from './api';
 import { filtersToSearch, hasFilters } from './filters';
 import { FindingsTable } from './FindingsTable';
@@ -32,7 +33,7 @@ export function FindingsPage() {
   const [selected, setSelected] = useState<{ key: string; ids: Set<number> }>({ key: '', ids: new Set() });
   const selectionKey = `${filterKey}|${stack.current}`;
   const selectedIds = selected.key === selectionKey ? selected.ids : new Set<number>();
-  const [dialog, setDialog] = useState<'triage' | 'exception' | null>(null);
+  const [dialog, setDialog] = useState<'triage' | 'exception' | 'ticket' | null>(null);
 
   const targets = useTargets(tenant.slug);
   const page = useFindingsPage(tenant.slug, filters, stack.current);
@@ -75,6 +76,19 @@ export function FindingsPage() {
                     data-testid={T.bulkTriage}
                   >
                     Triage…
+                  </Button>
+                </ToolbarItem>
+              )}
+              {canTriage && (
+                <ToolbarItem>
+                  <Button
+                    variant="secondary"
+                    size="sm"
+                    isDisabled={selectedIds.size === 0}
+                    onClick={() => setDialog('ticket')}
+                    data-testid={T.createTicket}
+                  >
+                    Create ticket…
                   </Button>
                 </ToolbarItem>
               )}
@@ -143,6 +157,7 @@ export function FindingsPage() {
           }}
         />
       )}
+      {dialog === 'ticket' && <CreateTicketModal tenant={tenant.slug} ids={[...selectedIds]} onClose={() => setDialog(null)} />}
       {dialog === 'exception' && (
         <RequestExceptionModal tenant={tenant.slug} findings={selectedFindings} targets={targets.data} onClose={() => setDialog(null)} />
       )}

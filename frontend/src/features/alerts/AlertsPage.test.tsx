@@ -1,0 +1,139 @@
+import { fireEvent, screen, waitFor, within } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { AlertRule, Channel, Delivery, Role } from '../../api/types';
+import { membership, session } from '../../test/fixtures';
+import { fakeApi, JsonResponse } from '../../test/fakeApi';
+import { renderApp } from '../../test/render';
+import { testIds } from '../../testids';
+
+const T = testIds.alerts;
+
+const channel = (id: number, over: Partial<Channel> = {}): Channel => ({
+  id,
+  name: `chan-${id}`,
+  kind: 'webhook',
+  settings: { url: 'https://hooks.example/p' },
+  has_secret: true,
+  enabled: true,
+  created_at: '2026-11-20T10:00:00Z',
+  ...over,
+});
+const rule: AlertRule = {
+  id: 5,
+  name: 'critical drift',
+  min_severity: 'critical',
+  checks: [],
+  areas: [],
+  targets: [],
+  kinds: ['regression'],
+  channel_id: 1,
+  digest: true,
+  enabled: true,
+};
+const delivery: Delivery = {
+  id: 8,
+  channel_id: 2,
+  key: 'regression:42',
+  status: 'dead',
+  attempts: 5,
+  last_error: 'connection refused',
+  created_at: '2026-11-22T10:00:00Z',
+  sent_at: null,
+};
+
+function alertsApi() {
+  return fakeApi({
+    'GET /api/v1/tenants/acme/channels': () => ({ items: [channel(1), channel(2, { kind: 'slack', settings: {} })] }),
+    'GET /api/v1/tenants/acme/alert-rules': () => ({ items: [rule] }),
+    'GET /api/v1/tenants/acme/deliveries': () => ({ items: [delivery] }),
+    'POST /api/v1/tenants/acme/channels/1/test': () => ({ delivered: true, error: '' }),
+    'POST /api/v1/tenants/acme/channels/2/test': () => ({ delivered: false, error: 'slack: 404 no_service' }),
+    'POST /api/v1/tenants/acme/channels': ({ body }) => new JsonResponse(201, { ...channel(3), ...(body as object) }),
+    'POST /api/v1/tenants/acme/alert-rules': ({ body }) => new JsonResponse(201, { ...rule, id: 6, ...(body as object) }),
+  });
+}
+
+function renderAs(role: Role) {
+  const api = alertsApi();
+  renderApp({ route: '/t/acme/alerts', fetch: api.fetch, session: session([membership(role)]) });
+  return api;
+}
+
+describe('AlertsPage', () => {
+  it('shows channels, rules and deliveries read-only without alert.write', async () => {
+    renderAs('operator');
+    await screen.findByTestId(T.channelRow(1), {}, { timeout: 15_000 }); // first render loads the lazy route
+    expect(document.title).toBe('Alerts · Acme Retail · Palisade');
+    expect(await screen.findByTestId(T.ruleRow(5))).toBeTruthy();
+    expect(screen.getByTestId(T.ruleRow(5)).textContent).toContain('Regression');
+    expect(screen.getByTestId(T.ruleRow(5)).textContent).toContain('chan-1');
+    expect((await screen.findByTestId(T.deliveryStatus(8))).textContent).toBe('dead');
+    expect(screen.getByTestId(T.deliveryRow(8)).textContent).toContain('connection refused');
+    expect(screen.queryByTestId(T.channelAdd)).toBeNull();
+    expect(screen.queryByTestId(T.ruleAdd)).toBeNull();
+    expect(screen.queryByTestId(T.channelTest(1))).toBeNull();
+  });
+
+  it('sends a test and shows delivered or the error text', async () => {
+    const api = renderAs('security-manager');
+    fireEvent.click(await screen.findByTestId(T.channelTest(1)));
+    expect((await screen.findByTestId(T.channelTestResult(1))).textContent).toBe('delivered');
+    fireEvent.click(screen.getByTestId(T.channelTest(2)));
+    expect((await screen.findByTestId(T.channelTestResult(2))).textContent).toContain('slack: 404 no_service');
+    expect(api.callsTo('POST', '/api/v1/tenants/acme/channels/2/test')[0]!.headers.get('X-CSRF-Token')).toBe('csrf-123');
+  });
+
+  it('adds an email channel with its settings and a password-type SMTP password', async () => {
+    const api = renderAs('security-manager');
+    fireEvent.click(await screen.findByTestId(T.channelAdd));
+    fireEvent.change(await screen.findByTestId(T.channelKind), { target: { value: 'email' } });
+    fireEvent.change(screen.getByTestId(T.channelName), { target: { value: 'mail' } });
+    fireEvent.change(screen.getByTestId(T.channelSetting('host')), { target: { value: 'smtp.acme.example' } });
+    fireEvent.change(screen.getByTestId(T.channelSetting('port')), { target: { value: '587' } });
+    fireEvent.change(screen.getByTestId(T.channelSetting('from')), { target: { value: 'palisade@acme.example' } });
+    fireEvent.change(screen.getByTestId(T.channelSetting('to')), { target: { value: 'sec@acme.example' } });
+    const secret = screen.getByLabelText(/SMTP password/) as HTMLInputElement;
+    expect(secret.type).toBe('password');
+    fireEvent.change(secret, { target: { value: 'pw' } });
+    expect(screen.queryByTestId(T.channelSetting('url'))).toBeNull();
+    fireEvent.click(screen.getByTestId(T.channelSubmit));
+    await waitFor(() => expect(api.callsTo('POST', '/api/v1/tenants/acme/channels')).toHaveLength(1));
+    expect(api.callsTo('POST', '/api/v1/tenants/acme/channels')[0]!.body).toEqual({
+      name: 'mail',
+      kind: 'email',
+      settings: { host: 'smtp.acme.example', port: '587', from: 'palisade@acme.example', to: 'sec@acme.example' },
+      secret: 'pw',
+    });
+  });
+
+  it('labels the secret per kind', async () => {
+    renderAs('admin');
+    fireEvent.click(await screen.findByTestId(T.channelAdd));
+    expect(await screen.findByLabelText(/Signing secret/)).toBeTruthy();
+    fireEvent.change(screen.getByTestId(T.channelKind), { target: { value: 'slack' } });
+    expect(screen.getByLabelText(/Slack webhook URL/)).toBeTruthy();
+  });
+
+  it('adds a rule with kinds, channel and digest', async () => {
+    const api = renderAs('security-manager');
+    await screen.findByTestId(T.channelRow(2));
+    fireEvent.click(screen.getByTestId(T.ruleAdd));
+    const name = await screen.findByTestId(T.ruleName);
+    fireEvent.change(name, { target: { value: 'crit' } });
+    fireEvent.change(screen.getByTestId(T.ruleSeverity), { target: { value: 'medium' } });
+    fireEvent.click(screen.getByTestId(T.ruleKind('ticket_overdue')));
+    fireEvent.click(screen.getByTestId(T.ruleKind('new_finding')));
+    fireEvent.change(screen.getByTestId(T.ruleChannel), { target: { value: '2' } });
+    fireEvent.click(screen.getByTestId(T.ruleDigest));
+    fireEvent.click(screen.getByTestId(T.ruleSubmit));
+    await waitFor(() => expect(api.callsTo('POST', '/api/v1/tenants/acme/alert-rules')).toHaveLength(1));
+    expect(api.callsTo('POST', '/api/v1/tenants/acme/alert-rules')[0]!.body).toEqual({
+      name: 'crit',
+      min_severity: 'medium',
+      kinds: ['new_finding', 'ticket_overdue'],
+      channel_id: 2,
+      digest: true,
+    });
+    expect(within(screen.getByTestId(T.rules)).getByTestId(T.ruleRow(5))).toBeTruthy();
+  });
+});

@@ -1,0 +1,64 @@
+import { describe, expect, it } from 'vitest';
+import { alertRuleInput, channelFormValid, channelInput } from './forms';
+
+describe('channelInput', () => {
+  const all = {
+    url: ' https://hooks.example/p ',
+    host: 'smtp.example',
+    port: '587',
+    from: 'p@acme.example',
+    to: 'a@x, b@x',
+    username: 'u',
+  };
+
+  it('sends a webhook its url and the signing secret', () => {
+    expect(channelInput(' ops ', 'webhook', all, 's3cret')).toEqual({
+      name: 'ops',
+      kind: 'webhook',
+      settings: { url: 'https://hooks.example/p' },
+      secret: 's3cret',
+    });
+  });
+
+  it('sends Slack no settings: its webhook URL is the secret', () => {
+    expect(channelInput('chat', 'slack', all, 'https://hooks.slack.com/services/T/B/X')).toEqual({
+      name: 'chat',
+      kind: 'slack',
+      secret: 'https://hooks.slack.com/services/T/B/X',
+    });
+  });
+
+  it('sends email its SMTP settings and leaves empty ones and an empty password out', () => {
+    expect(channelInput('mail', 'email', { ...all, username: ' ' }, '')).toEqual({
+      name: 'mail',
+      kind: 'email',
+      settings: { host: 'smtp.example', port: '587', from: 'p@acme.example', to: 'a@x, b@x' },
+    });
+  });
+});
+
+describe('channelFormValid', () => {
+  it('requires each kind’s own fields and a long enough signing secret', () => {
+    expect(channelFormValid('ops', 'webhook', {}, '0123456789abcdef')).toBe(false);
+    expect(channelFormValid('ops', 'webhook', { url: 'https://x' }, '')).toBe(false);
+    expect(channelFormValid('ops', 'webhook', { url: 'https://x' }, 'too-short')).toBe(false);
+    expect(channelFormValid('ops', 'webhook', { url: 'https://x' }, '0123456789abcdef')).toBe(true);
+    expect(channelFormValid('chat', 'slack', {}, '')).toBe(false);
+    expect(channelFormValid('chat', 'slack', {}, 'https://hooks.slack.com/x')).toBe(true);
+    expect(channelFormValid('mail', 'email', { host: 'h', from: 'f@x' }, '')).toBe(false);
+    expect(channelFormValid('mail', 'email', { host: 'h', from: 'f@x', to: 't@x' }, '')).toBe(true);
+    expect(channelFormValid(' ', 'webhook', { url: 'https://x' }, '0123456789abcdef')).toBe(false);
+  });
+});
+
+describe('alertRuleInput', () => {
+  it('leaves kinds out when none is chosen (every kind)', () => {
+    expect(alertRuleInput(' crit ', 'critical', [], 3, true)).toEqual({
+      name: 'crit',
+      min_severity: 'critical',
+      channel_id: 3,
+      digest: true,
+    });
+    expect(alertRuleInput('r', 'high', ['regression', 'ticket_overdue'], 1, false).kinds).toEqual(['regression', 'ticket_overdue']);
+  });
+});

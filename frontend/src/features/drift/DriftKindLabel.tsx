@@ -1,0 +1,24 @@
+import { Label } from '@patternfly/react-core';
+import type { DriftKind } from '../../api/types';
+
+export const DRIFT_KIND_LABELS: Record<DriftKind, string> = {
+  new_finding: 'new finding',
+  regression: 'regression',
+  resolved: 'resolved',
+  score_drop: 'score drop',
+};
+
+const colors: Record<DriftKind, 'red' | 'orange' | 'green' | 'purple'> = {
+  new_finding: 'red',
+  regression: 'orange',
+  resolved: 'green',
+  score_drop: 'purple',
+};
+
+export function DriftKindLabel({ kind, testId }: { kind: DriftKind; testId?: string }) {
+  return (
+    <Label isCompact color={colors[kind]} data-testid={testId}>
+      {DRIFT_KIND_LABELS[kind]}
+    </Label>
+  );
+}

@@ -1,0 +1,68 @@
+import { fireEvent, screen, waitFor } from '@testing-library/react';
+import { describe, expect, it } from 'vitest';
+import type { DriftEvent } from '../../api/types';
+import { membership, session } from '../../test/fixtures';
+import { fakeApi } from '../../test/fakeApi';
+import { renderApp } from '../../test/render';
+import { testIds } from '../../testids';
+import { visibleDrift } from './DriftPage';
+
+const T = testIds.drift;
+
+function event(id: number, over: Partial<DriftEvent> = {}): DriftEvent {
+  return {
+    id,
+    target_id: 1,
+    run_id: 100 + id,
+    kind: 'new_finding',
+    severity: 'high',
+    asset_key: `apps/Deployment/shop/app-${id}`,
+    check_id: 'k8s.privileged',
+    summary: `<b>event ${id}</b>`,
+    created_at: '2026-11-22T10:00:00Z',
+    ...over,
+  };
+}
+
+describe('visibleDrift', () => {
+  it('orders newest first across pages and filters by kind', () => {
+    const pages = [{ items: [event(5), event(4, { kind: 'resolved' })] }, { items: [event(2), event(3, { kind: 'resolved' })] }];
+    expect(visibleDrift(pages, '').map((e) => e.id)).toEqual([5, 4, 3, 2]);
+    expect(visibleDrift(pages, 'resolved').map((e) => e.id)).toEqual([4, 3]);
+  });
+});
+
+describe('DriftPage', () => {
+  it('pages with before/next_before, links checks and renders summaries as text', async () => {
+    const api = fakeApi({
+      'GET /api/v1/tenants/acme/drift': ({ url }) =>
+        url.searchParams.get('before') === '3'
+          ? { items: [event(2, { kind: 'score_drop', check_id: '' })], next_before: null }
+          : { items: [event(4), event(3, { kind: 'regression' })], next_before: 3 },
+    });
+    renderApp({ route: '/t/acme/drift', fetch: api.fetch, session: session([membership('viewer')]) });
+    await screen.findByTestId(T.event(4), {}, { timeout: 15_000 }); // first render loads the lazy route
+    expect(document.title).toBe('Drift · Acme Retail · Palisade');
+    expect(screen.getByTestId(T.kind(3)).textContent).toBe('regression');
+    expect(screen.getByTestId(T.event(4)).textContent).toContain('<b>event 4</b>');
+    expect(screen.getByTestId(T.checkLink(4)).getAttribute('href')).toBe('/t/acme/findings?check=k8s.privileged');
+
+    fireEvent.click(screen.getByTestId(T.loadMore));
+    await screen.findByTestId(T.event(2));
+    expect(screen.queryByTestId(T.checkLink(2))).toBeNull();
+    expect(screen.queryByTestId(T.loadMore)).toBeNull();
+    const befores = api.callsTo('GET', '/api/v1/tenants/acme/drift').map((c) => c.url.searchParams.get('before'));
+    expect(befores).toEqual([null, '3']);
+
+    fireEvent.change(screen.getByTestId(T.kindFilter), { target: { value: 'score_drop' } });
+    await waitFor(() => expect(screen.queryByTestId(T.event(4))).toBeNull());
+    expect(screen.getByTestId(T.event(2))).toBeTruthy();
+    expect(screen.getByTestId(testIds.app.navItem('drift'))).toBeTruthy();
+  });
+
+  it('says so when there is no drift', async () => {
+    const api = fakeApi({ 'GET /api/v1/tenants/acme/drift': () => ({ items: [], next_before: null }) });
+    renderApp({ route: '/t/acme/drift', fetch: api.fetch, session: session([membership('viewer')]) });
+    expect((await screen.findByTestId(testIds.app.empty)).textContent).toContain('No drift yet');
+  });
+});
