@@ -13,6 +13,9 @@ const pages: Array<{ name: string; path: string; ready: string }> = [
   { name: 'exceptions', path: '/t/acme/exceptions', ready: testIds.exceptions.page },
   { name: 'audit', path: '/t/acme/audit', ready: testIds.audit.table },
   { name: 'settings', path: '/t/acme/settings', ready: testIds.settings.page },
+  { name: 'drift', path: '/t/acme/drift', ready: testIds.drift.page },
+  { name: 'tickets', path: '/t/acme/tickets', ready: testIds.tickets.page },
+  { name: 'alerts', path: '/t/acme/alerts', ready: testIds.alerts.page },
 ];
 
 test.describe('main pages', () => {
