@@ -57,19 +57,7 @@ type fixture struct {
 	Handler http.Handler
 	Acme    *tenantFixture
 	Globex  *tenantFixture
-	clock   *clock
-}
-
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) Add(d time.Duration) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.now = c.now.Add(d)
+	clock   *storetest.Clock
 }
 
 func testSealer(t testing.TB) *seal.Sealer {
@@ -93,7 +81,7 @@ func hash(s string) string {
 // globex, each holding the demo manifests collected once.
 func newFixture(t testing.TB, dialect string) *fixture {
 	t.Helper()
-	clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+	clk := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
 	db := storetest.OpenWith(t, dialect, storetest.Options{Now: clk.Now, Migrate: true})
 	f := &fixture{DB: db, clock: clk}
 	sealer := testSealer(t)
@@ -121,7 +109,7 @@ func newFixture(t testing.TB, dialect string) *fixture {
 	return f
 }
 
-func seedTenant(t testing.TB, db *store.DB, slug string, clk *clock, sealer *seal.Sealer) *tenantFixture {
+func seedTenant(t testing.TB, db *store.DB, slug string, clk *storetest.Clock, sealer *seal.Sealer) *tenantFixture {
 	t.Helper()
 	ctx := context.Background()
 	ten := &posture.Tenant{Slug: slug, Name: strings.ToUpper(slug[:1]) + slug[1:]}

@@ -46,18 +46,6 @@ func (r *receiver) ServeHTTP(w http.ResponseWriter, req *http.Request) {
 	r.verified = append(r.verified, err == nil)
 }
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 func privileged(status posture.ResultStatus) posture.Result {
 	return posture.Result{CheckID: "k8s.privileged-container", Severity: posture.SeverityCritical, CSA: []string{"3.1.2.4"},
 		Status: status, SubKey: "container:web", Message: "container web runs privileged",
@@ -71,7 +59,7 @@ func TestDriftAlertSurvivesACrashBetweenEnqueueAndSend(t *testing.T) {
 	for _, dialect := range storetest.Dialects(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+			clk := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
 			db := storetest.OpenWith(t, dialect, storetest.Options{Now: clk.Now, Migrate: true})
 			ten, tgt := storetest.Seed(t, db, "acme", posture.TargetCluster)
 			key, _ := seal.GenerateKey()
@@ -92,7 +80,7 @@ func TestDriftAlertSurvivesACrashBetweenEnqueueAndSend(t *testing.T) {
 			run := func(status posture.ResultStatus) *posture.Run {
 				r, err := db.StartRun(ctx, ten.ID, tgt.ID, "test", clk.Now())
 				must(t, err)
-				clk.add(time.Second)
+				clk.Add(time.Second)
 				done, err := db.FinishRun(ctx, ten.ID, r.ID, posture.RunOutcome{Status: posture.RunComplete, FinishedAt: clk.Now(),
 					Results: []posture.Result{privileged(status)}})
 				must(t, err)
@@ -117,7 +105,7 @@ func TestDriftAlertSurvivesACrashBetweenEnqueueAndSend(t *testing.T) {
 			if n := restarted.Once(ctx); n != 0 {
 				t.Fatal("a delivery still leased to a live worker was sent twice")
 			}
-			clk.add(2 * time.Minute) // the dead worker's lease runs out
+			clk.Add(2 * time.Minute) // the dead worker's lease runs out
 			if n := restarted.Once(ctx); n != 0 {
 				t.Fatal("the receiver's 503 was counted as sent")
 			}
@@ -126,7 +114,7 @@ func TestDriftAlertSurvivesACrashBetweenEnqueueAndSend(t *testing.T) {
 			if list[0].Status != "pending" || list[0].Attempts != 2 || !strings.Contains(list[0].LastError, "503") {
 				t.Fatalf("after a 503: %+v", list[0])
 			}
-			clk.add(time.Hour) // past the backoff
+			clk.Add(time.Hour) // past the backoff
 			if n := restarted.Once(ctx); n != 1 {
 				t.Fatalf("sent %d after the backoff", n)
 			}
@@ -143,7 +131,7 @@ func TestDriftAlertSurvivesACrashBetweenEnqueueAndSend(t *testing.T) {
 			if len(events) != 2 || events[0].Kind != alerting.KindResolved {
 				t.Fatalf("after the fix: %+v", events)
 			}
-			clk.add(time.Hour)
+			clk.Add(time.Hour)
 			if n := restarted.Once(ctx); n != 0 {
 				t.Fatal("an unselected event was delivered")
 			}

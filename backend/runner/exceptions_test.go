@@ -3,7 +3,6 @@ package runner_test
 import (
 	"context"
 	"log/slog"
-	"sync"
 	"testing"
 	"time"
 
@@ -15,18 +14,6 @@ import (
 	"github.com/palisade-dev/palisade/backend/store/storetest"
 )
 
-type clock struct {
-	mu  sync.Mutex
-	now time.Time
-}
-
-func (c *clock) Now() time.Time { c.mu.Lock(); defer c.mu.Unlock(); return c.now }
-func (c *clock) add(d time.Duration) {
-	c.mu.Lock()
-	c.now = c.now.Add(d)
-	c.mu.Unlock()
-}
-
 // TestExceptionsSuppressAndExpire: an approved exception suppresses the findings it covers
 // at the next run (they leave the score, stay listed), and its expiry (a controllable clock)
 // brings them back and raises the alert a rule selects.
@@ -34,7 +21,7 @@ func TestExceptionsSuppressAndExpire(t *testing.T) {
 	for _, dialect := range storetest.Dialects(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			clk := &clock{now: time.Now().UTC().Truncate(time.Second)}
+			clk := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
 			db := storetest.OpenWith(t, dialect, storetest.Options{Now: clk.Now, Migrate: true})
 			ten, tgt := storetest.Seed(t, db, "acme", posture.TargetManifests)
 			tgt.Settings = map[string]string{"path": "../../e2e/demo/manifests/analytics.yaml"}
@@ -43,7 +30,7 @@ func TestExceptionsSuppressAndExpire(t *testing.T) {
 				Log: slog.New(slog.DiscardHandler), Now: clk.Now, Exceptions: db.ActiveExceptions,
 				Sources: map[posture.TargetKind]runner.Source{posture.TargetManifests: sources.Manifests()}}
 			run := func() {
-				clk.add(time.Minute)
+				clk.Add(time.Minute)
 				done, err := r.Run(ctx, *tgt, "test")
 				if err != nil || done.Status != posture.RunComplete {
 					t.Fatalf("run: %+v %v", done, err)
@@ -91,7 +78,7 @@ func TestExceptionsSuppressAndExpire(t *testing.T) {
 				t.Fatalf("suppressed findings still weigh on the score: %.2f with exceptions vs %.2f without", s, w)
 			}
 
-			clk.add(8 * 24 * time.Hour)
+			clk.Add(8 * 24 * time.Hour)
 			expired, err := db.ExpireExceptions(ctx)
 			must(t, err)
 			if len(expired) != 1 || expired[0].ID != exc.ID {
