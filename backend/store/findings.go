@@ -79,11 +79,11 @@ func (db *DB) ListFindings(ctx context.Context, tenantID int64, f posture.Findin
 		w.plain = append(w.plain, cond{sort.after(), []any{sort.bind(key), id}})
 	}
 	var rows []findingRow
-	if w.search != nil && db.dialect == Postgres {
+	if w.search != nil {
 		rows, err = db.searchFindings(ctx, w, sort, limit+1)
 	} else {
 		q := db.gorm.WithContext(ctx).Model(&findingRow{}).Select(findingColumns)
-		for _, c := range w.all() {
+		for _, c := range w.plain {
 			q = q.Where(c.sql, c.args...)
 		}
 		err = q.Order(sort.order()).Limit(limit + 1).Find(&rows).Error
@@ -110,33 +110,23 @@ type cond struct {
 	args []any
 }
 
-// findingWhere is a filter as SQL conditions. plain ones are columns of the finding that an
-// index can serve in the list's order; search ones (free text and label, PostgreSQL only)
-// are not: how many findings they match, and where in the order, nobody can tell in advance
-// (searchFindings). On SQLite every condition is plain.
+// findingWhere is a filter as SQL conditions: plain ones go into one query in the list's
+// order; search ones (free text and label, on PostgreSQL) need searchFindings, because how
+// many findings they match, and where in the order, nobody can tell in advance.
 type findingWhere struct {
 	plain  []cond
 	search *findingSearch
 }
 
-// findingSearch holds the search conditions in the two forms searchFindings needs: per
-// finding (match), and as the sets of matching findings (sets, whose union matches).
+// findingSearch holds the search conditions in the two forms searchFindings needs: probe
+// tests one finding (its asset looked up by id), and the matching findings are the union
+// of sets (each with the plain conditions), whose asset conditions find the assets first.
 type findingSearch struct {
-	match cond
+	probe cond
 	sets  []cond
-	label *cond // AND-ed to every set
-}
-
-func (w findingWhere) all() []cond {
-	if w.search == nil {
-		return w.plain
-	}
-	out := append([]cond{}, w.plain...)
-	out = append(out, w.search.match)
-	if w.search.label != nil {
-		out = append(out, *w.search.label)
-	}
-	return out
+	// assets selects the assets of a label-only search: when they are few, the probe could
+	// not fill a page, and searchFindings collects their findings directly.
+	assets *cond
 }
 
 // findingConds turns the filter into conditions. Every user value is a bound parameter.
@@ -179,61 +169,74 @@ func (db *DB) findingConds(tenantID int64, f posture.FindingFilter) (findingWher
 		// The literal term lets the planner prove the partial index's predicate.
 		add("findings.assignee = ? AND findings.assignee <> ''", f.Assignee)
 	}
-	var label *cond
+	var labelAssets, labelIn, labelOf *cond
 	if f.Label != "" {
 		key, value, err := parseLabel(f.Label)
 		if err != nil {
 			return w, err
 		}
-		if db.dialect == Postgres {
+		if db.dialect != Postgres {
+			w.plain = append(w.plain, cond{assetIn + `json_extract(a.labels, '$."' || ? || '"') = ?)`, []any{tenantID, key, value}})
+		} else {
 			// Containment, which the GIN index on labels serves (migration 00006); labels
 			// are string to string, so it is the same test as labels ->> key = value.
 			doc, _ := json.Marshal(map[string]string{key: value})
-			label = &cond{assetIn + `a.labels @> CAST(? AS jsonb))`, []any{tenantID, string(doc)}}
-		} else {
-			label = &cond{assetIn + `json_extract(a.labels, '$."' || ? || '"') = ?)`, []any{tenantID, key, value}}
+			labelAssets = &cond{`SELECT a.id FROM assets a WHERE a.tenant_id = ? AND a.labels @> CAST(? AS jsonb)`, []any{tenantID, string(doc)}}
+			labelIn = &cond{`findings.asset_id IN (` + labelAssets.sql + `)`, labelAssets.args}
+			labelOf = &cond{assetOf("a.labels") + ` @> CAST(? AS jsonb)`, []any{string(doc)}}
 		}
 	}
 	if f.Text != "" {
 		pat := "%" + likeEscape(strings.ToLower(f.Text)) + "%"
+		own := cond{`(LOWER(findings.message) LIKE ? ESCAPE '\' OR LOWER(findings.check_id) LIKE ? ESCAPE '\'
+ OR LOWER(findings.namespace) LIKE ? ESCAPE '\')`, []any{pat, pat, pat}}
 		keyIn := cond{assetIn + `LOWER(a.key) LIKE ? ESCAPE '\')`, []any{tenantID, pat}}
-		if db.dialect == Postgres && !strings.Contains(f.Text, textSep) {
-			// One expression for the finding's own text, which the trigram index serves
-			// (migration 00006). The pattern cannot match across a separator it does not
-			// contain, so this is the same test as the three LIKEs below.
-			own := cond{textExpr + ` LIKE ? ESCAPE '\'`, []any{pat}}
-			w.search = &findingSearch{match: cond{"(" + own.sql + " OR " + keyIn.sql + ")", append(append([]any{}, own.args...), keyIn.args...)},
-				sets: []cond{own, keyIn}, label: label}
+		if db.dialect != Postgres {
+			w.plain = append(w.plain, cond{"(" + own.sql + " OR " + keyIn.sql + ")", append(append([]any{}, own.args...), keyIn.args...)})
 			return w, nil
 		}
-		add(`(LOWER(findings.message) LIKE ? ESCAPE '\' OR LOWER(findings.check_id) LIKE ? ESCAPE '\'
- OR LOWER(findings.namespace) LIKE ? ESCAPE '\' OR `+keyIn.sql+`)`, append([]any{pat, pat, pat}, keyIn.args...)...)
-	}
-	if label != nil {
-		if db.dialect == Postgres {
-			w.search = &findingSearch{match: *label, sets: []cond{*label}}
-		} else {
-			w.plain = append(w.plain, *label)
+		keyOf := cond{assetOf("LOWER(a.key)") + ` LIKE ? ESCAPE '\'`, []any{pat}}
+		w.search = &findingSearch{probe: or(own, keyOf), sets: []cond{own, keyIn}}
+		if labelIn != nil {
+			w.search.probe = and(w.search.probe, *labelOf)
+			for i := range w.search.sets {
+				w.search.sets[i] = and(w.search.sets[i], *labelIn)
+			}
 		}
+	} else if labelIn != nil {
+		w.search = &findingSearch{probe: *labelOf, sets: []cond{*labelIn}, assets: labelAssets}
 	}
 	return w, nil
 }
 
-// textSep separates the columns of textExpr; a search text containing it is matched column
-// by column instead (and without the index).
-const textSep = "\x01"
+func or(a, b cond) cond {
+	return cond{"(" + a.sql + " OR " + b.sql + ")", append(append([]any{}, a.args...), b.args...)}
+}
 
-// textExpr is the finding's searchable text on PostgreSQL, as migration 00006 indexes it.
-const textExpr = `LOWER(findings.message || chr(1) || findings.check_id || chr(1) || findings.namespace)`
+func and(a, b cond) cond {
+	return cond{"(" + a.sql + " AND " + b.sql + ")", append(append([]any{}, a.args...), b.args...)}
+}
+
+// assetOf is an expression of the finding's asset: one index lookup per finding, which for
+// the probe's few thousand findings is cheaper than collecting every matching asset first.
+func assetOf(expr string) string {
+	return `(SELECT ` + expr + ` FROM assets a WHERE a.tenant_id = findings.tenant_id AND a.id = findings.asset_id)`
+}
 
 // assetIn opens a condition on the finding's asset (tenant id, then the condition's
 // parameters; the caller appends "<condition>)"). It is not correlated: the matching assets
-// are found once (by an index on PostgreSQL), and each finding is a hash probe, where a
-// per-finding lookup would cost one index search for each of hundreds of thousands.
+// are found once, and each finding is a hash probe, where a per-finding lookup would cost
+// one index search for each of hundreds of thousands.
 const assetIn = `findings.asset_id IN (SELECT a.id FROM assets a WHERE a.tenant_id = ? AND `
 
-// searchProbe is how many findings, in the list's order, a search first looks through.
-const searchProbe = 2000
+// searchProbe is how many findings, in the list's order, a search looks through at most
+// before collecting its matches instead (it stops at a full page): enough for matches of
+// 0.5 % of the findings, or that start after the few critical ones.
+const searchProbe = 10_000
+
+// fewAssets is how many assets a label may match for their findings (some 10,000 at most, at
+// ten an asset) to be collected at once, without a probe that would seldom fill a page.
+const fewAssets = 1000
 
 // searchFindings lists the findings that match a free-text or label search (PostgreSQL).
 //
@@ -245,54 +248,72 @@ const searchProbe = 2000
 // the matches by index and sorting them is fast for the second kind only. So:
 //
 //  1. probe: the first searchProbe findings of the order (the other conditions applied, by
-//     their index) are tested; when they hold a full page, it is the answer;
-//  2. otherwise the matching findings are collected through the trigram and label indexes
-//     (each set of searchSets, united), only their ids and sort keys, and the page is the
-//     first of them in order: the cost follows the number of matches, not the tenant's size.
+//     their index) are tested; when they hold a full page, it is the answer. A label that
+//     matches at most fewAssets assets (read through the index) skips this step;
+//  2. otherwise the matching findings are collected (each of search.sets, united: the
+//     finding's own text, its asset's key), only their ids and sort keys, and the page is
+//     the first of them in order. For a label the asset index finds them and the cost
+//     follows the number of matches; free text has no index (see migration 00006) and is
+//     one scan of the tenant's findings, in parallel, rather than a walk of the order.
 func (db *DB) searchFindings(ctx context.Context, w findingWhere, sort findingSort, n int) ([]findingRow, error) {
 	plainSQL, plainArgs := joinConds(w.plain)
 	order := sort.order()
 	var rows []findingRow
-	args := append(append([]any{}, plainArgs...), searchProbe)
-	args = append(args, w.search.match.args...)
-	if w.search.label != nil {
-		args = append(args, w.search.label.args...)
-	}
-	probe := `SELECT ` + findingColumns + ` FROM (SELECT * FROM findings WHERE ` + plainSQL + ` ORDER BY ` + order +
-		` LIMIT ?) AS findings WHERE ` + w.search.match.sql
-	if w.search.label != nil {
-		probe += ` AND ` + w.search.label.sql
-	}
-	if err := db.gorm.WithContext(ctx).Raw(probe+` ORDER BY `+order+` LIMIT ?`, append(args, n)...).Scan(&rows).Error; err != nil {
+	sets := w.search.sets
+	if ids, few, err := db.fewAssets(ctx, w.search.assets); err != nil {
 		return nil, err
-	}
-	if len(rows) == n {
-		return rows, nil
-	}
-	rows = rows[:0]
-	var sets []string
-	args = args[:0]
-	for _, set := range w.search.sets {
-		sql := `SELECT findings.id, findings.` + sort.column + ` AS k FROM findings WHERE ` + plainSQL + ` AND ` + set.sql
-		args = append(append(args, plainArgs...), set.args...)
-		if w.search.label != nil {
-			sql += ` AND ` + w.search.label.sql
-			args = append(args, w.search.label.args...)
+	} else if few {
+		sets = []cond{{"findings.asset_id IN ?", []any{ids}}}
+		if len(ids) == 0 {
+			return nil, nil
 		}
-		sets = append(sets, sql)
+	} else {
+		probe := `SELECT ` + findingColumns + ` FROM (SELECT * FROM findings WHERE ` + plainSQL + ` ORDER BY ` + order +
+			` LIMIT ?) AS findings WHERE ` + w.search.probe.sql + ` ORDER BY ` + order + ` LIMIT ?`
+		args := append(append(append([]any{}, plainArgs...), searchProbe), w.search.probe.args...)
+		if err := db.gorm.WithContext(ctx).Raw(probe, append(args, n)...).Scan(&rows).Error; err != nil {
+			return nil, err
+		}
+		if len(rows) == n {
+			return rows, nil
+		}
+	}
+	var union []string
+	var args []any
+	for _, set := range sets {
+		union = append(union, `SELECT findings.id, findings.`+sort.column+` AS k FROM findings WHERE `+plainSQL+` AND `+set.sql)
+		args = append(append(args, plainArgs...), set.args...)
 	}
 	dir := "ASC"
 	if sort.desc {
 		dir = "DESC"
 	}
 	tenantID := w.plain[0].args[0]
-	q := `WITH m AS MATERIALIZED (` + strings.Join(sets, " UNION ") + `) SELECT ` + findingColumns +
+	q := `WITH m AS MATERIALIZED (` + strings.Join(union, " UNION ") + `) SELECT ` + findingColumns +
 		` FROM findings WHERE findings.tenant_id = ? AND findings.id IN (SELECT m.id FROM m ORDER BY m.k ` + dir + `, m.id ` + dir +
 		` LIMIT ?) ORDER BY ` + order + ` LIMIT ?`
+	rows = nil
 	if err := db.gorm.WithContext(ctx).Raw(q, append(args, tenantID, n, n)...).Scan(&rows).Error; err != nil {
 		return nil, err
 	}
 	return rows, nil
+}
+
+// fewAssets reads the assets a label-only search selects (assets; nil: not such a search)
+// and reports whether they are at most fewAssets, returning their ids when they are.
+func (db *DB) fewAssets(ctx context.Context, assets *cond) ([]int64, bool, error) {
+	if assets == nil {
+		return nil, false, nil
+	}
+	var ids []int64
+	if err := db.gorm.WithContext(ctx).Raw(assets.sql+` LIMIT ?`, append(append([]any{}, assets.args...), fewAssets+1)...).
+		Scan(&ids).Error; err != nil {
+		return nil, false, err
+	}
+	if len(ids) > fewAssets {
+		return nil, false, nil
+	}
+	return ids, true, nil
 }
 
 func joinConds(cs []cond) (string, []any) {

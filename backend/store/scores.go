@@ -1,8 +1,10 @@
 package store
 
 import (
+	"container/list"
 	"context"
 	"encoding/json"
+	"sync"
 	"time"
 
 	"gorm.io/gorm"
@@ -55,14 +57,32 @@ func snapshotFromRow(r scoreRow) posture.ScoreSnapshot {
 }
 
 // LatestScores returns every snapshot of the target's most recent scored run.
+//
+// The dashboard reads this for every target on every request, and a large cluster's run
+// has hundreds of snapshots (one per namespace and owner) whose details must be decoded:
+// that decoding, not the database, was most of the dashboard's time. A run's snapshots are
+// written once, with the run, and never change, so the decoded ones are kept (latestScores)
+// and a request costs one index lookup per target: which run is the latest.
 func (db *DB) LatestScores(ctx context.Context, tenantID, targetID int64) ([]posture.ScoreSnapshot, error) {
 	var last []scoreRow
-	if err := db.gorm.WithContext(ctx).Where("tenant_id = ? AND target_id = ? AND scope_kind = ?", tenantID, targetID, posture.ScopeOverall).
-		Order("taken_at DESC, id DESC").Limit(1).Find(&last).Error; err != nil || len(last) == 0 {
+	if err := db.gorm.WithContext(ctx).Select("run_id").
+		Where("tenant_id = ? AND target_id = ? AND scope_kind = ?", tenantID, targetID, posture.ScopeOverall).
+		Order("taken_at DESC, id DESC").Limit(1).Find(&last).Error; err != nil || len(last) == 0 || last[0].RunID == nil {
 		return nil, err
 	}
+	key := latestKey{db: db, tenantID: tenantID, targetID: targetID, runID: *last[0].RunID}
+	if snaps, ok := latestScores.get(key); ok {
+		return snaps, nil
+	}
+	// One statement, so that it reads one run even if another lands meanwhile: the run's
+	// snapshots share its taken_at, one range of the (tenant, target, taken_at) index (by
+	// run id alone it would read the target's whole score history).
 	var rows []scoreRow
-	if err := db.gorm.WithContext(ctx).Where("tenant_id = ? AND target_id = ? AND run_id = ?", tenantID, targetID, *last[0].RunID).
+	if err := db.gorm.WithContext(ctx).
+		Where("tenant_id = ? AND target_id = ? AND (taken_at, run_id) = (?)", tenantID, targetID,
+			db.gorm.Model(&scoreRow{}).Select("taken_at, run_id").
+				Where("tenant_id = ? AND target_id = ? AND scope_kind = ?", tenantID, targetID, posture.ScopeOverall).
+				Order("taken_at DESC, id DESC").Limit(1)).
 		Order("scope_kind, scope_key").Find(&rows).Error; err != nil {
 		return nil, err
 	}
@@ -70,7 +90,87 @@ func (db *DB) LatestScores(ctx context.Context, tenantID, targetID int64) ([]pos
 	for i, r := range rows {
 		out[i] = snapshotFromRow(r)
 	}
+	if len(rows) > 0 && rows[0].RunID != nil {
+		key.runID = *rows[0].RunID
+		latestScores.put(key, out)
+	}
 	return out, nil
+}
+
+// latestScores keeps the decoded snapshots of the runs LatestScores read last, up to a
+// number of snapshots (a few hundred bytes each): a newer run is another key, so an entry
+// is never stale, and the least recently read runs make room.
+var latestScores = &snapshotCache{max: 100_000, entries: map[latestKey]*list.Element{}, order: list.New()}
+
+type latestKey struct {
+	db                        *DB
+	tenantID, targetID, runID int64
+}
+
+type snapshotCache struct {
+	mu      sync.Mutex
+	max     int // snapshots
+	size    int
+	entries map[latestKey]*list.Element
+	order   *list.List // of *cachedRun, most recently used first
+}
+
+type cachedRun struct {
+	key   latestKey
+	snaps []posture.ScoreSnapshot
+}
+
+// get returns a copy: callers own what they are given.
+func (c *snapshotCache) get(k latestKey) ([]posture.ScoreSnapshot, bool) {
+	c.mu.Lock()
+	e, ok := c.entries[k]
+	if ok {
+		c.order.MoveToFront(e)
+	}
+	c.mu.Unlock()
+	if !ok {
+		return nil, false
+	}
+	return copySnapshots(e.Value.(*cachedRun).snaps), true
+}
+
+func (c *snapshotCache) put(k latestKey, snaps []posture.ScoreSnapshot) {
+	if len(snaps) > c.max {
+		return
+	}
+	snaps = copySnapshots(snaps)
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if e, ok := c.entries[k]; ok {
+		c.order.MoveToFront(e)
+		return
+	}
+	c.entries[k] = c.order.PushFront(&cachedRun{key: k, snaps: snaps})
+	c.size += len(snaps)
+	for c.size > c.max {
+		old := c.order.Remove(c.order.Back()).(*cachedRun)
+		delete(c.entries, old.key)
+		c.size -= len(old.snaps)
+	}
+}
+
+// copySnapshots copies the snapshots and their contributors, in two allocations.
+func copySnapshots(in []posture.ScoreSnapshot) []posture.ScoreSnapshot {
+	out := make([]posture.ScoreSnapshot, len(in))
+	n := 0
+	for _, s := range in {
+		n += len(s.Contributors)
+	}
+	all := make([]posture.ScoreContributor, 0, n)
+	for i, s := range in {
+		if s.Contributors != nil {
+			from := len(all)
+			all = append(all, s.Contributors...)
+			s.Contributors = all[from:len(all):len(all)]
+		}
+		out[i] = s
+	}
+	return out
 }
 
 // ScoreHistory returns one scope's snapshots of a target since a time, oldest first.
