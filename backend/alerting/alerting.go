@@ -20,6 +20,8 @@ const (
 	KindRegression = "regression"  // a resolved finding is back
 	KindResolved   = "resolved"    // a finding is gone
 	KindScoreDrop  = "score_drop"  // the overall score fell by more than the threshold
+	// KindConfigDrift: a watched configuration field changed (see ConfigDrift).
+	KindConfigDrift = "config_drift"
 	// Governance events, raised by time rather than by runs.
 	KindExceptionExpired   = "exception_expired"
 	KindAttestationExpired = "attestation_expired"
@@ -27,7 +29,7 @@ const (
 )
 
 // Kinds lists every event kind a rule may select.
-var Kinds = []string{KindNewFinding, KindRegression, KindResolved, KindScoreDrop, KindExceptionExpired, KindAttestationExpired, KindTicketOverdue}
+var Kinds = []string{KindNewFinding, KindRegression, KindResolved, KindScoreDrop, KindConfigDrift, KindExceptionExpired, KindAttestationExpired, KindTicketOverdue}
 
 // Event is one change between two complete runs of a target.
 type Event struct {
@@ -44,11 +46,16 @@ type Event struct {
 	FindingID int64
 	Summary   string
 	Details   map[string]string
-	At        time.Time
+	// Changes are the watched fields a config_drift event is about.
+	Changes []FieldChange
+	At      time.Time
 }
 
 // DedupKey names the event so that a retried run or a restart never alerts twice for it.
 func (e Event) DedupKey() string {
+	if e.Kind == KindConfigDrift {
+		return configDedupKey(e)
+	}
 	if e.FindingID != 0 {
 		return fmt.Sprintf("%s:%d:finding:%d", e.Kind, e.RunID, e.FindingID)
 	}
@@ -205,13 +212,17 @@ type DeliveryStatus struct {
 
 // DriftEvent is a stored drift event.
 type DriftEvent struct {
-	ID        int64
-	TargetID  int64
-	RunID     int64
-	Kind      string
-	Severity  posture.Severity
-	AssetKey  string
-	CheckID   string
-	Summary   string
+	ID       int64
+	TargetID int64
+	RunID    int64
+	Kind     string
+	Severity posture.Severity
+	AssetKey string
+	CheckID  string
+	Summary  string
+	// Details are the event's facts (score_drop: from, to; config_drift: watch and more);
+	// Changes the fields a config_drift event is about.
+	Details   map[string]string
+	Changes   []FieldChange
 	CreatedAt time.Time
 }

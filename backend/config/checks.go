@@ -15,6 +15,25 @@ type Checks struct {
 	ZoneLabel           string        `yaml:"zone_label"`
 	BackupRPO           time.Duration `yaml:"backup_rpo"`
 	Custom              []CustomCheck `yaml:"custom"`
+	// WatchedLabels are the label keys whose removal or change on a namespace or workload
+	// is config drift (docs/alerts.md). Unset: the classification, tenant and owner labels;
+	// [] watches none.
+	WatchedLabels []string `yaml:"watched_labels"`
+}
+
+// maxWatchedLabels bounds checks.watched_labels (watch.MaxLabelKeys).
+const maxWatchedLabels = 32
+
+func (c Checks) validateWatchedLabels(bad func(key, format string, args ...any)) {
+	if len(c.WatchedLabels) > maxWatchedLabels {
+		bad("checks.watched_labels", "at most %d label keys, got %d", maxWatchedLabels, len(c.WatchedLabels))
+	}
+	for i, k := range c.WatchedLabels {
+		// A label key is an optional DNS prefix (253) and "/" and a name (63).
+		if k == "" || len(k) > 317 || strings.ContainsAny(k, " \t\r\n") {
+			bad(fmt.Sprintf("checks.watched_labels[%d]", i), "is not a label key: %q", k)
+		}
+	}
 }
 
 // CustomCheck is a user-defined check: a CEL expression with the same metadata as built-ins.

@@ -15,6 +15,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/palisade-dev/palisade/backend/posture"
 )
 
 // Config is the whole configuration. YAML keys are snake_case; the environment variable for a
@@ -27,6 +29,7 @@ type Config struct {
 	Secrets  Secrets  `yaml:"secrets"`
 	Checks   Checks   `yaml:"checks"`
 	Auth     Auth     `yaml:"auth"`
+	Tickets  Tickets  `yaml:"tickets"`
 	// Tenant and Targets are the single-tenant shorthand: the targets belong to Tenant.
 	Tenant  string   `yaml:"tenant"`
 	Targets []Target `yaml:"targets"`
@@ -91,6 +94,39 @@ func Default() Config {
 		Log:      Log{Level: "info", Format: "json"},
 		Tenant:   "default",
 		Auth:     Auth{SessionIdle: time.Hour, SessionAbsolute: 12 * time.Hour},
+		Tickets:  Tickets{SLADays: map[string]int{"critical": 7, "high": 30, "medium": 90, "low": 180}},
+	}
+}
+
+// Tickets configures remediation tickets.
+type Tickets struct {
+	// SLADays gives the days to fix a ticket by its severity (critical, high, medium, low,
+	// info); a severity left out gets no due date. Keys given replace the defaults one by one.
+	SLADays map[string]int `yaml:"sla_days"`
+}
+
+// maxSLADays bounds a due date: ten years is no deadline.
+const maxSLADays = 3650
+
+// SLA returns the due-date rule; Validate has checked every key and value.
+func (t Tickets) SLA() posture.SLA {
+	sla := posture.SLA{}
+	for name, days := range t.SLADays {
+		if sev, err := posture.ParseSeverity(name); err == nil && days > 0 {
+			sla[sev] = days
+		}
+	}
+	return sla
+}
+
+func (t Tickets) validate(bad func(key, format string, args ...any)) {
+	for name, days := range t.SLADays {
+		key := "tickets.sla_days." + name
+		if _, err := posture.ParseSeverity(name); err != nil {
+			bad(key, "is not a severity (critical, high, medium, low, info)")
+		} else if days < 0 || days > maxSLADays {
+			bad(key, "must be between 0 (no due date) and %d days, got %d", maxSLADays, days)
+		}
 	}
 }
 
@@ -236,6 +272,7 @@ func (c Config) Validate() error {
 	} else if err := c.Database.DSN.Check(); err != nil {
 		bad("database.dsn", "%v", err)
 	}
+	c.Tickets.validate(bad)
 	if c.Database.MaxOpenConns < 1 {
 		bad("database.max_open_conns", "must be at least 1, got %d", c.Database.MaxOpenConns)
 	}
@@ -262,6 +299,7 @@ func (c Config) Validate() error {
 	if c.Checks.BackupRPO < 0 {
 		bad("checks.backup_rpo", "must not be negative")
 	}
+	c.Checks.validateWatchedLabels(bad)
 	c.validateTargets(bad)
 	c.validateAuth(bad)
 	return errors.Join(errs...)

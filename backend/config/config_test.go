@@ -1,11 +1,14 @@
 package config
 
 import (
+	"maps"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/palisade-dev/palisade/backend/posture"
 )
 
 func writeFile(t *testing.T, body string) string {
@@ -66,6 +69,8 @@ func TestValidationNamesTheKey(t *testing.T) {
 		{"bad level", "log:\n  level: loud\n", nil, "log.level"},
 		{"half tls", "server:\n  tls_cert_file: c.pem\n", nil, "server.tls_cert_file"},
 		{"wrong type", "server:\n  max_body_bytes: lots\n", nil, "max_body_bytes"},
+		{"sla severity", "tickets:\n  sla_days:\n    urgent: 3\n", nil, "tickets.sla_days.urgent"},
+		{"sla days", "tickets:\n  sla_days:\n    high: 99999\n", nil, "tickets.sla_days.high"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -103,5 +108,22 @@ func TestSecretReferences(t *testing.T) {
 		if tc.in.String() != tc.str {
 			t.Errorf("String() = %q, want %q (literals must never print)", tc.in.String(), tc.str)
 		}
+	}
+}
+
+func TestTicketSLA(t *testing.T) {
+	cfg, err := Load(writeFile(t, "tickets:\n  sla_days:\n    critical: 2\n    low: 0\n"), true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sla := cfg.Tickets.SLA()
+	// Keys given replace the defaults one by one; 0 means no due date.
+	want := posture.SLA{posture.SeverityCritical: 2, posture.SeverityHigh: 30, posture.SeverityMedium: 90}
+	if !maps.Equal(sla, want) {
+		t.Fatalf("SLA = %v, want %v", sla, want)
+	}
+	def, err := Load(filepath.Join(t.TempDir(), "absent.yaml"), false, nil)
+	if err != nil || !maps.Equal(def.Tickets.SLA(), posture.DefaultSLA) {
+		t.Fatalf("default SLA = %v (%v), want %v", def.Tickets.SLA(), err, posture.DefaultSLA)
 	}
 }

@@ -32,15 +32,17 @@ type AlertStore interface {
 type ChannelBuilder func(ch alerting.Channel, secret []byte) (notify.Channel, error)
 
 type driftJSON struct {
-	ID        int64     `json:"id"`
-	TargetID  int64     `json:"target_id"`
-	RunID     int64     `json:"run_id"`
-	Kind      string    `json:"kind"`
-	Severity  string    `json:"severity"`
-	AssetKey  string    `json:"asset_key"`
-	CheckID   string    `json:"check_id"`
-	Summary   string    `json:"summary"`
-	CreatedAt time.Time `json:"created_at"`
+	ID        int64                  `json:"id"`
+	TargetID  int64                  `json:"target_id"`
+	RunID     int64                  `json:"run_id"`
+	Kind      string                 `json:"kind"`
+	Severity  string                 `json:"severity"`
+	AssetKey  string                 `json:"asset_key"`
+	CheckID   string                 `json:"check_id"`
+	Summary   string                 `json:"summary"`
+	Details   map[string]string      `json:"details"`
+	Changes   []alerting.FieldChange `json:"changes"`
+	CreatedAt time.Time              `json:"created_at"`
 }
 
 func (a *api) listDrift(c *gin.Context) {
@@ -62,7 +64,13 @@ func (a *api) listDrift(c *gin.Context) {
 	items := make([]driftJSON, len(list))
 	for i, e := range list {
 		items[i] = driftJSON{ID: e.ID, TargetID: e.TargetID, RunID: e.RunID, Kind: e.Kind, Severity: e.Severity.String(),
-			AssetKey: e.AssetKey, CheckID: e.CheckID, Summary: e.Summary, CreatedAt: e.CreatedAt}
+			AssetKey: e.AssetKey, CheckID: e.CheckID, Summary: e.Summary, Details: e.Details, Changes: e.Changes, CreatedAt: e.CreatedAt}
+		if items[i].Details == nil {
+			items[i].Details = map[string]string{}
+		}
+		if items[i].Changes == nil {
+			items[i].Changes = []alerting.FieldChange{}
+		}
 	}
 	var next *int64
 	if len(list) == int(limit) {

@@ -117,6 +117,7 @@ func (a *api) routes() []route {
 		{"GET", t + "/csa", PermRead, a.listRecommendations},
 		{"GET", t + "/exceptions", PermRead, a.listExceptions},
 		{"POST", t + "/exceptions", PermExceptionAsk, a.requestException},
+		{"GET", t + "/exceptions/report", PermRead, a.exceptionReport},
 		{"GET", t + "/exceptions/:id", PermRead, a.getException},
 		{"POST", t + "/exceptions/:id/decision", PermExceptionRule, a.decideException},
 		{"GET", t + "/attestations", PermRead, a.listAttestations},

@@ -24,6 +24,42 @@ func (a *api) listExceptions(c *gin.Context) {
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
+// exceptionReport lists the approved exceptions that expire within within_days (default
+// 14) and those that cover nothing any more.
+func (a *api) exceptionReport(c *gin.Context) {
+	days, err := queryInt(c, "within_days", 14, 1, 366)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	rep, err := a.opts.Store.ExceptionReport(c.Request.Context(), tenantOf(c).Tenant.ID, time.Duration(days)*24*time.Hour)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	out := exceptionReportJSON{GeneratedAt: rep.GeneratedAt, WithinDays: days,
+		Expiring: make([]exceptionJSON, len(rep.Expiring)), Unmatched: make([]unmatchedExceptionJSON, len(rep.Unmatched))}
+	for i := range rep.Expiring {
+		out.Expiring[i] = toException(&rep.Expiring[i])
+	}
+	for i := range rep.Unmatched {
+		out.Unmatched[i] = unmatchedExceptionJSON{Exception: toException(&rep.Unmatched[i].Exception), Reason: rep.Unmatched[i].Reason}
+	}
+	c.JSON(http.StatusOK, out)
+}
+
+type exceptionReportJSON struct {
+	GeneratedAt time.Time                `json:"generated_at"`
+	WithinDays  int64                    `json:"within_days"`
+	Expiring    []exceptionJSON          `json:"expiring"`
+	Unmatched   []unmatchedExceptionJSON `json:"unmatched"`
+}
+
+type unmatchedExceptionJSON struct {
+	Exception exceptionJSON `json:"exception"`
+	Reason    string        `json:"reason"`
+}
+
 type exceptionInput struct {
 	FindingID     *int64    `json:"finding_id"`
 	CheckID       string    `json:"check_id"`

@@ -95,6 +95,8 @@ func TestRequestsAreHeldToTheContract(t *testing.T) {
 		{"POST", "/api/v1/tenants/acme/targets", `{"name":"` + strings.Repeat("n", 101) + `","kind":"manifests"}`, `field \"name\"`},
 		{"POST", "/api/v1/tenants/acme/findings/triage", `{"ids":[],"triage":"acknowledged"}`, `field \"ids\"`},
 		{"POST", "/api/v1/tenants/acme/findings/triage", `{"ids":[1],"triage":"acknowledged","admin":true}`, "request body"},
+		{"GET", "/api/v1/tenants/acme/exceptions/report?within_days=0", "", `query parameter \"within_days\"`},
+		{"GET", "/api/v1/tenants/acme/exceptions/report?within_days=soon", "", `query parameter \"within_days\"`},
 	}
 	for _, c := range cases {
 		w := f.call(t, op, c.method, c.path, c.body)

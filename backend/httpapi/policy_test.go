@@ -99,6 +99,7 @@ func endpointTable() []endpointCase {
 		{method: "GET", route: t + "/exceptions", allowed: everyone, want: 200, path: p("/exceptions")},
 		{method: "POST", route: t + "/exceptions", allowed: "ASO", want: 201, path: p("/exceptions"), writes: true,
 			body: body(`{"check_id":"k8s.privileged-container","namespace":"shop","reason":"legacy agent","expires_at":"` + in(10) + `"}`)},
+		{method: "GET", route: t + "/exceptions/report", allowed: everyone, want: 200, path: p("/exceptions/report?within_days=30")},
 		{method: "GET", route: t + "/exceptions/:id", allowed: everyone, want: 200, path: p("/exceptions/%d", exc)},
 		{method: "POST", route: t + "/exceptions/:id/decision", allowed: "AS", want: 200, path: p("/exceptions/%d/decision", exc),
 			writes: true, body: body(`{"decision":"approved"}`)},

@@ -16,7 +16,7 @@ type TicketStore interface {
 	CreateTicket(ctx context.Context, t *posture.Ticket, sla posture.SLA) error
 	Ticket(ctx context.Context, tenantID, id int64) (*posture.Ticket, error)
 	ListTickets(ctx context.Context, tenantID int64, status string) ([]posture.Ticket, error)
-	UpdateTicket(ctx context.Context, tenantID, id int64, status, assignee, title *string) (*posture.Ticket, error)
+	UpdateTicket(ctx context.Context, tenantID, id int64, actor string, u posture.TicketUpdate) (*posture.Ticket, error)
 	AddTicketComment(ctx context.Context, tenantID, id int64, author, body string) error
 }
 
@@ -113,9 +113,10 @@ func (a *api) updateTicket(c *gin.Context) {
 		return
 	}
 	var in struct {
-		Status   *string `json:"status"`
-		Assignee *string `json:"assignee"`
-		Title    *string `json:"title"`
+		Status   *string    `json:"status"`
+		Assignee *string    `json:"assignee"`
+		Title    *string    `json:"title"`
+		DueAt    *time.Time `json:"due_at"`
 	}
 	if err := bindJSON(c, &in); err != nil {
 		a.fail(c, err)
@@ -126,14 +127,16 @@ func (a *api) updateTicket(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	t, err := a.opts.Tickets.UpdateTicket(c.Request.Context(), tenantOf(c).Tenant.ID, id, in.Status, in.Assignee, in.Title)
+	t, err := a.opts.Tickets.UpdateTicket(c.Request.Context(), tenantOf(c).Tenant.ID, id, principalOf(c).actor(),
+		posture.TicketUpdate{Status: in.Status, Assignee: in.Assignee, Title: in.Title, DueAt: in.DueAt})
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
 	out := a.toTicket(t)
-	a.audit(c, "ticket.update", "ticket:"+t.Key, gin.H{"status": before.Status, "assignee": before.Assignee, "title": before.Title},
-		gin.H{"status": t.Status, "assignee": t.Assignee, "title": t.Title})
+	a.audit(c, "ticket.update", "ticket:"+t.Key,
+		gin.H{"status": before.Status, "assignee": before.Assignee, "title": before.Title, "due_at": before.DueAt},
+		gin.H{"status": t.Status, "assignee": t.Assignee, "title": t.Title, "due_at": t.DueAt})
 	c.JSON(http.StatusOK, out)
 }
 

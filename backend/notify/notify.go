@@ -1,5 +1,5 @@
-// Package notify delivers alert notifications to channels (signed webhooks, Slack-compatible
-// incoming webhooks, SMTP email). It does not queue or retry: the outbox worker calls
+// Package notify delivers notifications to channels (signed webhooks, Slack-compatible
+// incoming webhooks, SMTP email, and Jira-shaped ticket sync). It does not queue or retry: the outbox worker calls
 // Channel.Send and, on error, asks the *DeliveryError whether trying again later can help.
 //
 // Message content comes partly from cluster data (names, labels, annotations), so every
@@ -39,7 +39,7 @@ type Message struct {
 
 // Channel delivers messages to one destination.
 type Channel interface {
-	Kind() string                              // "webhook", "slack", "email"
+	Kind() string                              // "webhook", "slack", "email", "ticket-sync"
 	Send(ctx context.Context, m Message) error // returns *DeliveryError on failure
 }
 

@@ -60,32 +60,36 @@ var reservedHeaders = map[string]bool{
 
 // NewWebhook validates cfg. Errors have code EINVALID and never contain the secret,
 // header values or the URL's path.
-func NewWebhook(cfg WebhookConfig) (*Webhook, error) {
-	u, err := parseEndpoint("webhook", cfg.URL)
+func NewWebhook(cfg WebhookConfig) (*Webhook, error) { return newWebhook("webhook", cfg) }
+
+// newWebhook is NewWebhook for a channel kind that posts signed JSON (webhook,
+// ticket-sync); kind names it in errors.
+func newWebhook(kind string, cfg WebhookConfig) (*Webhook, error) {
+	u, err := parseEndpoint(kind, cfg.URL)
 	if err != nil {
 		return nil, err
 	}
 	if len(cfg.Secret) < minSecretBytes {
-		return nil, posture.Errorf(posture.EINVALID, "webhook: secret must be at least %d bytes (32 random bytes recommended)", minSecretBytes)
+		return nil, posture.Errorf(posture.EINVALID, "%s: secret must be at least %d bytes (32 random bytes recommended)", kind, minSecretBytes)
 	}
 	hdr := http.Header{}
 	for k, v := range cfg.Headers {
 		name := http.CanonicalHeaderKey(k)
 		if !validHeaderName(name) {
-			return nil, posture.Errorf(posture.EINVALID, "webhook: header name %q is not valid", oneLine(k, 64))
+			return nil, posture.Errorf(posture.EINVALID, "%s: header name %q is not valid", kind, oneLine(k, 64))
 		}
 		if reservedHeaders[name] {
-			return nil, posture.Errorf(posture.EINVALID, "webhook: header %s is set by Palisade and cannot be configured", name)
+			return nil, posture.Errorf(posture.EINVALID, "%s: header %s is set by Palisade and cannot be configured", kind, name)
 		}
 		if strings.ContainsAny(v, "\r\n\x00") {
-			return nil, posture.Errorf(posture.EINVALID, "webhook: value of header %s contains a line break", name)
+			return nil, posture.Errorf(posture.EINVALID, "%s: value of header %s contains a line break", kind, name)
 		}
 		hdr.Set(name, v)
 	}
 	return &Webhook{
 		secret:  bytes.Clone(cfg.Secret),
 		headers: hdr,
-		poster:  newPoster("webhook", u, cfg.Client, cfg.Timeout),
+		poster:  newPoster(kind, u, cfg.Client, cfg.Timeout),
 		now:     time.Now,
 	}, nil
 }
@@ -113,9 +117,15 @@ func (w *Webhook) Send(ctx context.Context, m Message) error {
 	if err != nil {
 		return permanent(0, "webhook: encode message: %w", err)
 	}
+	return w.postSigned(ctx, m.ID, body, now)
+}
+
+// postSigned posts body with the delivery id and a signature over the timestamp and the
+// exact bytes sent. Shared by the webhook and ticket-sync channels.
+func (w *Webhook) postSigned(ctx context.Context, id string, body []byte, now time.Time) error {
 	ts := strconv.FormatInt(now.Unix(), 10)
 	hdr := w.headers.Clone()
-	hdr.Set(HeaderID, oneLine(m.ID, MaxTitle))
+	hdr.Set(HeaderID, oneLine(id, MaxTitle))
 	hdr.Set(HeaderTimestamp, ts)
 	hdr.Set(HeaderSignature, Sign(w.secret, ts, body))
 	return w.poster.post(ctx, body, hdr)
@@ -158,10 +168,16 @@ func webhookBody(m Message, now time.Time) ([]byte, error) {
 	for _, e := range m.Events[:min(len(m.Events), MaxEvents)] {
 		p.Events = append(p.Events, toPayload(e, MaxEventText, now)) // digests are one level deep
 	}
+	return encodeJSON(p)
+}
+
+// encodeJSON writes v compactly, without a trailing newline and without escaping <, > and &:
+// readable for receivers, and the signature covers the exact bytes anyway.
+func encodeJSON(v any) ([]byte, error) {
 	var buf bytes.Buffer
 	enc := json.NewEncoder(&buf)
-	enc.SetEscapeHTML(false) // readable for receivers; the signature covers the exact bytes anyway
-	if err := enc.Encode(p); err != nil {
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(v); err != nil {
 		return nil, err
 	}
 	return bytes.TrimSuffix(buf.Bytes(), []byte("\n")), nil

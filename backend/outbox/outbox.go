@@ -51,7 +51,12 @@ func (w *Worker) Run(ctx context.Context) {
 	t := time.NewTicker(every)
 	defer t.Stop()
 	for {
-		w.Once(ctx)
+		if w.Once(ctx) > 0 && ctx.Err() == nil {
+			// Something was sent: look again at once. A ticket's next version becomes due
+			// only when the one before it was sent, so a burst of changes drains without
+			// waiting an interval per version.
+			continue
+		}
 		select {
 		case <-ctx.Done():
 			return
@@ -87,13 +92,6 @@ func (w *Worker) Once(ctx context.Context) int {
 }
 
 func (w *Worker) deliver(ctx context.Context, d alerting.Delivery) error {
-	var msg notify.Message
-	if err := json.Unmarshal(d.Payload, &msg); err != nil {
-		return &notify.DeliveryError{Err: err} // corrupt payload: retrying cannot help
-	}
-	if msg.URL == "" && w.BaseURL != "" && msg.Tenant != "" {
-		msg.URL = w.BaseURL + "/t/" + msg.Tenant + "/drift"
-	}
 	ch, err := w.Store.Channel(ctx, d.TenantID, d.ChannelID)
 	if err != nil {
 		return &notify.DeliveryError{Err: err}
@@ -101,6 +99,17 @@ func (w *Worker) deliver(ctx context.Context, d alerting.Delivery) error {
 	sender, err := Build(*ch, w.Sealer, w.Context)
 	if err != nil {
 		return &notify.DeliveryError{Err: err}
+	}
+	if ps, ok := sender.(notify.PayloadSender); ok {
+		// Ticket sync: the payload was built with the change, in its transaction.
+		return ps.SendPayload(ctx, d.DedupKey, d.Payload, w.BaseURL)
+	}
+	var msg notify.Message
+	if err := json.Unmarshal(d.Payload, &msg); err != nil {
+		return &notify.DeliveryError{Err: err} // corrupt payload: retrying cannot help
+	}
+	if msg.URL == "" && w.BaseURL != "" && msg.Tenant != "" {
+		msg.URL = w.BaseURL + "/t/" + msg.Tenant + "/drift"
 	}
 	return sender.Send(ctx, msg)
 }
@@ -148,6 +157,9 @@ func Sender(ch alerting.Channel, secret []byte) (notify.Channel, error) {
 		return notify.NewWebhook(notify.WebhookConfig{URL: ch.Settings["url"], Secret: secret})
 	case "slack":
 		return notify.NewSlack(notify.SlackConfig{URL: string(secret)}) // the URL is the secret
+	case notify.TicketSyncKind:
+		return notify.NewTicketSync(notify.TicketSyncConfig{URL: ch.Settings["url"], Secret: secret,
+			ProjectKey: ch.Settings["project_key"], IssueType: ch.Settings["issue_type"]})
 	case "email":
 		port, _ := strconv.Atoi(ch.Settings["port"])
 		return notify.NewEmail(notify.EmailConfig{Host: ch.Settings["host"], Port: port, From: ch.Settings["from"],

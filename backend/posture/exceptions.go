@@ -86,3 +86,28 @@ func (m *ExceptionMatcher) Excepted(tenantID, targetID int64, r Result) bool {
 	}
 	return false
 }
+
+// ExceptionReport is the review list of a tenant's approved exceptions: those that expire
+// within Within of GeneratedAt, and those that cover nothing any more (their findings fixed
+// or gone), which should be revoked rather than left to suppress a future regression.
+type ExceptionReport struct {
+	GeneratedAt time.Time
+	Within      time.Duration
+	Expiring    []Exception
+	Unmatched   []UnmatchedException
+}
+
+// UnmatchedException is an approved exception that covers no open or suppressed finding.
+type UnmatchedException struct {
+	Exception
+	Reason string
+}
+
+// Covers reports whether the approved exception e, valid at now, covers a failure of
+// checkID on an asset with the namespace and labels, collected for the target. Finding-level
+// exceptions are matched by fingerprint instead (NewExceptionMatcher).
+func (e ActiveException) Covers(now time.Time, targetID int64, checkID, namespace string, assetLabels map[string]string) bool {
+	m := NewExceptionMatcher([]ActiveException{e}, now)
+	return len(m.scoped) == 1 && m.Excepted(e.TenantID, targetID,
+		Result{Status: Fail, CheckID: checkID, Asset: &Asset{Namespace: namespace, Labels: assetLabels}})
+}

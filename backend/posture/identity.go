@@ -180,6 +180,9 @@ type ExceptionStore interface {
 	// DecideException moves a pending exception to approved or rejected, or an approved one
 	// to revoked.
 	DecideException(ctx context.Context, tenantID, id int64, to ExceptionStatus, actor string) (*Exception, error)
+	// ExceptionReport lists the approved exceptions that expire within the given time, and
+	// those that cover no open or suppressed finding.
+	ExceptionReport(ctx context.Context, tenantID int64, within time.Duration) (*ExceptionReport, error)
 }
 
 // Attestation is a person's signed-off statement that a recommendation no check can see is

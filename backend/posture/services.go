@@ -38,6 +38,10 @@ type RunOutcome struct {
 	OwnerLabelKey string
 	// Scores are stored with the run, in the same transaction.
 	Scores []ScoreSnapshot
+	// Watched is the watched configuration of a complete run (nil: none taken). It is
+	// compared with the one of the previous complete run to raise config drift, and then
+	// replaces it; partial and failed runs neither compare nor replace it.
+	Watched *WatchedState
 }
 
 // RunStore records collection runs and applies the findings lifecycle.

@@ -26,12 +26,25 @@ type Ticket struct {
 	CreatedBy   string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
-	FindingIDs  []int64
-	Comments    []TicketComment
+	// Version counts the ticket's changes: 1 when created, one more for every change (a
+	// person's edit, a comment, a run verifying or reopening it). Outbound tracker sync
+	// sends it so that receivers apply each ticket's messages once and in order.
+	Version    int64
+	FindingIDs []int64
+	Comments   []TicketComment
+}
+
+// TicketUpdate is what a person changes on a ticket; nil leaves a field alone.
+type TicketUpdate struct {
+	Status   *string // open, in_progress or resolved; verified and reopened are the runs' word
+	Assignee *string
+	Title    *string
+	DueAt    *time.Time
 }
 
 // TicketComment is one comment on a ticket.
 type TicketComment struct {
+	ID        int64
 	Author    string
 	Body      string
 	CreatedAt time.Time

@@ -47,9 +47,15 @@ type Runner struct {
 	Weights     posture.Weights
 	Log         *slog.Logger
 	Now         func() time.Time
+	// WatchLabels are the label keys whose removal or change on a namespace or workload is
+	// config drift; nil: the check configuration's classification, tenant and owner labels.
+	WatchLabels []string
 	// Exceptions lists a tenant's approved, unexpired exceptions; nil: none apply.
 	Exceptions func(ctx context.Context, tenantID int64) ([]posture.ActiveException, error)
-	metrics    *runMetrics
+	// Attestations lists a tenant's attestations, of which the valid ones count in scores;
+	// nil: attestations are left out of scores, as for `palisade scan`.
+	Attestations func(ctx context.Context, tenantID int64) ([]posture.Attestation, error)
+	metrics      *runMetrics
 }
 
 type runMetrics struct {
@@ -145,11 +151,36 @@ func (r *Runner) collectAndEvaluate(ctx context.Context, t posture.Target) postu
 	// Only a complete run is scored: a partial one has not seen everything, and its score
 	// would be a guess. The last complete run's score stands, shown with its age.
 	if col.Status == posture.RunComplete {
-		card := scoring.Compute(results, scoring.Options{Weights: r.Weights, OwnerLabelKey: r.CheckConfig.OwnerLabel,
-			Now: r.now(), IgnoreAttestations: true, Excepted: func(res posture.Result) bool { return res.Excepted }})
-		out.Scores = Snapshots(card)
+		opts := scoring.Options{Weights: r.Weights, OwnerLabelKey: r.CheckConfig.OwnerLabel,
+			Now: r.now(), Excepted: func(res posture.Result) bool { return res.Excepted }}
+		if err := r.attestations(ctx, t.TenantID, &opts); err != nil {
+			// Scoring without them would count every attested recommendation as failing.
+			return failed("cannot read attestations: " + err.Error())
+		}
+		out.Scores = Snapshots(scoring.Compute(results, opts))
+		out.Watched = r.watched(col.Inventory)
 	}
 	return out
+}
+
+// attestations puts the tenant's valid attestations into opts, or leaves attestations out
+// of the score when the runner has no store of them.
+func (r *Runner) attestations(ctx context.Context, tenantID int64, opts *scoring.Options) error {
+	if r.Attestations == nil {
+		opts.IgnoreAttestations = true
+		return nil
+	}
+	list, err := r.Attestations(ctx, tenantID)
+	if err != nil {
+		return err
+	}
+	for _, a := range list {
+		if a.Valid(opts.Now) {
+			opts.Attestations = append(opts.Attestations, scoring.Attestation{CSAID: a.CSAID, ValidUntil: a.ExpiresAt,
+				Ref: fmt.Sprint(a.ID)})
+		}
+	}
+	return nil
 }
 
 // applyExceptions marks the failed results an approved exception covers.

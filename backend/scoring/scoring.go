@@ -12,7 +12,9 @@
 //   - Overall (and so a target, see ComputeByTarget) is the mean of the CSA areas that have a
 //     score, not one global ratio, so a busy area cannot drown out a quiet one.
 //   - attest-mode recommendations count as one pass while a valid attestation exists and one fail
-//     when it is missing or expired (unless Options.IgnoreAttestations).
+//     when it is missing or expired (unless Options.IgnoreAttestations). So does the part of a
+//     partial-mode recommendation no check can see: its checks' results count as usual, and
+//     one more result stands for the rest, which only an attestation covers.
 //   - Failed results covered by an approved exception leave Score but stay in
 //     ScoreWithoutExceptions; both are always computed, side by side.
 //   - Every score carries its denominator and its top Contributors ("why is this 72?").
@@ -65,7 +67,7 @@ type Options struct {
 	// Now decides which attestations are still valid (ValidUntil strictly after Now). A zero Now
 	// makes every attestation count as expired: failing closed rather than reading a clock here.
 	Now time.Time
-	// IgnoreAttestations leaves attest-mode recommendations out of the score entirely (they are
+	// IgnoreAttestations leaves attestations out of the score entirely (recommendations needing one are
 	// still counted in NeedsAttestation). For contexts that have no attestation store, such as
 	// `palisade scan` of manifest files. The zero value (false) scores them, failing when missing.
 	IgnoreAttestations bool
@@ -405,7 +407,7 @@ func Compute(results []posture.Result, opts Options) Scorecard {
 			areas[rec.Area()].needsAtt++
 			recScopes[rec.ID].needsAtt++
 		}
-		if rec.Mode == csa.ModeAttest && !opts.IgnoreAttestations {
+		if !opts.IgnoreAttestations {
 			synth := posture.Result{CheckID: AttestationCheckID(rec.ID), Severity: attSev, CSA: []string{rec.ID}, Status: posture.Fail}
 			v := vFail
 			if valid {

@@ -301,50 +301,62 @@ func TestAttestations(t *testing.T) {
 		valid   bool // 3.1.7.1 attestation status
 	}{
 		{
-			// Synthetic fail, medium weight 4 -> 0. Both 3.1.7.1 and 3.1.7.4 need an attestation.
+			// Two synthetic fails (attest 3.1.7.1, the unseen part of partial 3.1.7.4), medium
+			// weight 4 each -> 0. Both need an attestation.
 			name: "missing attestation fails",
-			area: want{value: 0, evaluated: 1, failed: 1, needsAtt: 2, evalW: 4, failW: 4},
+			area: want{value: 0, evaluated: 2, failed: 2, needsAtt: 2, evalW: 8, failW: 8},
 		},
 		{
+			// 3.1.7.1 passes; the partial rec's part still fails: 100*(1-4/8).
 			name:  "valid attestation passes",
 			opts:  func(o *Options) { o.Attestations = []Attestation{valid} },
-			area:  want{value: 100, evaluated: 1, passed: 1, needsAtt: 1, evalW: 4},
+			area:  want{value: 50, evaluated: 2, passed: 1, failed: 1, needsAtt: 1, evalW: 8, failW: 4},
 			valid: true,
 		},
 		{
 			name: "expired attestation fails",
 			opts: func(o *Options) { o.Attestations = []Attestation{expired} },
-			area: want{value: 0, evaluated: 1, failed: 1, needsAtt: 2, evalW: 4, failW: 4},
+			area: want{value: 0, evaluated: 2, failed: 2, needsAtt: 2, evalW: 8, failW: 8},
 		},
 		{
 			name: "expiring exactly now counts as expired",
 			opts: func(o *Options) { o.Attestations = []Attestation{{CSAID: "3.1.7.1", ValidUntil: now}} },
-			area: want{value: 0, evaluated: 1, failed: 1, needsAtt: 2, evalW: 4, failW: 4},
+			area: want{value: 0, evaluated: 2, failed: 2, needsAtt: 2, evalW: 8, failW: 8},
 		},
 		{
 			name:  "latest of several wins",
 			opts:  func(o *Options) { o.Attestations = []Attestation{expired, valid, expired} },
-			area:  want{value: 100, evaluated: 1, passed: 1, needsAtt: 1, evalW: 4},
+			area:  want{value: 50, evaluated: 2, passed: 1, failed: 1, needsAtt: 1, evalW: 8, failW: 4},
 			valid: true,
 		},
 		{
 			name: "zero Now fails closed",
 			opts: func(o *Options) { o.Attestations = []Attestation{valid}; o.Now = time.Time{} },
-			area: want{value: 0, evaluated: 1, failed: 1, needsAtt: 2, evalW: 4, failW: 4},
+			area: want{value: 0, evaluated: 2, failed: 2, needsAtt: 2, evalW: 8, failW: 8},
 		},
 		{
-			// Partial rec: its check results count; the attest rec's synthetic fail 4 joins them:
-			// pass 7 + fail 4 -> 100*(1-4/11) = 63.63...
+			// Partial rec: its check results count, and the two synthetic fails of 4 join them:
+			// pass 7 + fail 4 + fail 4 -> 100*(1-8/15).
 			name:    "partial check results plus missing attestation",
 			results: []posture.Result{partialCheck},
-			area:    want{value: 100 * 7.0 / 11, evaluated: 2, passed: 1, failed: 1, needsAtt: 2, evalW: 11, failW: 4},
+			area:    want{value: 100 * 7.0 / 15, evaluated: 3, passed: 1, failed: 2, needsAtt: 2, evalW: 15, failW: 8},
 		},
 		{
-			// AttestationSeverity high: synthetic fail weight 7; pass 7 + fail 7 -> 50.
+			// Both attested: the check's pass and two synthetic passes -> 100.
+			name: "partial recommendation attested too",
+			opts: func(o *Options) {
+				o.Attestations = []Attestation{valid, {CSAID: "3.1.7.4", ValidUntil: now.Add(time.Hour), Ref: "att-2"}}
+			},
+			results: []posture.Result{partialCheck},
+			area:    want{value: 100, evaluated: 3, passed: 3, evalW: 15},
+			valid:   true,
+		},
+		{
+			// AttestationSeverity high: synthetic fail weight 7; pass 7 + fail 7 + fail 7 -> 33.3.
 			name:    "attestation severity configurable",
 			opts:    func(o *Options) { o.AttestationSeverity = high },
 			results: []posture.Result{partialCheck},
-			area:    want{value: 50, evaluated: 2, passed: 1, failed: 1, needsAtt: 2, evalW: 14, failW: 7},
+			area:    want{value: 100.0 / 3, evaluated: 3, passed: 1, failed: 2, needsAtt: 2, evalW: 21, failW: 14},
 		},
 		{
 			// Ignored: the attest rec leaves the score; only the partial check's pass counts -> 100.
@@ -409,9 +421,9 @@ func TestAttestationsWithRealCatalog(t *testing.T) {
 			partial++
 		}
 	}
-	// Every attest rec fails, so every area holding one scores 0 and overall = 0 (not 100).
-	check(t, "overall", card.Overall.Score, want{value: 0, evaluated: attest, failed: attest, needsAtt: attest + partial,
-		evalW: 4 * float64(attest), failW: 4 * float64(attest)})
+	// Every attest and partial rec fails, so every area holding one scores 0 and overall = 0 (not 100).
+	n := attest + partial
+	check(t, "overall", card.Overall.Score, want{value: 0, evaluated: n, failed: n, needsAtt: n, evalW: 4 * float64(n), failW: 4 * float64(n)})
 	if len(card.Areas) != 17 || len(card.Recommendations) != 54 || len(card.Attestations) != attest+partial {
 		t.Errorf("areas %d recs %d attestations %d", len(card.Areas), len(card.Recommendations), len(card.Attestations))
 	}

@@ -128,14 +128,10 @@ func raiseDrift(tx *gorm.DB, events []alerting.Event, at time.Time) error {
 	}
 	rows := make([]driftEventRow, len(events))
 	for i, e := range events {
-		details, _ := json.Marshal(e.Details)
 		prev := e.PrevRunID
 		rows[i] = driftEventRow{TenantID: e.TenantID, TargetID: e.TargetID, RunID: e.RunID, PrevRunID: &prev, Kind: e.Kind,
 			Severity: int(e.Severity), AssetKey: e.AssetKey, CheckID: e.CheckID, Summary: truncateText(e.Summary, 1000),
-			Details: string(details), CreatedAt: at}
-		if rows[i].Details == "null" {
-			rows[i].Details = "{}"
-		}
+			Details: detailsJSON(e.Details, e.Changes), CreatedAt: at}
 	}
 	if err := tx.Omit("id").CreateInBatches(rows, batchSize).Error; err != nil {
 		return fmt.Errorf("drift events: %w", err)
@@ -160,6 +156,44 @@ func raiseDrift(tx *gorm.DB, events []alerting.Event, at time.Time) error {
 		}
 	}
 	return nil
+}
+
+// detailsJSON is drift_events.details: the event's string facts, and its field changes
+// under "changes".
+func detailsJSON(details map[string]string, changes []alerting.FieldChange) string {
+	m := make(map[string]any, len(details)+1)
+	for k, v := range details {
+		m[k] = v
+	}
+	if len(changes) > 0 {
+		m["changes"] = changes
+	}
+	b, err := json.Marshal(m)
+	if err != nil {
+		return "{}"
+	}
+	return string(b)
+}
+
+// parseDetails reads drift_events.details back; what does not fit is left out.
+func parseDetails(raw string) (map[string]string, []alerting.FieldChange) {
+	var m map[string]json.RawMessage
+	if json.Unmarshal([]byte(raw), &m) != nil {
+		return map[string]string{}, nil
+	}
+	details := make(map[string]string, len(m))
+	var changes []alerting.FieldChange
+	for k, v := range m {
+		if k == "changes" {
+			_ = json.Unmarshal(v, &changes)
+			continue
+		}
+		var s string
+		if json.Unmarshal(v, &s) == nil {
+			details[k] = s
+		}
+	}
+	return details, changes
 }
 
 func rulesOf(tx *gorm.DB, tenantID int64, onlyEnabled bool) ([]alerting.Rule, error) {
@@ -221,8 +255,19 @@ func messageOf(e alerting.Event, tenant string) notify.Message {
 	for k, v := range e.Details {
 		fields[k] = v
 	}
+	text := e.Summary
+	if len(e.Changes) == 1 {
+		fields["field"], fields["before"], fields["after"] = e.Changes[0].Field, e.Changes[0].Before, e.Changes[0].After
+	}
+	for i, c := range e.Changes {
+		if i == 20 {
+			text += fmt.Sprintf("\n… and %d more changes", len(e.Changes)-20)
+			break
+		}
+		text += "\n" + c.String()
+	}
 	return notify.Message{ID: e.DedupKey(), Kind: "drift." + e.Kind, Severity: e.Severity.String(), Tenant: tenant,
-		Title: truncateText(e.Summary, 200), Text: e.Summary, Fields: fields, CreatedAt: e.At}
+		Title: truncateText(e.Summary, 200), Text: text, Fields: fields, CreatedAt: e.At}
 }
 
 func maxSeverity(events []alerting.Event) posture.Severity {

@@ -9,6 +9,7 @@ import (
 	"gorm.io/gorm/clause"
 
 	"github.com/palisade-dev/palisade/backend/alerting"
+	"github.com/palisade-dev/palisade/backend/notify"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -33,9 +34,9 @@ func channelFromRow(r channelRow) alerting.Channel {
 // CreateChannel adds a channel; the name is unique in the tenant.
 func (db *DB) CreateChannel(ctx context.Context, c *alerting.Channel) error {
 	switch c.Kind {
-	case "webhook", "slack", "email":
+	case "webhook", "slack", "email", notify.TicketSyncKind:
 	default:
-		return posture.Errorf(posture.EINVALID, "channel kind must be webhook, slack or email")
+		return posture.Errorf(posture.EINVALID, "channel kind must be webhook, slack, email or ticket-sync")
 	}
 	if c.Name == "" || len(c.Name) > 100 {
 		return posture.Errorf(posture.EINVALID, "channel name must be 1-100 characters")
@@ -77,8 +78,12 @@ func (db *DB) CreateRule(ctx context.Context, r *alerting.Rule) error {
 	if r.Name == "" || len(r.Name) > 100 {
 		return posture.Errorf(posture.EINVALID, "rule name must be 1-100 characters")
 	}
-	if _, err := db.Channel(ctx, r.TenantID, r.ChannelID); err != nil {
+	ch, err := db.Channel(ctx, r.TenantID, r.ChannelID)
+	if err != nil {
 		return err
+	}
+	if ch.Kind == notify.TicketSyncKind {
+		return posture.Errorf(posture.EINVALID, "channel %q syncs tickets; alert rules route to webhook, slack or email channels", ch.Name)
 	}
 	for _, k := range r.Kinds {
 		if !contains(alerting.Kinds, k) {
@@ -112,12 +117,22 @@ func contains(list []string, s string) bool {
 // ClaimDeliveries leases up to limit due deliveries to the caller for lease. A worker that
 // dies mid-send loses its lease, and another (or the same after a restart) sends again:
 // at least once, with the dedup key for receivers to drop repeats.
+//
+// Ordered deliveries (ticket sync: order_key is the ticket key, order_seq its version) are
+// claimed one at a time per channel and key: one is due only when no earlier one of its
+// order is pending or sending. A failing version holds back the later ones until it is
+// sent or dead; after a dead one the next goes out, and since each carries the ticket's
+// full state the receiver converges all the same.
 func (db *DB) ClaimDeliveries(ctx context.Context, limit int, lease time.Duration) ([]alerting.Delivery, error) {
 	now := db.now().UTC()
 	var out []alerting.Delivery
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var rows []outboxRow
 		q := tx.Where("(status = 'pending' OR (status = 'sending' AND locked_until < ?)) AND next_attempt_at <= ?", now, now).
+			Where(`(order_key = '' OR NOT EXISTS (SELECT 1 FROM notification_outbox earlier
+  WHERE earlier.channel_id = notification_outbox.channel_id AND earlier.order_key = notification_outbox.order_key
+    AND earlier.order_key <> '' AND earlier.order_seq < notification_outbox.order_seq
+    AND earlier.status IN ('pending', 'sending')))`).
 			Order("next_attempt_at, id").Limit(limit)
 		if db.dialect == Postgres {
 			// Two workers never claim one row: the second skips what the first locked.
@@ -184,6 +199,7 @@ func (db *DB) ListDriftEvents(ctx context.Context, tenantID, beforeID int64, lim
 	for i, r := range rows {
 		out[i] = alerting.DriftEvent{ID: r.ID, TargetID: r.TargetID, RunID: r.RunID, Kind: r.Kind, Severity: posture.Severity(r.Severity),
 			AssetKey: r.AssetKey, CheckID: r.CheckID, Summary: r.Summary, CreatedAt: r.CreatedAt}
+		out[i].Details, out[i].Changes = parseDetails(r.Details)
 	}
 	return out, nil
 }

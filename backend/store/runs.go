@@ -87,6 +87,19 @@ func (db *DB) FinishRun(ctx context.Context, tenantID, runID int64, out posture.
 		out.FinishedAt = db.now()
 	}
 	out.FinishedAt = out.FinishedAt.UTC().Truncate(time.Microsecond)
+	var plan *watchedPlan
+	if out.Status == posture.RunComplete && out.Watched != nil {
+		// Config drift is worked out before the transaction; configDrift checks in it that
+		// the stored state it compared with is still the one stored.
+		var row runRow
+		if err := db.gorm.WithContext(ctx).Where("tenant_id = ? AND id = ?", tenantID, runID).Take(&row).Error; err == nil &&
+			row.Status == string(posture.RunRunning) {
+			var err error
+			if plan, err = planConfigDrift(db.gorm.WithContext(ctx), tenantID, row.TargetID, runID, out.FinishedAt, out.Watched); err != nil {
+				return nil, err
+			}
+		}
+	}
 	var result posture.Run
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var row runRow
@@ -118,7 +131,11 @@ func (db *DB) FinishRun(ctx context.Context, tenantID, runID int64, out posture.
 			if out.Status == posture.RunComplete {
 				events := alerting.Drift(tenantID, row.TargetID, runID, prevRun, out.FinishedAt, lc.changes, prevScore,
 					overallScore(out.Scores), ScoreDropThreshold)
-				if err := raiseDrift(tx, events, out.FinishedAt); err != nil {
+				cfg, err := configDrift(tx, tenantID, row.TargetID, runID, out.FinishedAt, out.Watched, plan)
+				if err != nil {
+					return err
+				}
+				if err := raiseDrift(tx, append(events, cfg...), out.FinishedAt); err != nil {
 					return err
 				}
 				if err := followTickets(tx, tenantID, row.TargetID, out.FinishedAt); err != nil {

@@ -7,8 +7,10 @@ import (
 	"time"
 
 	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
 
 	"github.com/palisade-dev/palisade/backend/alerting"
+	"github.com/palisade-dev/palisade/backend/notify"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -42,6 +44,7 @@ type ticketRow struct {
 	CreatedBy   string
 	CreatedAt   time.Time
 	UpdatedAt   time.Time
+	Version     int64
 }
 
 func (ticketRow) TableName() string { return "tickets" }
@@ -69,7 +72,8 @@ func (ticketCommentRow) TableName() string { return "ticket_comments" }
 var DefaultSLA = posture.DefaultSLA
 
 // CreateTicket opens a ticket for findings of the tenant. A finding already tracked by a
-// ticket is a conflict naming that ticket: one ticket per finding, never two.
+// ticket is a conflict naming that ticket: one ticket per finding, never two. The new ticket
+// (version 1) is queued for the tenant's ticket-sync channels in the same transaction.
 func (db *DB) CreateTicket(ctx context.Context, t *Ticket, sla SLA) error {
 	if len(t.FindingIDs) == 0 || len(t.FindingIDs) > 1000 {
 		return posture.Errorf(posture.EINVALID, "a ticket needs 1 to 1000 findings")
@@ -104,7 +108,7 @@ func (db *DB) CreateTicket(ctx context.Context, t *Ticket, sla SLA) error {
 			t.Title = fmt.Sprintf("Fix %s (%d finding%s)", found[0].CheckID, len(found), plural(len(found)))
 		}
 		row := ticketRow{TenantID: t.TenantID, Key: "pending", Title: t.Title, Description: t.Description, Assignee: t.Assignee,
-			Severity: int(sev), Status: TicketOpen, CreatedBy: t.CreatedBy, CreatedAt: now, UpdatedAt: now}
+			Severity: int(sev), Status: TicketOpen, CreatedBy: t.CreatedBy, CreatedAt: now, UpdatedAt: now, Version: 1}
 		if days, ok := sla[sev]; ok {
 			due := now.Add(time.Duration(days) * 24 * time.Hour)
 			row.DueAt = &due
@@ -124,7 +128,11 @@ func (db *DB) CreateTicket(ctx context.Context, t *Ticket, sla SLA) error {
 			return err
 		}
 		*t = ticketFromRow(row, idsOfFindings(found), nil)
-		return nil
+		sync, err := newTicketSyncer(tx, t.TenantID)
+		if err != nil {
+			return err
+		}
+		return sync.queue(notify.TicketChange{Ticket: *t, Actor: t.CreatedBy, Created: true, At: now})
 	})
 }
 
@@ -154,13 +162,17 @@ func idsOfFindings(rows []findingRow) []int64 {
 func ticketFromRow(r ticketRow, findings []int64, comments []TicketComment) Ticket {
 	return Ticket{ID: r.ID, TenantID: r.TenantID, Key: r.Key, Title: r.Title, Description: r.Description, Assignee: r.Assignee,
 		Severity: posture.Severity(r.Severity), Status: r.Status, DueAt: r.DueAt, CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt,
-		UpdatedAt: r.UpdatedAt, FindingIDs: findings, Comments: comments}
+		UpdatedAt: r.UpdatedAt, Version: r.Version, FindingIDs: findings, Comments: comments}
 }
 
 // Ticket reads one ticket with its findings and comments.
 func (db *DB) Ticket(ctx context.Context, tenantID, id int64) (*Ticket, error) {
+	return loadTicket(db.gorm.WithContext(ctx), tenantID, id)
+}
+
+// loadTicket reads one ticket with its findings and comments, in g (a transaction or not).
+func loadTicket(g *gorm.DB, tenantID, id int64) (*Ticket, error) {
 	var row ticketRow
-	g := db.gorm.WithContext(ctx)
 	if err := g.Where("tenant_id = ? AND id = ?", tenantID, id).Take(&row).Error; err != nil {
 		return nil, notFound(err, "ticket")
 	}
@@ -178,7 +190,7 @@ func (db *DB) Ticket(ctx context.Context, tenantID, id int64) (*Ticket, error) {
 	}
 	comments := make([]TicketComment, len(crows))
 	for i, c := range crows {
-		comments[i] = TicketComment{Author: c.Author, Body: c.Body, CreatedAt: c.CreatedAt}
+		comments[i] = TicketComment{ID: c.ID, Author: c.Author, Body: c.Body, CreatedAt: c.CreatedAt}
 	}
 	t := ticketFromRow(row, ids, comments)
 	return &t, nil
@@ -201,65 +213,181 @@ func (db *DB) ListTickets(ctx context.Context, tenantID int64, status string) ([
 	return out, nil
 }
 
-// UpdateTicket changes status, assignee or title; nil leaves a field alone. People move a
-// ticket between open, in_progress and resolved; verified and reopened are the runs' word.
-func (db *DB) UpdateTicket(ctx context.Context, tenantID, id int64, status, assignee, title *string) (*Ticket, error) {
-	set := map[string]any{"updated_at": db.now().UTC()}
-	if status != nil {
-		switch *status {
+// UpdateTicket applies a person's change (actor names them). People move a ticket between
+// open, in_progress and resolved; verified and reopened are the runs' word. A change that
+// changes something bumps the ticket's version and is queued for ticket sync in the same
+// transaction; one that changes nothing leaves the ticket as it was.
+func (db *DB) UpdateTicket(ctx context.Context, tenantID, id int64, actor string, u posture.TicketUpdate) (*Ticket, error) {
+	if u.Status != nil {
+		switch *u.Status {
 		case TicketOpen, TicketInProgress, TicketResolved:
 		default:
 			return nil, posture.Errorf(posture.EINVALID, "status must be open, in_progress or resolved; verified and reopened are set by runs")
 		}
-		set["status"] = *status
 	}
-	if assignee != nil {
-		set["assignee"] = strings.TrimSpace(*assignee)
+	if u.Title != nil && (*u.Title == "" || len(*u.Title) > 300) {
+		return nil, posture.Errorf(posture.EINVALID, "title must be 1-300 characters")
 	}
-	if title != nil {
-		if *title == "" || len(*title) > 300 {
-			return nil, posture.Errorf(posture.EINVALID, "title must be 1-300 characters")
+	var assignee string
+	if u.Assignee != nil {
+		if assignee = strings.TrimSpace(*u.Assignee); len(assignee) > 200 {
+			return nil, posture.Errorf(posture.EINVALID, "assignee must be at most 200 characters")
 		}
-		set["title"] = *title
 	}
-	res := db.gorm.WithContext(ctx).Model(&ticketRow{}).Where("tenant_id = ? AND id = ?", tenantID, id).Updates(set)
-	if res.Error != nil {
-		return nil, res.Error
+	now := db.now().UTC()
+	var due time.Time // stored to the second
+	if u.DueAt != nil {
+		if due = u.DueAt.UTC().Truncate(time.Second); due.Year() < 2000 || due.After(now.AddDate(5, 0, 0)) {
+			return nil, posture.Errorf(posture.EINVALID, "due_at must be within the next 5 years")
+		}
 	}
-	if res.RowsAffected == 0 {
-		return nil, posture.Errorf(posture.ENOTFOUND, "ticket not found")
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		row, err := lockTicket(tx, db.dialect, tenantID, id)
+		if err != nil {
+			return err
+		}
+		set := map[string]any{}
+		var changes []notify.TicketFieldChange
+		if u.Status != nil && *u.Status != row.Status {
+			set["status"] = *u.Status
+			changes = append(changes, notify.TicketFieldChange{Field: "status", From: row.Status, To: *u.Status})
+		}
+		if u.Assignee != nil && assignee != row.Assignee {
+			set["assignee"] = assignee
+			changes = append(changes, notify.TicketFieldChange{Field: "assignee", From: row.Assignee, To: assignee})
+		}
+		if u.Title != nil && *u.Title != row.Title {
+			set["title"] = *u.Title
+			changes = append(changes, notify.TicketFieldChange{Field: "title", From: row.Title, To: *u.Title})
+		}
+		if u.DueAt != nil && (row.DueAt == nil || !row.DueAt.Equal(due)) {
+			set["due_at"] = due
+			changes = append(changes, notify.TicketFieldChange{Field: "due_at", From: dateOf(row.DueAt), To: dateOf(&due)})
+		}
+		if len(set) == 0 {
+			return nil
+		}
+		if err := bumpTicket(tx, tenantID, id, set, now); err != nil {
+			return err
+		}
+		sync, err := newTicketSyncer(tx, tenantID)
+		if err != nil {
+			return err
+		}
+		return sync.queueByID(id, actor, changes, nil, now)
+	})
+	if err != nil {
+		return nil, err
 	}
 	return db.Ticket(ctx, tenantID, id)
 }
 
-// AddTicketComment appends a comment.
+// lockTicket reads a ticket to change it; on PostgreSQL the row stays locked until the
+// transaction ends, so two changes get two versions in order (SQLite transactions are
+// IMMEDIATE: writers queue anyway).
+func lockTicket(tx *gorm.DB, dialect string, tenantID, id int64) (*ticketRow, error) {
+	q := tx.Where("tenant_id = ? AND id = ?", tenantID, id)
+	if dialect == Postgres {
+		q = q.Clauses(clause.Locking{Strength: "UPDATE"})
+	}
+	var row ticketRow
+	if err := q.Take(&row).Error; err != nil {
+		return nil, notFound(err, "ticket")
+	}
+	return &row, nil
+}
+
+// bumpTicket writes set, the update time and the next version.
+func bumpTicket(tx *gorm.DB, tenantID, id int64, set map[string]any, at time.Time) error {
+	set["updated_at"] = at
+	set["version"] = gorm.Expr("version + 1")
+	res := tx.Model(&ticketRow{}).Where("tenant_id = ? AND id = ?", tenantID, id).Updates(set)
+	if res.Error != nil {
+		return res.Error
+	}
+	if res.RowsAffected == 0 {
+		return posture.Errorf(posture.ENOTFOUND, "ticket not found")
+	}
+	return nil
+}
+
+func dateOf(t *time.Time) string {
+	if t == nil {
+		return ""
+	}
+	return t.UTC().Format(time.DateOnly)
+}
+
+// AddTicketComment appends a comment; it is a change of the ticket (a new version, queued
+// for ticket sync with the comment, in the same transaction).
 func (db *DB) AddTicketComment(ctx context.Context, tenantID, id int64, author, body string) error {
 	if body == "" || len(body) > 10000 {
 		return posture.Errorf(posture.EINVALID, "a comment must be 1-10000 characters")
 	}
-	if _, err := db.Ticket(ctx, tenantID, id); err != nil {
-		return err
-	}
-	return db.gorm.WithContext(ctx).Omit("id").Create(&ticketCommentRow{TenantID: tenantID, TicketID: id, Author: author,
-		Body: body, CreatedAt: db.now().UTC()}).Error
+	now := db.now().UTC()
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		if _, err := lockTicket(tx, db.dialect, tenantID, id); err != nil {
+			return err
+		}
+		row := ticketCommentRow{TenantID: tenantID, TicketID: id, Author: author, Body: body, CreatedAt: now}
+		if err := tx.Omit("id").Create(&row).Error; err != nil {
+			return err
+		}
+		if err := bumpTicket(tx, tenantID, id, map[string]any{}, now); err != nil {
+			return err
+		}
+		sync, err := newTicketSyncer(tx, tenantID)
+		if err != nil {
+			return err
+		}
+		return sync.queueByID(id, author, nil, &TicketComment{ID: row.ID, Author: author, Body: body, CreatedAt: now}, now)
+	})
 }
 
 // followTickets runs in a complete run's transaction: tickets of the target whose findings
 // are all resolved are verified; resolved or verified ones with a finding open again are
-// reopened.
+// reopened. Each move is a change of the ticket (a new version, queued for ticket sync).
 func followTickets(tx *gorm.DB, tenantID, targetID int64, at time.Time) error {
 	ofTarget := `id IN (SELECT tf.ticket_id FROM ticket_findings tf JOIN findings f ON f.tenant_id = tf.tenant_id AND f.id = tf.finding_id
   WHERE tf.tenant_id = ? AND f.target_id = ?)`
 	anyOpen := `EXISTS (SELECT 1 FROM ticket_findings tf JOIN findings f ON f.tenant_id = tf.tenant_id AND f.id = tf.finding_id
   WHERE tf.ticket_id = tickets.id AND f.status <> 'resolved')`
-	if err := tx.Model(&ticketRow{}).Where("tenant_id = ? AND status IN ?", tenantID, []string{TicketOpen, TicketInProgress, TicketResolved, TicketReopened}).
-		Where(ofTarget, tenantID, targetID).Where("NOT " + anyOpen).
-		Updates(map[string]any{"status": TicketVerified, "updated_at": at}).Error; err != nil {
+	var verify, reopen []ticketRow
+	if err := tx.Select("id, status").Where("tenant_id = ? AND status IN ?", tenantID, []string{TicketOpen, TicketInProgress, TicketResolved, TicketReopened}).
+		Where(ofTarget, tenantID, targetID).Where("NOT " + anyOpen).Order("id").Find(&verify).Error; err != nil {
 		return err
 	}
-	return tx.Model(&ticketRow{}).Where("tenant_id = ? AND status IN ?", tenantID, []string{TicketResolved, TicketVerified}).
-		Where(ofTarget, tenantID, targetID).Where(anyOpen).
-		Updates(map[string]any{"status": TicketReopened, "updated_at": at}).Error
+	if err := tx.Select("id, status").Where("tenant_id = ? AND status IN ?", tenantID, []string{TicketResolved, TicketVerified}).
+		Where(ofTarget, tenantID, targetID).Where(anyOpen).Order("id").Find(&reopen).Error; err != nil {
+		return err
+	}
+	if len(verify)+len(reopen) == 0 {
+		return nil
+	}
+	sync, err := newTicketSyncer(tx, tenantID)
+	if err != nil {
+		return err
+	}
+	move := func(r ticketRow, to string) error {
+		// The status guard skips a ticket a person moved since it was selected.
+		res := tx.Model(&ticketRow{}).Where("tenant_id = ? AND id = ? AND status = ?", tenantID, r.ID, r.Status).
+			Updates(map[string]any{"status": to, "updated_at": at, "version": gorm.Expr("version + 1")})
+		if res.Error != nil || res.RowsAffected == 0 {
+			return res.Error
+		}
+		return sync.queueByID(r.ID, notify.SystemActor, []notify.TicketFieldChange{{Field: "status", From: r.Status, To: to}}, nil, at)
+	}
+	for _, r := range verify {
+		if err := move(r, TicketVerified); err != nil {
+			return err
+		}
+	}
+	for _, r := range reopen {
+		if err := move(r, TicketReopened); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // AlertOverdueTickets raises, once per ticket, the alert that it is past its due date and

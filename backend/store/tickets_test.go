@@ -69,12 +69,12 @@ func TestIntegrationTicketsFollowRuns(t *testing.T) {
 			t.Fatalf("after the regression: %s", s)
 		}
 		inProgress := store.TicketInProgress
-		got, err := db.UpdateTicket(ctx, ten.ID, tk.ID, &inProgress, nil, nil)
+		got, err := db.UpdateTicket(ctx, ten.ID, tk.ID, "sam", posture.TicketUpdate{Status: &inProgress})
 		if err != nil || got.Status != store.TicketInProgress {
 			t.Fatalf("update: %v %v", got, err)
 		}
 		verified := store.TicketVerified
-		_, err = db.UpdateTicket(ctx, ten.ID, tk.ID, &verified, nil, nil)
+		_, err = db.UpdateTicket(ctx, ten.ID, tk.ID, "sam", posture.TicketUpdate{Status: &verified})
 		wantCode(t, err, posture.EINVALID)
 		if err := db.AddTicketComment(ctx, ten.ID, tk.ID, "sam", "rolled back the chart"); err != nil {
 			t.Fatal(err)

@@ -20,6 +20,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 )
 
 // LastAppliedAnnotation is stripped from Secret metadata: kubectl stores the whole
@@ -119,6 +120,25 @@ type Inventory struct {
 	// podStubs are Pods that Compact attributed to their controller: only what attribution
 	// needs is kept (a full corev1.Pod is 1.2 KB even when emptied; a cluster has 100,000).
 	podStubs []podStub
+	// stubImages are the images the stubs' pods reported running, merged per controller
+	// (distinct and bounded: a ReplicaSet's pods mostly run the same), in the order first
+	// seen; stubImageIdx indexes them; interned holds their references and container names
+	// once each.
+	stubImages   []controllerImages
+	stubImageIdx map[controllerKey]int
+	interned     map[string]string
+}
+
+// controllerKey names the controller of compacted pods.
+type controllerKey struct {
+	namespace, kind, name string
+	uid                   types.UID
+}
+
+// controllerImages are the images the compacted pods of one controller reported running.
+type controllerImages struct {
+	controller controllerKey
+	images     []PodImage
 }
 
 // ErrUnsupported is returned by Add for an object of a kind the inventory does not hold.

@@ -1,7 +1,9 @@
 package kubeinv
 
 import (
+	"slices"
 	"sort"
+	"strings"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -27,8 +29,94 @@ type Workload struct {
 	// Pods, ReplicaSets and Jobs that were attributed to this workload.
 	AttributedPods int
 	Attributed     []string // keys of attributed intermediate controllers and pods (bounded, see maxAttributed)
+	// PodImages are the distinct images the workload's pods reported running (a bare Pod's
+	// own), bounded by maxPodImages: what drift needs to see a digest move behind a tag.
+	PodImages []PodImage
 
 	key string
+}
+
+// PodImage is what one container of a running pod ran: the image reference of the pod's
+// spec and the digest its status reported (see ImageDigest). Containers that reported no
+// image ID are left out.
+type PodImage struct {
+	Container string // as ContainerRef.SubKey: "container:web", "initContainer:migrate"
+	Image     string
+	Digest    string
+}
+
+// maxPodImages bounds how many distinct images a workload remembers: a rolling update has
+// two per container, a hostile cluster could report thousands.
+const maxPodImages = 64
+
+// maxDigestLen bounds a kept digest (a sha256 one is 71 bytes).
+const maxDigestLen = 256
+
+// ImageDigest reduces a container status's image ID to the digest it names:
+// "docker-pullable://nginx@sha256:ab" and "docker.io/library/nginx@sha256:ab" are both
+// "sha256:ab". An ID without "@" (an image ID rather than a repository digest) is kept whole.
+func ImageDigest(imageID string) string {
+	if i := strings.LastIndex(imageID, "@"); i >= 0 {
+		imageID = imageID[i+1:]
+	}
+	if len(imageID) > maxDigestLen {
+		imageID = strings.ToValidUTF8(imageID[:maxDigestLen], "")
+	}
+	return imageID
+}
+
+// podImagesOf lists the images a pod's containers reported running. For a pod about to be
+// compacted, intern is not nil: the reference and container name are interned (100,000 pods
+// of a few workloads share a few values) and the digest copied, so that the pod's strings
+// are not kept alive.
+func podImagesOf(p *corev1.Pod, intern func(string) string) []PodImage {
+	var out []PodImage
+	add := func(prefix, name, image, imageID string) {
+		if imageID == "" || len(out) >= maxPodImages {
+			return
+		}
+		pi := PodImage{Container: prefix + name, Image: image, Digest: ImageDigest(imageID)}
+		if intern != nil {
+			pi = PodImage{Container: intern(pi.Container), Image: intern(pi.Image), Digest: strings.Clone(pi.Digest)}
+		}
+		out = append(out, pi)
+	}
+	for i := range p.Status.ContainerStatuses {
+		st := &p.Status.ContainerStatuses[i]
+		if c := containerNamed(p.Spec.Containers, st.Name); c != nil {
+			add("container:", st.Name, c.Image, st.ImageID)
+		}
+	}
+	for i := range p.Status.InitContainerStatuses {
+		st := &p.Status.InitContainerStatuses[i]
+		if c := containerNamed(p.Spec.InitContainers, st.Name); c != nil {
+			add("initContainer:", st.Name, c.Image, st.ImageID)
+		}
+	}
+	for i := range p.Status.EphemeralContainerStatuses {
+		st := &p.Status.EphemeralContainerStatuses[i]
+		for j := range p.Spec.EphemeralContainers {
+			if c := &p.Spec.EphemeralContainers[j]; c.Name == st.Name {
+				add("ephemeralContainer:", st.Name, c.Image, st.ImageID)
+				break
+			}
+		}
+	}
+	return out
+}
+
+func containerNamed(cs []corev1.Container, name string) *corev1.Container {
+	for i := range cs {
+		if cs[i].Name == name {
+			return &cs[i]
+		}
+	}
+	return nil
+}
+
+// addPodImages merges images into w.PodImages, keeping them distinct and bounded.
+func (w *Workload) addPodImages(images []PodImage) {
+	w.PodImages = mergeImages(w.PodImages, images)
 }
 
 // maxAttributed bounds how many attributed keys a workload remembers (a Deployment with
@@ -209,6 +297,7 @@ func (inv *Inventory) Compact() {
 		if _, ok := known.top(&p.ObjectMeta); ok {
 			if ref := metav1.GetControllerOfNoCopy(&p.ObjectMeta); ref != nil {
 				inv.podStubs = append(inv.podStubs, podStub{namespace: p.Namespace, name: p.Name, controller: *ref})
+				inv.keepStubImages(p.Namespace, ref, podImagesOf(p, inv.intern))
 				continue
 			}
 		}
@@ -227,6 +316,55 @@ func (inv *Inventory) Compact() {
 			inv.Jobs[i].ManagedFields = nil
 		}
 	}
+}
+
+// keepStubImages merges the images of a compacted pod into its controller's.
+func (inv *Inventory) keepStubImages(ns string, ref *metav1.OwnerReference, images []PodImage) {
+	if len(images) == 0 {
+		return
+	}
+	k := controllerKey{namespace: ns, kind: ref.Kind, name: ref.Name, uid: ref.UID}
+	i, ok := inv.stubImageIdx[k]
+	if !ok {
+		if inv.stubImageIdx == nil {
+			inv.stubImageIdx = map[controllerKey]int{}
+		}
+		i = len(inv.stubImages)
+		inv.stubImageIdx[k] = i
+		inv.stubImages = append(inv.stubImages, controllerImages{controller: k})
+	}
+	inv.stubImages[i].images = mergeImages(inv.stubImages[i].images, images)
+}
+
+// mergeImages adds images (distinct, as every source of them is) to list, keeping it
+// distinct and bounded by maxPodImages. Into an empty list, images are shared rather than
+// copied (capped, so that a later append copies): most workloads have one controller.
+func mergeImages(list, images []PodImage) []PodImage {
+	if len(list) == 0 {
+		n := min(len(images), maxPodImages)
+		return images[:n:n]
+	}
+	for _, pi := range images {
+		if len(list) >= maxPodImages {
+			break
+		}
+		if !slices.Contains(list, pi) {
+			list = append(list, pi)
+		}
+	}
+	return list
+}
+
+// intern returns s from the inventory's string table, adding it when new.
+func (inv *Inventory) intern(s string) string {
+	if v, ok := inv.interned[s]; ok {
+		return v
+	}
+	if inv.interned == nil {
+		inv.interned = map[string]string{}
+	}
+	inv.interned[s] = s
+	return s
 }
 
 // Workloads returns the top-level workloads of the inventory, sorted by key. A Pod,
@@ -264,13 +402,14 @@ func (inv *Inventory) Workloads() []*Workload {
 		emit(&Workload{Group: "batch", Kind: "CronJob", ObjectMeta: c.ObjectMeta, PodMeta: c.Spec.JobTemplate.Spec.Template.ObjectMeta,
 			PodSpec: c.Spec.JobTemplate.Spec.Template.Spec, Selector: c.Spec.JobTemplate.Spec.Selector, Schedule: c.Spec.Schedule})
 	}
-	attribute := func(owner objRef, key string, pod bool) {
+	attribute := func(owner objRef, key string, pod bool, images []PodImage) {
 		w := byRef[owner]
 		if w == nil {
 			return
 		}
 		if pod {
 			w.AttributedPods++
+			w.addPodImages(images)
 		}
 		if len(w.Attributed) < maxAttributed {
 			w.Attributed = append(w.Attributed, key)
@@ -281,7 +420,7 @@ func (inv *Inventory) Workloads() []*Workload {
 	for i := range inv.ReplicaSets {
 		r := &inv.ReplicaSets[i]
 		if o, ok := known.top(&r.ObjectMeta); ok {
-			attribute(o, AssetKey("apps", "ReplicaSet", r.Namespace, r.Name), false)
+			attribute(o, AssetKey("apps", "ReplicaSet", r.Namespace, r.Name), false, nil)
 			continue
 		}
 		emit(&Workload{Group: "apps", Kind: "ReplicaSet", ObjectMeta: r.ObjectMeta, PodMeta: r.Spec.Template.ObjectMeta,
@@ -290,7 +429,7 @@ func (inv *Inventory) Workloads() []*Workload {
 	for i := range inv.Jobs {
 		j := &inv.Jobs[i]
 		if o, ok := known.top(&j.ObjectMeta); ok {
-			attribute(o, AssetKey("batch", "Job", j.Namespace, j.Name), false)
+			attribute(o, AssetKey("batch", "Job", j.Namespace, j.Name), false, nil)
 			continue
 		}
 		emit(&Workload{Group: "batch", Kind: "Job", ObjectMeta: j.ObjectMeta, PodMeta: j.Spec.Template.ObjectMeta,
@@ -299,10 +438,10 @@ func (inv *Inventory) Workloads() []*Workload {
 	for i := range inv.Pods {
 		p := &inv.Pods[i]
 		if o, ok := known.top(&p.ObjectMeta); ok {
-			attribute(o, AssetKey("", "Pod", p.Namespace, p.Name), true)
+			attribute(o, AssetKey("", "Pod", p.Namespace, p.Name), true, podImagesOf(p, nil))
 			continue
 		}
-		emit(&Workload{Kind: "Pod", ObjectMeta: p.ObjectMeta, PodMeta: p.ObjectMeta, PodSpec: p.Spec})
+		emit(&Workload{Kind: "Pod", ObjectMeta: p.ObjectMeta, PodMeta: p.ObjectMeta, PodSpec: p.Spec, PodImages: podImagesOf(p, nil)})
 	}
 	for i := range inv.podStubs {
 		st := &inv.podStubs[i]
@@ -310,7 +449,16 @@ func (inv *Inventory) Workloads() []*Workload {
 		// A stub's controller was present when it was compacted; only Without can remove
 		// it since, and then the pod, whose spec is gone, is not a workload of its own.
 		if o, ok := known.top(&meta); ok {
-			attribute(o, AssetKey("", "Pod", st.namespace, st.name), true)
+			attribute(o, AssetKey("", "Pod", st.namespace, st.name), true, nil)
+		}
+	}
+	yes := true
+	for i := range inv.stubImages {
+		c := &inv.stubImages[i].controller
+		meta := metav1.ObjectMeta{Namespace: c.namespace,
+			OwnerReferences: []metav1.OwnerReference{{Kind: c.kind, Name: c.name, UID: c.uid, Controller: &yes}}}
+		if o, ok := known.top(&meta); ok && byRef[o] != nil {
+			byRef[o].addPodImages(inv.stubImages[i].images)
 		}
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].key < out[j].key })

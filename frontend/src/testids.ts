@@ -182,6 +182,12 @@ export const testIds = {
     reject: id('exception-reject'),
     revoke: id('exception-revoke'),
     statusFilter: 'exceptions-status-filter',
+    review: 'exceptions-review',
+    reviewWindow: 'exceptions-review-window',
+    expiring: 'exceptions-expiring',
+    expiringRow: id('exception-expiring'),
+    unmatched: 'exceptions-unmatched',
+    unmatchedRow: id('exception-unmatched'),
   },
   drift: {
     page: 'drift-page',
@@ -189,6 +195,10 @@ export const testIds = {
     event: id('drift-event'),
     kind: id('drift-kind'),
     checkLink: id('drift-check'),
+    /** The list of watched fields a config_drift event changed, by event id. */
+    changes: id('drift-changes'),
+    /** One changed field, keyed `${eventId}-${index}`. */
+    change: id('drift-change'),
     kindFilter: 'drift-kind-filter',
     loadMore: 'drift-load-more',
   },

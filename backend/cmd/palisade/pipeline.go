@@ -133,11 +133,13 @@ func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, sealer
 			posture.TargetCluster: sources.Cluster(sources.ClusterOptions{Log: log, OpenCredentials: openCredentials,
 				AllowLoopback: cfg.Server.AllowLoopbackClusters}),
 		},
-		Catalog:     catalog,
-		CheckConfig: checkCfg,
-		Weights:     posture.DefaultWeights(),
-		Log:         log,
-		Exceptions:  db.ActiveExceptions,
+		Catalog:      catalog,
+		CheckConfig:  checkCfg,
+		Weights:      posture.DefaultWeights(),
+		Log:          log,
+		Exceptions:   db.ActiveExceptions,
+		WatchLabels:  cfg.Checks.WatchedLabels,
+		Attestations: db.ListAttestations,
 	}
 	r.RegisterMetrics(reg)
 	sched, err := schedule.New(r, schedule.Options{Owner: replicaID(), Locks: db, Runs: db, Log: log, Timeout: 10 * time.Minute})

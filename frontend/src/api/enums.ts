@@ -46,13 +46,22 @@ export const PERMISSIONS = [
 export const TICKET_STATUSES = ['open', 'in_progress', 'resolved', 'verified', 'reopened'] as const satisfies readonly TicketStatus[];
 /** The statuses a person may set; verified and reopened are set by runs. */
 export const SETTABLE_TICKET_STATUSES = ['open', 'in_progress', 'resolved'] as const satisfies readonly TicketStatus[];
-export const DRIFT_KINDS = ['new_finding', 'regression', 'resolved', 'score_drop'] as const satisfies readonly DriftKind[];
-export const CHANNEL_KINDS = ['webhook', 'slack', 'email'] as const satisfies readonly ChannelKind[];
+export const DRIFT_KINDS = ['new_finding', 'regression', 'resolved', 'score_drop', 'config_drift'] as const satisfies readonly DriftKind[];
+export const CHANNEL_KINDS = ['webhook', 'slack', 'email', 'ticket-sync'] as const satisfies readonly ChannelKind[];
+export const CHANNEL_KIND_LABELS: Record<ChannelKind, string> = {
+  webhook: 'Webhook',
+  slack: 'Slack',
+  email: 'Email (SMTP)',
+  'ticket-sync': 'Ticket sync (Jira-shaped webhook)',
+};
+/** Channels that carry alerts; ticket-sync channels carry tickets and take no alert rules. */
+export const ALERT_CHANNEL_KINDS = ['webhook', 'slack', 'email'] as const satisfies readonly ChannelKind[];
 export const ALERT_KINDS = [
   'new_finding',
   'regression',
   'resolved',
   'score_drop',
+  'config_drift',
   'exception_expired',
   'attestation_expired',
   'ticket_overdue',
@@ -86,6 +95,7 @@ export const ALERT_KIND_LABELS: Record<AlertKind, string> = {
   regression: 'Regression',
   resolved: 'Resolved',
   score_drop: 'Score drop',
+  config_drift: 'Config drift',
   exception_expired: 'Exception expired',
   attestation_expired: 'Attestation expired',
   ticket_overdue: 'Ticket overdue',

@@ -18,6 +18,7 @@ export const qk = {
   csa: (t: string) => ['tenant', t, 'csa'] as const,
   assets: (t: string, params: object) => ['tenant', t, 'assets', params] as const,
   exceptions: (t: string) => ['tenant', t, 'exceptions'] as const,
+  exceptionReport: (t: string, days: number) => ['tenant', t, 'exceptions', 'report', days] as const,
   audit: (t: string, actor: string, action: string) => ['tenant', t, 'audit', actor, action] as const,
   drift: (t: string) => ['tenant', t, 'drift'] as const,
   tickets: (t: string) => ['tenant', t, 'tickets'] as const,

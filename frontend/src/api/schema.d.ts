@@ -475,6 +475,26 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenant}/exceptions/report": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        /** Approved exceptions that expire soon, and those that cover no open or suppressed finding any more. */
+        get: operations["exceptionReport"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenant}/exceptions/{id}": {
         parameters: {
             query?: never;
@@ -598,7 +618,7 @@ export interface paths {
         delete?: never;
         options?: never;
         head?: never;
-        /** Changes status (open, in_progress, resolved; runs set verified and reopened), assignee or title. */
+        /** Changes status (open, in_progress, resolved; runs set verified and reopened), assignee, title or due date. A change is queued for ticket-sync channels. */
         patch: operations["updateTicket"];
         trace?: never;
     };
@@ -656,7 +676,10 @@ export interface paths {
         /** Notification channels, without their secrets. */
         get: operations["listChannels"];
         put?: never;
-        /** Adds a channel. The secret (webhook signing key, Slack webhook URL, SMTP password) is sealed and never returned. */
+        /**
+         * Adds a channel. The secret (webhook or ticket-sync signing key, Slack webhook URL, SMTP password) is sealed and never returned.
+         * @description webhook, slack and email channels carry alerts (through alert rules). A ticket-sync channel carries remediation tickets instead: every change of a ticket is posted to it as signed, Jira-shaped JSON, in order per ticket (docs/alerts.md); alert rules cannot route to it.
+         */
         post: operations["createChannel"];
         delete?: never;
         options?: never;
@@ -698,7 +721,7 @@ export interface paths {
         /** Rules that route drift events to channels. */
         get: operations["listAlertRules"];
         put?: never;
-        /** Adds a rule; empty selectors select every event at or above min_severity. */
+        /** Adds a rule; empty selectors select every event at or above min_severity. The channel must not be a ticket-sync channel. */
         post: operations["createAlertRule"];
         delete?: never;
         options?: never;
@@ -1122,6 +1145,17 @@ export interface components {
             expires_at: components["schemas"]["Timestamp"];
             created_at: components["schemas"]["Timestamp"];
         };
+        ExceptionReport: {
+            generated_at: components["schemas"]["Timestamp"];
+            within_days: number;
+            /** @description Approved, unexpired exceptions expiring within within_days, soonest first. */
+            expiring: components["schemas"]["Exception"][];
+            /** @description Approved, unexpired exceptions that cover no open or suppressed finding; candidates for revocation. */
+            unmatched: {
+                exception: components["schemas"]["Exception"];
+                reason: string;
+            }[];
+        };
         /** @description Either finding_id, or check_id with an optional scope. */
         ExceptionInput: {
             /** Format: int64 */
@@ -1187,19 +1221,32 @@ export interface components {
             /** Format: int64 */
             run_id: number;
             /** @enum {string} */
-            kind: "new_finding" | "regression" | "resolved" | "score_drop";
+            kind: "new_finding" | "regression" | "resolved" | "score_drop" | "config_drift";
             severity: components["schemas"]["Severity"];
             asset_key: string;
             check_id: string;
             summary: string;
+            /** @description The event's facts. score_drop: from, to. config_drift: watch (security_context, image_digest, rbac_binding, labels, network_policy, backup_schedule, or more for the count of changes past the per-run limit), and by watch: image and added (digests); role_ref, subjects_added and risk; count. */
+            details: {
+                [key: string]: string;
+            };
+            /** @description The watched fields a config_drift event is about; empty for other kinds. */
+            changes: components["schemas"]["DriftChange"][];
             created_at: components["schemas"]["Timestamp"];
+        };
+        /** @description One field's change; "" is unset or absent. */
+        DriftChange: {
+            /** @description Path of the field, e.g. containers[web].securityContext.privileged, subjects, metadata.labels[palisade.dev/classification]. */
+            field: string;
+            before: string;
+            after: string;
         };
         Channel: {
             /** Format: int64 */
             id: number;
             name: string;
             /** @enum {string} */
-            kind: "webhook" | "slack" | "email";
+            kind: "webhook" | "slack" | "email" | "ticket-sync";
             settings: {
                 [key: string]: string;
             };
@@ -2244,6 +2291,36 @@ export interface operations {
             429: components["responses"]["RateLimited"];
         };
     };
+    exceptionReport: {
+        parameters: {
+            query?: {
+                /** @description How far ahead "expires soon" looks. */
+                within_days?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The report. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ExceptionReport"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+        };
+    };
     getException: {
         parameters: {
             query?: never;
@@ -2525,6 +2602,7 @@ export interface operations {
                     status?: "open" | "in_progress" | "resolved";
                     assignee?: string;
                     title?: string;
+                    due_at?: components["schemas"]["Timestamp"];
                 };
             };
         };
@@ -2664,8 +2742,8 @@ export interface operations {
                 "application/json": {
                     name: string;
                     /** @enum {string} */
-                    kind: "webhook" | "slack" | "email";
-                    /** @description webhook: url; email: host, port, from, to (comma-separated), username. */
+                    kind: "webhook" | "slack" | "email" | "ticket-sync";
+                    /** @description webhook: url; email: host, port, from, to (comma-separated), username; ticket-sync: url, project_key (Jira project key, default PAL), issue_type (default Bug). */
                     settings?: {
                         [key: string]: string;
                     };
@@ -2777,7 +2855,7 @@ export interface operations {
                     checks?: string[];
                     areas?: string[];
                     targets?: number[];
-                    kinds?: ("new_finding" | "regression" | "resolved" | "score_drop" | "exception_expired" | "attestation_expired" | "ticket_overdue")[];
+                    kinds?: ("new_finding" | "regression" | "resolved" | "score_drop" | "config_drift" | "exception_expired" | "attestation_expired" | "ticket_overdue")[];
                     /** Format: int64 */
                     channel_id: number;
                     /** @description Batch the events of one run into one message. */

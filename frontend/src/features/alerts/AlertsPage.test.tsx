@@ -106,6 +106,50 @@ describe('AlertsPage', () => {
     });
   });
 
+  it('adds a ticket-sync channel with its url, Jira project key and issue type', async () => {
+    const api = renderAs('security-manager');
+    fireEvent.click(await screen.findByTestId(T.channelAdd));
+    const kind = (await screen.findByTestId(T.channelKind)) as HTMLSelectElement;
+    expect([...kind.options].map((o) => o.value)).toEqual(['webhook', 'slack', 'email', 'ticket-sync']);
+    fireEvent.change(kind, { target: { value: 'ticket-sync' } });
+    expect(screen.getByText(/Carries remediation tickets, not alerts/)).toBeTruthy();
+    expect(screen.queryByTestId(T.channelSetting('host'))).toBeNull();
+    fireEvent.change(screen.getByTestId(T.channelName), { target: { value: 'jira' } });
+    fireEvent.change(screen.getByTestId(T.channelSetting('url')), { target: { value: 'https://automation.example/hooks/abc' } });
+    fireEvent.change(screen.getByTestId(T.channelSetting('project_key')), { target: { value: 'sec' } });
+    const secret = screen.getByLabelText(/Signing secret/) as HTMLInputElement;
+    expect(secret.type).toBe('password');
+    fireEvent.change(secret, { target: { value: '0123456789abcdef0123456789abcdef' } });
+    // A lower-case project key is not a Jira key: the form says so and will not submit.
+    expect((screen.getByTestId(T.channelSetting('project_key')) as HTMLInputElement).getAttribute('aria-invalid')).toBe('true');
+    expect((screen.getByTestId(T.channelSubmit) as HTMLButtonElement).disabled).toBe(true);
+    fireEvent.change(screen.getByTestId(T.channelSetting('project_key')), { target: { value: 'SEC' } });
+    fireEvent.change(screen.getByTestId(T.channelSetting('issue_type')), { target: { value: 'Task' } });
+    fireEvent.click(screen.getByTestId(T.channelSubmit));
+    await waitFor(() => expect(api.callsTo('POST', '/api/v1/tenants/acme/channels')).toHaveLength(1));
+    expect(api.callsTo('POST', '/api/v1/tenants/acme/channels')[0]!.body).toEqual({
+      name: 'jira',
+      kind: 'ticket-sync',
+      settings: { url: 'https://automation.example/hooks/abc', project_key: 'SEC', issue_type: 'Task' },
+      secret: '0123456789abcdef0123456789abcdef',
+    });
+  });
+
+  it('offers no ticket-sync channel to alert rules', async () => {
+    const api = fakeApi({
+      'GET /api/v1/tenants/acme/channels': () => ({
+        items: [channel(1), channel(4, { name: 'jira', kind: 'ticket-sync', settings: { url: 'https://x', project_key: 'SEC' } })],
+      }),
+      'GET /api/v1/tenants/acme/alert-rules': () => ({ items: [] }),
+      'GET /api/v1/tenants/acme/deliveries': () => ({ items: [] }),
+    });
+    renderApp({ route: '/t/acme/alerts', fetch: api.fetch, session: session([membership('admin')]) });
+    expect((await screen.findByTestId(T.channelRow(4))).textContent).toContain('ticket-sync');
+    fireEvent.click(screen.getByTestId(T.ruleAdd));
+    const select = (await screen.findByTestId(T.ruleChannel)) as HTMLSelectElement;
+    expect([...select.options].map((o) => o.value)).toEqual(['1']);
+  });
+
   it('labels the secret per kind', async () => {
     renderAs('admin');
     fireEvent.click(await screen.findByTestId(T.channelAdd));

@@ -1,7 +1,7 @@
 import { useState, type ReactNode } from 'react';
 import { Button, Flex, FlexItem, Label, PageSection, Title } from '@patternfly/react-core';
 import { InnerScrollContainer, Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
-import { ALERT_KIND_LABELS, isOneOf, ALERT_KINDS } from '../../api/enums';
+import { ALERT_CHANNEL_KINDS, ALERT_KIND_LABELS, isOneOf, ALERT_KINDS } from '../../api/enums';
 import type { Channel, ChannelTestResult, Delivery } from '../../api/types';
 import { Can } from '../../auth/Can';
 import { useCan, useTenant } from '../../auth/permissions';
@@ -26,7 +26,7 @@ export function AlertsPage() {
     <div data-testid={T.page}>
       <PageHeader
         title="Alerts"
-        description="Where drift and expiry events are sent: channels (webhook, Slack, email), the rules that route events to them, and recent deliveries."
+        description="Where drift and expiry events are sent: channels (webhook, Slack, email), the rules that route events to them, and recent deliveries. A ticket-sync channel sends remediation tickets to an external tracker instead."
       />
       <PageSection>
         <Channels tenant={tenant.slug} channels={channels} />
@@ -196,7 +196,9 @@ function Rules({ tenant, channels }: { tenant: string; channels: Channel[] | und
   const rules = useAlertRules(tenant);
   const [adding, setAdding] = useState(false);
   const channelName = (id: number) => channels?.find((c) => c.id === id)?.name ?? `#${id}`;
-  const noChannels = !channels?.length;
+  // Ticket-sync channels carry tickets; the server refuses rules that route alerts to them.
+  const alertChannels = channels?.filter((c) => isOneOf(ALERT_CHANNEL_KINDS, c.kind));
+  const noChannels = !alertChannels?.length;
 
   return (
     <section aria-labelledby="rules-title" data-testid={T.rules}>
@@ -210,7 +212,7 @@ function Rules({ tenant, channels }: { tenant: string; channels: Channel[] | und
               onClick={() => setAdding(true)}
               isAriaDisabled={noChannels}
               data-testid={T.ruleAdd}
-              title={noChannels ? 'Add a channel first' : undefined}
+              title={noChannels ? 'Add a webhook, Slack or email channel first' : undefined}
             >
               Add rule
             </Button>
@@ -270,7 +272,7 @@ function Rules({ tenant, channels }: { tenant: string; channels: Channel[] | und
           )
         }
       </QueryState>
-      {adding && channels && <RuleFormModal tenant={tenant} channels={channels} onClose={() => setAdding(false)} />}
+      {adding && alertChannels && <RuleFormModal tenant={tenant} channels={alertChannels} onClose={() => setAdding(false)} />}
     </section>
   );
 }

@@ -14,12 +14,12 @@ import {
   ModalHeader,
   TextInput,
 } from '@patternfly/react-core';
-import { CHANNEL_KINDS, isOneOf } from '../../api/enums';
+import { CHANNEL_KIND_LABELS, CHANNEL_KINDS, isOneOf } from '../../api/enums';
 import type { ChannelKind } from '../../api/types';
 import { InlineError } from '../../components/InlineError';
 import { testIds } from '../../testids';
 import { useCreateChannel } from './api';
-import { CHANNEL_SETTINGS, SECRET_LABELS, channelFormValid, channelInput } from './forms';
+import { CHANNEL_SETTINGS, SECRET_LABELS, channelFormValid, channelInput, settingValid } from './forms';
 
 const T = testIds.alerts;
 
@@ -70,24 +70,35 @@ export function ChannelFormModal({ tenant, onClose }: { tenant: string; onClose:
               onChange={(_e, v) => isOneOf(CHANNEL_KINDS, v) && setKind(v)}
               data-testid={T.channelKind}
             >
-              <FormSelectOption value="webhook" label="Webhook" />
-              <FormSelectOption value="slack" label="Slack" />
-              <FormSelectOption value="email" label="Email (SMTP)" />
+              {CHANNEL_KINDS.map((k) => (
+                <FormSelectOption key={k} value={k} label={CHANNEL_KIND_LABELS[k]} />
+              ))}
             </FormSelect>
+            {kind === 'ticket-sync' && (
+              <Help>
+                Carries remediation tickets, not alerts: every ticket change (created, status, assignee, due date, comment, verified or
+                reopened by a run) is sent in order, keyed by ticket key and version. Alert rules cannot route to it.
+              </Help>
+            )}
           </FormGroup>
-          {CHANNEL_SETTINGS[kind].map((f) => (
-            <FormGroup key={`${kind}-${f.key}`} label={f.label} isRequired={f.required} fieldId={`channel-setting-${f.key}`}>
-              <TextInput
-                id={`channel-setting-${f.key}`}
-                type={f.type ?? 'text'}
-                isRequired={f.required}
-                value={values[f.key] ?? ''}
-                onChange={(_e, v) => setValues((s) => ({ ...s, [f.key]: v }))}
-                data-testid={T.channelSetting(f.key)}
-              />
-              {f.help && <Help>{f.help}</Help>}
-            </FormGroup>
-          ))}
+          {CHANNEL_SETTINGS[kind].map((f) => {
+            const invalid = (values[f.key] ?? '') !== '' && !settingValid(f, values[f.key]);
+            return (
+              <FormGroup key={`${kind}-${f.key}`} label={f.label} isRequired={f.required} fieldId={`channel-setting-${f.key}`}>
+                <TextInput
+                  id={`channel-setting-${f.key}`}
+                  type={f.type ?? 'text'}
+                  isRequired={f.required}
+                  placeholder={f.placeholder}
+                  validated={invalid ? 'error' : 'default'}
+                  value={values[f.key] ?? ''}
+                  onChange={(_e, v) => setValues((s) => ({ ...s, [f.key]: v }))}
+                  data-testid={T.channelSetting(f.key)}
+                />
+                {f.help && <Help>{f.help}</Help>}
+              </FormGroup>
+            );
+          })}
           <FormGroup label={secretField.label} isRequired={secretField.required} fieldId="channel-secret">
             <TextInput
               id="channel-secret"

@@ -28,6 +28,15 @@ describe('channelInput', () => {
     });
   });
 
+  it('sends ticket sync its url and Jira names, and the signing secret', () => {
+    expect(channelInput('jira', 'ticket-sync', { ...all, project_key: ' SEC ', issue_type: '' }, '0123456789abcdef')).toEqual({
+      name: 'jira',
+      kind: 'ticket-sync',
+      settings: { url: 'https://hooks.example/p', project_key: 'SEC' },
+      secret: '0123456789abcdef',
+    });
+  });
+
   it('sends email its SMTP settings and leaves empty ones and an empty password out', () => {
     expect(channelInput('mail', 'email', { ...all, username: ' ' }, '')).toEqual({
       name: 'mail',
@@ -48,6 +57,16 @@ describe('channelFormValid', () => {
     expect(channelFormValid('mail', 'email', { host: 'h', from: 'f@x' }, '')).toBe(false);
     expect(channelFormValid('mail', 'email', { host: 'h', from: 'f@x', to: 't@x' }, '')).toBe(true);
     expect(channelFormValid(' ', 'webhook', { url: 'https://x' }, '0123456789abcdef')).toBe(false);
+  });
+
+  it('requires ticket sync’s url and signing secret, and a Jira-style project key when one is given', () => {
+    const secret = '0123456789abcdef';
+    expect(channelFormValid('jira', 'ticket-sync', { url: 'https://x' }, secret)).toBe(true);
+    expect(channelFormValid('jira', 'ticket-sync', { url: 'https://x' }, 'short')).toBe(false);
+    expect(channelFormValid('jira', 'ticket-sync', {}, secret)).toBe(false);
+    expect(channelFormValid('jira', 'ticket-sync', { url: 'https://x', project_key: 'SEC_2' }, secret)).toBe(true);
+    expect(channelFormValid('jira', 'ticket-sync', { url: 'https://x', project_key: 'sec' }, secret)).toBe(false);
+    expect(channelFormValid('jira', 'ticket-sync', { url: 'https://x', project_key: 'ABCDEFGHIJK' }, secret)).toBe(false);
   });
 });
 

@@ -59,7 +59,7 @@ export function AttestModal({
       <ModalHeader
         title={`Attest ${r.id}`}
         labelId="attest-title"
-        description={`${r.title}. Until it expires or is revoked, the attestation counts as a pass for this recommendation.`}
+        description={`${r.title}. Until it expires or is revoked, it counts as a pass for this recommendation in the score, from the next complete run of each target.`}
       />
       <ModalBody>
         <Form

@@ -6,13 +6,15 @@ export const DRIFT_KIND_LABELS: Record<DriftKind, string> = {
   regression: 'regression',
   resolved: 'resolved',
   score_drop: 'score drop',
+  config_drift: 'config drift',
 };
 
-const colors: Record<DriftKind, 'red' | 'orange' | 'green' | 'purple'> = {
+const colors: Record<DriftKind, 'red' | 'orange' | 'green' | 'purple' | 'blue'> = {
   new_finding: 'red',
   regression: 'orange',
   resolved: 'green',
   score_drop: 'purple',
+  config_drift: 'blue',
 };
 
 export function DriftKindLabel({ kind, testId }: { kind: DriftKind; testId?: string }) {

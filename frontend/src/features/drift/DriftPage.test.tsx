@@ -19,6 +19,8 @@ function event(id: number, over: Partial<DriftEvent> = {}): DriftEvent {
     asset_key: `apps/Deployment/shop/app-${id}`,
     check_id: 'k8s.privileged',
     summary: `<b>event ${id}</b>`,
+    details: {},
+    changes: [],
     created_at: '2026-11-22T10:00:00Z',
     ...over,
   };
@@ -58,6 +60,47 @@ describe('DriftPage', () => {
     await waitFor(() => expect(screen.queryByTestId(T.event(4))).toBeNull());
     expect(screen.getByTestId(T.event(2))).toBeTruthy();
     expect(screen.getByTestId(testIds.app.navItem('drift'))).toBeTruthy();
+  });
+
+  it('shows the fields a config_drift event changed, before and after, as text', async () => {
+    const api = fakeApi({
+      'GET /api/v1/tenants/acme/drift': () => ({
+        items: [
+          event(7, {
+            kind: 'config_drift',
+            check_id: '',
+            summary: 'apps/Deployment/shop/web: image nginx:1.27 now runs sha256:bbb behind the same tag',
+            details: { watch: 'image_digest', image: 'nginx:1.27', added: 'sha256:bbb' },
+            changes: [{ field: 'containers[web].imageID', before: 'sha256:aaa', after: 'sha256:aaa,sha256:bbb' }],
+          }),
+          event(6, {
+            kind: 'config_drift',
+            severity: 'medium',
+            check_id: '',
+            summary: 'core/Namespace/shop: watched label removed',
+            details: { watch: 'labels' },
+            changes: [{ field: 'metadata.labels[palisade.dev/classification]', before: '<img src=x>', after: '' }],
+          }),
+          event(5),
+        ],
+        next_before: null,
+      }),
+    });
+    renderApp({ route: '/t/acme/drift', fetch: api.fetch, session: session([membership('viewer')]) });
+    await screen.findByTestId(T.event(7), {}, { timeout: 15_000 });
+    expect(screen.getByTestId(T.kind(7)).textContent).toBe('config drift');
+    const digest = screen.getByTestId(T.change('7-0'));
+    expect(digest.textContent).toBe('containers[web].imageID: sha256:aaa →  changed to sha256:aaa,sha256:bbb');
+    const label = screen.getByTestId(T.change('6-0'));
+    expect(label.textContent).toContain('metadata.labels[palisade.dev/classification]: <img src=x>');
+    expect(label.textContent).toContain('unset');
+    expect(label.querySelector('img')).toBeNull();
+    // Events without changed fields show none.
+    expect(screen.queryByTestId(T.changes(5))).toBeNull();
+
+    fireEvent.change(screen.getByTestId(T.kindFilter), { target: { value: 'config_drift' } });
+    await waitFor(() => expect(screen.queryByTestId(T.event(5))).toBeNull());
+    expect(screen.getByTestId(T.event(6))).toBeTruthy();
   });
 
   it('says so when there is no drift', async () => {

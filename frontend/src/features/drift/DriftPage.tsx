@@ -13,6 +13,7 @@ import { SeverityLabel } from '../../components/SeverityLabel';
 import { testIds } from '../../testids';
 import { findingsHref } from '../findings/filters';
 import { useDrift } from './api';
+import { DriftChanges } from './DriftChanges';
 import { DRIFT_KIND_LABELS, DriftKindLabel } from './DriftKindLabel';
 
 const T = testIds.drift;
@@ -33,7 +34,7 @@ export function DriftPage() {
     <div data-testid={T.page}>
       <PageHeader
         title="Drift"
-        description="What changed from one run to the next: new findings, regressions, resolutions and score drops, newest first."
+        description="What changed from one run to the next: new findings, regressions, resolutions, score drops and changes to watched configuration (security contexts, image digests behind tags, RBAC bindings, classification labels, deleted NetworkPolicies and backup Schedules), newest first."
       />
       <PageSection>
         <QueryState query={drift} what="drift events">
@@ -96,6 +97,7 @@ export function DriftPage() {
                             </Td>
                             <Td dataLabel="Summary" className="pal-small pal-break">
                               {e.summary}
+                              <DriftChanges eventId={e.id} changes={e.changes} />
                             </Td>
                             <Td dataLabel="Check" className="pal-small">
                               {e.check_id ? (

@@ -6,6 +6,7 @@ import {
   FormSelectOption,
   Label,
   PageSection,
+  Title,
   Toolbar,
   ToolbarContent,
   ToolbarItem,
@@ -24,6 +25,7 @@ import { formatDate, formatDateTime } from '../../lib/format';
 import { testIds } from '../../testids';
 import { useTargets } from '../targets/api';
 import { useDecideException, useExceptions, type Decision } from './api';
+import { ExceptionReview } from './ExceptionReview';
 import { ExceptionScope } from './ExceptionScope';
 
 const T = testIds.exceptions;
@@ -53,6 +55,12 @@ export function ExceptionsPage() {
         description="Accepted risks. An approved exception takes its findings out of the score until it expires; the dashboard shows scores with and without them."
       />
       <PageSection>
+        <ExceptionReview tenant={tenant.slug} targets={targets.data} onRevoke={canDecide ? setRevoking : undefined} />
+      </PageSection>
+      <PageSection>
+        <Title headingLevel="h2" size="lg">
+          All exceptions
+        </Title>
         <InlineError error={decide.isError && !revoking ? decide.error : null} title="The decision failed" />
         <QueryState query={exceptions} what="exceptions">
           {(items) => {

@@ -13,6 +13,16 @@ export function useExceptions(tenant: string) {
   });
 }
 
+/** Approved exceptions expiring within `days`, and those that cover nothing any more. */
+export function useExceptionReport(tenant: string, days: number) {
+  const api = useApi();
+  return useQuery({
+    queryKey: qk.exceptionReport(tenant, days),
+    queryFn: () =>
+      unwrap(api.GET('/api/v1/tenants/{tenant}/exceptions/report', { params: { path: { tenant }, query: { within_days: days } } })),
+  });
+}
+
 /** A decision suppresses or restores findings and so moves scores: refresh the tenant. */
 export function useDecideException(tenant: string) {
   const api = useApi();
