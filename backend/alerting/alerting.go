@@ -210,6 +210,14 @@ type DeliveryStatus struct {
 	SentAt    *time.Time
 }
 
+// DriftFilter narrows a listing of drift events; the zero value lists from the newest.
+type DriftFilter struct {
+	BeforeID int64    // events with a smaller id (the cursor); 0: from the newest
+	Kinds    []string // any of these kinds; empty: all
+	TargetID int64    // 0: every target
+	Limit    int
+}
+
 // DriftEvent is a stored drift event.
 type DriftEvent struct {
 	ID       int64

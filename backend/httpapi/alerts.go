@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -16,7 +17,7 @@ import (
 // AlertStore is the storage of drift events, channels, rules and deliveries
 // (backend/store.DB).
 type AlertStore interface {
-	ListDriftEvents(ctx context.Context, tenantID, beforeID int64, limit int) ([]alerting.DriftEvent, error)
+	ListDriftEvents(ctx context.Context, tenantID int64, f alerting.DriftFilter) ([]alerting.DriftEvent, error)
 	CreateChannel(ctx context.Context, c *alerting.Channel) error
 	SetChannelSecret(ctx context.Context, tenantID, id int64, sealed []byte) error
 	Channel(ctx context.Context, tenantID, id int64) (*alerting.Channel, error)
@@ -56,7 +57,16 @@ func (a *api) listDrift(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	list, err := a.opts.Alerts.ListDriftEvents(c.Request.Context(), tenantOf(c).Tenant.ID, before, int(limit))
+	target, err := queryInt(c, "target", 0, 1, 1<<62)
+	if err != nil {
+		a.fail(c, err)
+		return
+	}
+	f := alerting.DriftFilter{BeforeID: before, TargetID: target, Limit: int(limit)}
+	if k := c.Query("kind"); k != "" {
+		f.Kinds = strings.Split(k, ",") // the spec's enum has checked each
+	}
+	list, err := a.opts.Alerts.ListDriftEvents(c.Request.Context(), tenantOf(c).Tenant.ID, f)
 	if err != nil {
 		a.fail(c, err)
 		return

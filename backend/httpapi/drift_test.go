@@ -3,6 +3,7 @@ package httpapi_test
 import (
 	"context"
 	"encoding/json"
+	"fmt"
 	"testing"
 	"time"
 
@@ -58,5 +59,36 @@ func TestDriftFeedReturnsConfigChanges(t *testing.T) {
 	}
 	if !found {
 		t.Fatalf("no config_drift event for the privileged container in %s", w.Body)
+	}
+
+	// Server-side filters: by kind and by target; an unknown kind is refused.
+	kinds := func(query string) map[string]int {
+		t.Helper()
+		w := f.call(t, f.Acme.Tokens[posture.RoleViewer], "GET", "/api/v1/tenants/acme/drift?"+query, "")
+		if w.Code != 200 {
+			t.Fatalf("drift?%s: %d %s", query, w.Code, w.Body)
+		}
+		body.Items = nil
+		must(t, json.Unmarshal(w.Body.Bytes(), &body))
+		out := map[string]int{}
+		for _, e := range body.Items {
+			out[e.Kind]++
+		}
+		return out
+	}
+	if got := kinds("kind=config_drift"); len(got) != 1 || got[alerting.KindConfigDrift] == 0 {
+		t.Errorf("kind=config_drift lists %v", got)
+	}
+	if got := kinds("kind=resolved,score_drop"); got[alerting.KindConfigDrift] != 0 {
+		t.Errorf("kind=resolved,score_drop lists %v", got)
+	}
+	if got := kinds(fmt.Sprintf("target=%d", f.Acme.Target.ID)); got[alerting.KindConfigDrift] == 0 {
+		t.Errorf("its own target lists %v", got)
+	}
+	if got := kinds(fmt.Sprintf("target=%d", f.Acme.Target.ID+1000)); len(got) != 0 {
+		t.Errorf("another target lists %v", got)
+	}
+	if w := f.call(t, f.Acme.Tokens[posture.RoleViewer], "GET", "/api/v1/tenants/acme/drift?kind=privileged", ""); w.Code != 400 {
+		t.Errorf("unknown kind: %d %s", w.Code, w.Body)
 	}
 }

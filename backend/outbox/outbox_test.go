@@ -89,7 +89,7 @@ func TestDriftAlertSurvivesACrashBetweenEnqueueAndSend(t *testing.T) {
 			run(posture.Pass) // the baseline
 			second := run(posture.Fail)
 
-			events, err := db.ListDriftEvents(ctx, ten.ID, 0, 10)
+			events, err := db.ListDriftEvents(ctx, ten.ID, alerting.DriftFilter{Limit: 10})
 			must(t, err)
 			if len(events) != 1 || events[0].Kind != alerting.KindNewFinding || events[0].RunID != second.ID {
 				t.Fatalf("drift events: %+v", events)
@@ -127,7 +127,7 @@ func TestDriftAlertSurvivesACrashBetweenEnqueueAndSend(t *testing.T) {
 			}
 			// The fix resolves the finding: a resolved event, but the rule does not select it.
 			run(posture.Pass)
-			events, _ = db.ListDriftEvents(ctx, ten.ID, 0, 10)
+			events, _ = db.ListDriftEvents(ctx, ten.ID, alerting.DriftFilter{Limit: 10})
 			if len(events) != 2 || events[0].Kind != alerting.KindResolved {
 				t.Fatalf("after the fix: %+v", events)
 			}

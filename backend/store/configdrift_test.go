@@ -58,7 +58,7 @@ func finishWatched(t *testing.T, db *store.DB, ten, tgt int64, status posture.Ru
 
 func configEvents(t *testing.T, db *store.DB, tenantID int64) []alerting.DriftEvent {
 	t.Helper()
-	list, err := db.ListDriftEvents(context.Background(), tenantID, 0, 500)
+	list, err := db.ListDriftEvents(context.Background(), tenantID, alerting.DriftFilter{Limit: 500})
 	if err != nil {
 		t.Fatal(err)
 	}

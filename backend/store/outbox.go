@@ -185,14 +185,20 @@ func (db *DB) ListDeliveries(ctx context.Context, tenantID int64, limit int) ([]
 	return out, nil
 }
 
-// ListDriftEvents lists a tenant's drift events, newest first, before an id (0: from the top).
-func (db *DB) ListDriftEvents(ctx context.Context, tenantID, beforeID int64, limit int) ([]alerting.DriftEvent, error) {
+// ListDriftEvents lists a tenant's drift events that pass the filter, newest first.
+func (db *DB) ListDriftEvents(ctx context.Context, tenantID int64, f alerting.DriftFilter) ([]alerting.DriftEvent, error) {
 	q := db.gorm.WithContext(ctx).Where("tenant_id = ?", tenantID)
-	if beforeID > 0 {
-		q = q.Where("id < ?", beforeID)
+	if f.BeforeID > 0 {
+		q = q.Where("id < ?", f.BeforeID)
+	}
+	if len(f.Kinds) > 0 {
+		q = q.Where("kind IN ?", f.Kinds)
+	}
+	if f.TargetID > 0 {
+		q = q.Where("target_id = ?", f.TargetID)
 	}
 	var rows []driftEventRow
-	if err := q.Order("id DESC").Limit(limit).Find(&rows).Error; err != nil {
+	if err := q.Order("id DESC").Limit(f.Limit).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]alerting.DriftEvent, len(rows))

@@ -20,7 +20,7 @@ export const qk = {
   exceptions: (t: string) => ['tenant', t, 'exceptions'] as const,
   exceptionReport: (t: string, days: number) => ['tenant', t, 'exceptions', 'report', days] as const,
   audit: (t: string, actor: string, action: string) => ['tenant', t, 'audit', actor, action] as const,
-  drift: (t: string) => ['tenant', t, 'drift'] as const,
+  drift: (t: string, kind = '') => ['tenant', t, 'drift', kind] as const,
   tickets: (t: string) => ['tenant', t, 'tickets'] as const,
   ticketList: (t: string, status: string) => ['tenant', t, 'tickets', 'list', status] as const,
   ticket: (t: string, id: number) => ['tenant', t, 'tickets', 'one', id] as const,

@@ -2667,6 +2667,10 @@ export interface operations {
                 /** @description Cursor (events with a smaller id). */
                 before?: number;
                 limit?: number;
+                /** @description Only events of these kinds (comma-separated). */
+                kind?: ("new_finding" | "regression" | "resolved" | "score_drop" | "config_drift")[];
+                /** @description Only events of this target. */
+                target?: number;
             };
             header?: never;
             path: {

@@ -18,17 +18,16 @@ import { DRIFT_KIND_LABELS, DriftKindLabel } from './DriftKindLabel';
 
 const T = testIds.drift;
 
-/** The events of the loaded pages, newest first, narrowed to one kind ('' for all). */
-export function visibleDrift(pages: { items: DriftEvent[] }[], kind: DriftKind | ''): DriftEvent[] {
-  const all = pages.flatMap((p) => p.items).sort((a, b) => b.id - a.id);
-  return kind ? all.filter((e) => e.kind === kind) : all;
+/** The events of the loaded pages, newest first. */
+export function visibleDrift(pages: { items: DriftEvent[] }[]): DriftEvent[] {
+  return pages.flatMap((p) => p.items).sort((a, b) => b.id - a.id);
 }
 
 export function DriftPage() {
   const tenant = useTenant();
   usePageTitle('Drift', tenant.name);
-  const drift = useDrift(tenant.slug);
   const [kind, setKind] = useState<DriftKind | ''>('');
+  const drift = useDrift(tenant.slug, kind);
 
   return (
     <div data-testid={T.page}>
@@ -39,8 +38,7 @@ export function DriftPage() {
       <PageSection>
         <QueryState query={drift} what="drift events">
           {(data) => {
-            const loaded = data.pages.flatMap((p) => p.items);
-            const shown = visibleDrift(data.pages, kind);
+            const shown = visibleDrift(data.pages);
             return (
               <>
                 <Toolbar inset={{ default: 'insetNone' }}>
@@ -62,12 +60,8 @@ export function DriftPage() {
                   </ToolbarContent>
                 </Toolbar>
                 {shown.length === 0 ? (
-                  <EmptyMessage title={loaded.length ? 'No loaded event is of this kind' : 'No drift yet'}>
-                    {loaded.length
-                      ? drift.hasNextPage
-                        ? 'Load older events to look further back.'
-                        : null
-                      : 'Events appear after the second complete run of a target.'}
+                  <EmptyMessage title={kind ? `No ${DRIFT_KIND_LABELS[kind]} events` : 'No drift yet'}>
+                    {kind ? null : 'Events appear after the second complete run of a target.'}
                   </EmptyMessage>
                 ) : (
                   <InnerScrollContainer>
@@ -121,7 +115,7 @@ export function DriftPage() {
                   </InnerScrollContainer>
                 )}
                 <p className="pal-small pal-muted">
-                  {loaded.length} events loaded.{' '}
+                  {shown.length} {shown.length === 1 ? 'event' : 'events'} loaded.{' '}
                   {drift.hasNextPage ? (
                     <Button
                       variant="link"
@@ -132,7 +126,7 @@ export function DriftPage() {
                     >
                       Load more
                     </Button>
-                  ) : loaded.length ? (
+                  ) : shown.length ? (
                     'That is the oldest event.'
                   ) : null}
                 </p>
