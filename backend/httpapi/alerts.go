@@ -3,6 +3,7 @@ package httpapi
 import (
 	"context"
 	"net/http"
+	"net/url"
 	"strconv"
 	"strings"
 	"time"
@@ -99,13 +100,33 @@ type channelJSON struct {
 	CreatedAt time.Time         `json:"created_at"`
 }
 
+// toChannel is a channel as the API shows it. Its URL is shown without path and query: an
+// incoming-webhook URL (Jira Automation, many chat tools) is itself the credential, and
+// channels are listed to every role and recorded in the audit log.
 func toChannel(ch *alerting.Channel) channelJSON {
-	settings := ch.Settings
-	if settings == nil {
-		settings = map[string]string{}
+	settings := map[string]string{}
+	for k, v := range ch.Settings {
+		settings[k] = v
+	}
+	if u, ok := settings["url"]; ok {
+		settings["url"] = redactURL(u)
 	}
 	return channelJSON{ID: ch.ID, Name: ch.Name, Kind: ch.Kind, Settings: settings, HasSecret: len(ch.Secret) > 0,
 		Enabled: ch.Enabled, CreatedAt: ch.CreatedAt}
+}
+
+// redactURL keeps a URL's scheme and host, so people can tell channels apart, and hides
+// the rest.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Host == "" {
+		return "…"
+	}
+	out := u.Scheme + "://" + u.Host
+	if (u.Path != "" && u.Path != "/") || u.RawQuery != "" || u.Fragment != "" || u.User != nil {
+		out += "/…"
+	}
+	return out
 }
 
 func (a *api) listChannels(c *gin.Context) {

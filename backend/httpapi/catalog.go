@@ -54,18 +54,35 @@ var modeName = map[csa.Mode]string{csa.ModeAuto: "automated", csa.ModePartial: "
 
 // recommendationStatus: automated recommendations pass or fail on evidence; attest-only ones
 // need a valid attestation; partial ones fail on evidence and otherwise need an attestation.
-func recommendationStatus(mode csa.Mode, cb scoring.Combined, attested bool) string {
+// failed counts failed check results only (checkFailures), evaluated all results.
+func recommendationStatus(mode csa.Mode, evaluated, failed int, attested bool) string {
 	switch {
-	case mode != csa.ModeAttest && cb.Failed > 0:
+	case mode != csa.ModeAttest && failed > 0:
 		return "failing"
 	case mode != csa.ModeAuto && attested:
 		return "attested"
 	case mode != csa.ModeAuto:
 		return "needs_attestation"
-	case cb.Evaluated == 0:
+	case evaluated == 0:
 		return "not_evaluated"
 	}
 	return "passing"
+}
+
+// checkFailures counts the failed check results in a recommendation's snapshots (one per
+// target). Scores count a missing attestation as one failed result of an attest or partial
+// recommendation (scoring.AttestationCheckID), which is no finding: a snapshot that needed
+// an attestation holds one such failure, taken out here.
+func checkFailures(mode csa.Mode, snaps []posture.ScoreSnapshot) int {
+	n := 0
+	for _, s := range snaps {
+		f := s.Failed
+		if mode != csa.ModeAuto {
+			f -= s.NeedsAttestation
+		}
+		n += max(f, 0)
+	}
+	return n
 }
 
 func (a *api) listRecommendations(c *gin.Context) {
@@ -94,10 +111,11 @@ func (a *api) listRecommendations(c *gin.Context) {
 	}
 	items := make([]recommendationJSON, 0, 54)
 	for _, r := range csa.All() {
-		cb := scoring.Combine(ts.byScope[posture.ScopeRecommendation+"/"+r.ID])
+		snaps := ts.byScope[posture.ScopeRecommendation+"/"+r.ID]
+		cb, failed := scoring.Combine(snaps), checkFailures(r.Mode, snaps)
 		item := recommendationJSON{ID: r.ID, Area: r.Area(), AreaTitle: csa.AreaTitles[r.Area()], Title: r.Text,
 			Mode: modeName[r.Mode], Score: round1(cb.Value), Checks: append([]string{}, checksOf[r.ID]...),
-			OpenFindings: cb.Failed, Status: recommendationStatus(r.Mode, cb, valid[r.ID] != nil)}
+			OpenFindings: failed, Status: recommendationStatus(r.Mode, cb.Evaluated, failed, valid[r.ID] != nil)}
 		if x := valid[r.ID]; x != nil {
 			j := toAttestation(x, now)
 			item.Attestation = &j

@@ -67,6 +67,25 @@ func TestTicketSyncChannelThroughTheAPI(t *testing.T) {
 		t.Fatalf("created: %s", w.Body.String())
 	}
 
+	// The URL is shown without its path (incoming-webhook URLs are credentials): not to a
+	// viewer, not in the audit log.
+	if ch.Settings["url"] != rcv.URL+"/…" {
+		t.Errorf("created channel shows url %q", ch.Settings["url"])
+	}
+	w = f.call(t, f.Acme.Tokens[posture.RoleViewer], "GET", "/api/v1/tenants/acme/channels", "")
+	if w.Code != http.StatusOK || strings.Contains(w.Body.String(), "/palisade") {
+		t.Errorf("a viewer sees the channel's URL: %d %s", w.Code, w.Body.String())
+	}
+	var exported strings.Builder
+	must(t, f.DB.ExportAudit(t.Context(), func(e posture.AuditEntry) error {
+		b, _ := json.Marshal(e)
+		exported.Write(b)
+		return nil
+	}))
+	if !strings.Contains(exported.String(), "channel.create") || strings.Contains(exported.String(), "/palisade") {
+		t.Errorf("the audit log holds the channel's URL (or no channel.create): %s", exported.String())
+	}
+
 	w = f.call(t, sm, "POST", fmt.Sprintf("/api/v1/tenants/acme/channels/%d/test", ch.ID), "")
 	if w.Code != http.StatusOK || !strings.Contains(w.Body.String(), `"delivered":true`) {
 		t.Fatalf("test: %d %s", w.Code, w.Body.String())

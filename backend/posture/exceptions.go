@@ -103,11 +103,18 @@ type UnmatchedException struct {
 	Reason string
 }
 
-// Covers reports whether the approved exception e, valid at now, covers a failure of
-// checkID on an asset with the namespace and labels, collected for the target. Finding-level
-// exceptions are matched by fingerprint instead (NewExceptionMatcher).
-func (e ActiveException) Covers(now time.Time, targetID int64, checkID, namespace string, assetLabels map[string]string) bool {
+// Covers returns the test of whether the approved exception e, valid at now, covers a
+// failure of checkID on an asset with the namespace and labels, collected for the target.
+// The label selector is parsed once, here, so one exception can be tested against many
+// assets. An exception not valid at now, or with a malformed selector, covers nothing.
+// Finding-level exceptions are matched by fingerprint instead (NewExceptionMatcher) and
+// cover nothing here.
+func (e ActiveException) Covers(now time.Time) func(targetID int64, checkID, namespace string, assetLabels map[string]string) bool {
 	m := NewExceptionMatcher([]ActiveException{e}, now)
-	return len(m.scoped) == 1 && m.Excepted(e.TenantID, targetID,
-		Result{Status: Fail, CheckID: checkID, Asset: &Asset{Namespace: namespace, Labels: assetLabels}})
+	if len(m.scoped) != 1 {
+		return func(int64, string, string, map[string]string) bool { return false }
+	}
+	return func(targetID int64, checkID, namespace string, assetLabels map[string]string) bool {
+		return m.Excepted(e.TenantID, targetID, Result{Status: Fail, CheckID: checkID, Asset: &Asset{Namespace: namespace, Labels: assetLabels}})
+	}
 }

@@ -105,7 +105,7 @@ type Score struct {
 	// (always 0 in ScoreWithoutExceptions, where they count as Failed).
 	Excepted int
 	// NeedsAttestation counts recommendations in scope (attest or partial mode) without a valid
-	// attestation. attest-mode ones are also in Failed unless attestations are ignored.
+	// attestation. Each is also one result in Failed, unless attestations are ignored.
 	NeedsAttestation int
 	// EvaluatedWeight and FailedWeight are the ratio's denominator and numerator. For the overall
 	// score they are the totals over distinct results; the value itself is the mean of areas.

@@ -167,3 +167,61 @@ func TestIntegrationConfigDrift(t *testing.T) {
 		}
 	})
 }
+
+// TestIntegrationWatchedStateKeepsTheLatestRun: the stored watched state is only ever
+// replaced by a later run's, even by a write that skipped the check for it (two complete
+// runs of a target finishing at once: the older one's check ran before the newer one
+// stored its state).
+func TestIntegrationWatchedStateKeepsTheLatestRun(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		ten, tgt := seedTenant(t, db, "acme")
+		older, err := db.StartRun(ctx, ten.ID, tgt.ID, "test", t0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		newer, err := db.StartRun(ctx, ten.ID, tgt.ID, "test", t0.Add(time.Minute))
+		if err != nil {
+			t.Fatal(err)
+		}
+		store1 := func(run int64, st *posture.WatchedState, want bool) {
+			t.Helper()
+			stored, err := db.StoreWatchedState(ctx, ten.ID, tgt.ID, run, t0.Add(time.Hour), st)
+			if err != nil || stored != want {
+				t.Fatalf("store run %d's state: stored %v, %v; want %v", run, stored, err, want)
+			}
+		}
+		wantStored := func(run int64, objects int) {
+			t.Helper()
+			got, st, err := db.WatchedState(ctx, ten.ID, tgt.ID)
+			if err != nil || got != run || len(st.Objects) != objects {
+				t.Fatalf("stored state: run %d, %v; want run %d with %d objects", got, err, run, objects)
+			}
+		}
+		changed, orig := watched(true), watched(false)
+		store1(newer.ID, changed, true)
+		store1(older.ID, orig, false) // the older run, after the newer one
+		wantStored(newer.ID, len(changed.Objects))
+		store1(newer.ID, orig, false) // the same run again
+		wantStored(newer.ID, len(changed.Objects))
+
+		// Through FinishRun: the older run finishing last leaves the newer run's state, and
+		// raises no config drift against it.
+		before := len(configEvents(t, db, ten.ID))
+		for _, r := range []struct {
+			run *posture.Run
+			st  *posture.WatchedState
+		}{{newer, changed}, {older, orig}} {
+			if _, err := db.FinishRun(ctx, ten.ID, r.run.ID, posture.RunOutcome{Status: posture.RunComplete,
+				FinishedAt: r.run.StartedAt.Add(time.Second), Watched: r.st}); err != nil {
+				t.Fatal(err)
+			}
+		}
+		wantStored(newer.ID, len(changed.Objects))
+		if got := configEvents(t, db, ten.ID); len(got) != before {
+			t.Errorf("config drift events = %d, want %d", len(got), before)
+		}
+		later := finishWatched(t, db, ten.ID, tgt.ID, posture.RunComplete, t0.Add(2*time.Hour), orig)
+		wantStored(later.ID, len(orig.Objects))
+	})
+}

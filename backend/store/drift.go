@@ -94,7 +94,7 @@ type outboxRow struct {
 func (outboxRow) TableName() string { return "notification_outbox" }
 
 // previousComplete is the newest complete run of the target before this one, and its
-// overall score.
+// overall score when the same score model computed it (nil otherwise: no score to compare).
 func previousComplete(tx *gorm.DB, tenantID, targetID, runID int64) (int64, *float64, error) {
 	var runs []runRow
 	if err := tx.Where("tenant_id = ? AND target_id = ? AND status = ? AND id <> ?", tenantID, targetID, posture.RunComplete, runID).
@@ -107,6 +107,12 @@ func previousComplete(tx *gorm.DB, tenantID, targetID, runID int64) (int64, *flo
 		return 0, nil, err
 	}
 	if len(snaps) == 0 {
+		return runs[0].ID, nil, nil
+	}
+	var d struct {
+		Model int `json:"model"`
+	}
+	if json.Unmarshal([]byte(snaps[0].Details), &d) != nil || d.Model != scoreModel {
 		return runs[0].ID, nil, nil
 	}
 	return runs[0].ID, snaps[0].Score, nil

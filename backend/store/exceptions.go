@@ -171,16 +171,25 @@ func (db *DB) ActiveExceptions(ctx context.Context, tenantID int64) ([]posture.A
 		posture.ExceptionApproved, db.now().UTC()).Find(&rows).Error; err != nil {
 		return nil, err
 	}
+	var findingIDs []int64
+	for _, r := range rows {
+		if r.FindingID != nil {
+			findingIDs = append(findingIDs, *r.FindingID)
+		}
+	}
+	fingerprints, err := findingColumn(ctx, db.gorm, tenantID, "fingerprint", findingIDs)
+	if err != nil {
+		return nil, err
+	}
 	out := make([]posture.ActiveException, 0, len(rows))
 	for _, r := range rows {
 		a := posture.ActiveException{Exception: *exceptionFromRow(r)}
 		if r.FindingID != nil {
-			var f findingRow
-			if err := db.gorm.WithContext(ctx).Select("fingerprint").Where("tenant_id = ? AND id = ?", tenantID, *r.FindingID).
-				Take(&f).Error; err != nil {
+			fp, ok := fingerprints[*r.FindingID]
+			if !ok {
 				continue // the finding is gone with its target
 			}
-			a.Fingerprint = f.Fingerprint
+			a.Fingerprint = fp
 		}
 		out = append(out, a)
 	}

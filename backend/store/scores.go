@@ -14,11 +14,19 @@ import (
 
 var _ posture.ScoreStore = (*DB)(nil)
 
+// scoreModel numbers how scores are computed; a snapshot keeps the model that made it, so
+// that a change of model is not taken for a change of posture (a score_drop alert).
+//
+//	0: (stored before models were numbered) attestations left out of scores
+//	2: attest-only recommendations and the unseen part of partial ones count (attestations)
+const scoreModel = 2
+
 // scoreDetails is the JSON in score_snapshots.details.
 type scoreDetails struct {
 	EvaluatedWeight float64                    `json:"evaluated_weight"`
 	FailedWeight    float64                    `json:"failed_weight"`
 	Contributors    []posture.ScoreContributor `json:"contributors"`
+	Model           int                        `json:"model,omitempty"`
 }
 
 func saveScores(tx *gorm.DB, tenantID, targetID, runID int64, at time.Time, snaps []posture.ScoreSnapshot) error {
@@ -27,7 +35,8 @@ func saveScores(tx *gorm.DB, tenantID, targetID, runID int64, at time.Time, snap
 	}
 	rows := make([]scoreRow, len(snaps))
 	for i, s := range snaps {
-		details, _ := json.Marshal(scoreDetails{EvaluatedWeight: s.EvaluatedWeight, FailedWeight: s.FailedWeight, Contributors: s.Contributors})
+		details, _ := json.Marshal(scoreDetails{EvaluatedWeight: s.EvaluatedWeight, FailedWeight: s.FailedWeight,
+			Contributors: s.Contributors, Model: scoreModel})
 		rows[i] = scoreRow{
 			TenantID: tenantID, TargetID: &targetID, RunID: &runID, ScopeKind: s.ScopeKind, ScopeKey: s.ScopeKey,
 			Score: s.Score, ScoreWithoutExceptions: s.ScoreWithoutExceptions, Evaluated: s.Evaluated, Passed: s.Passed,

@@ -377,13 +377,19 @@ func followTickets(tx *gorm.DB, tenantID, targetID int64, at time.Time) error {
 		}
 		return sync.queueByID(r.ID, notify.SystemActor, []notify.TicketFieldChange{{Field: "status", From: r.Status, To: to}}, nil, at)
 	}
-	for _, r := range verify {
-		if err := move(r, TicketVerified); err != nil {
-			return err
+	// Both lists are in id order and disjoint (a ticket has a finding not resolved or has
+	// none); they are moved merged, in one id order, so that two runs finishing at once
+	// lock the tickets they share in the same order rather than deadlock on PostgreSQL.
+	for len(verify)+len(reopen) > 0 {
+		var err error
+		if len(reopen) == 0 || len(verify) > 0 && verify[0].ID < reopen[0].ID {
+			err = move(verify[0], TicketVerified)
+			verify = verify[1:]
+		} else {
+			err = move(reopen[0], TicketReopened)
+			reopen = reopen[1:]
 		}
-	}
-	for _, r := range reopen {
-		if err := move(r, TicketReopened); err != nil {
+		if err != nil {
 			return err
 		}
 	}

@@ -136,10 +136,29 @@ func configDrift(tx *gorm.DB, tenantID, targetID, runID int64, at time.Time, cur
 	}
 	row := watchedStateRow{TenantID: tenantID, TargetID: targetID, RunID: runID, Version: cur.Version, Objects: len(cur.Objects),
 		State: plan.state, UpdatedAt: at}
-	err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "tenant_id"}, {Name: "target_id"}},
-		DoUpdates: clause.AssignmentColumns([]string{"run_id", "version", "objects", "state", "updated_at"})}).Create(&row).Error
+	ok, err := storeWatched(tx, row)
 	if err != nil {
-		return nil, fmt.Errorf("watched state: %w", err)
+		return nil, err
+	}
+	if !ok {
+		// A later run stored its state after the check above (two complete runs of the
+		// target finishing at once): leave it, as plan.skip does.
+		return nil, nil
 	}
 	return plan.events, nil
+}
+
+// storeWatched inserts or replaces the target's watched state with row unless the stored
+// one is of the same or a later run, and reports whether it did. The run_id guard is part
+// of the upsert, so it holds however concurrent runs interleave: on PostgreSQL the update
+// waits for a concurrent writer of the row and re-checks the guard against what it wrote.
+func storeWatched(tx *gorm.DB, row watchedStateRow) (bool, error) {
+	res := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "tenant_id"}, {Name: "target_id"}},
+		DoUpdates: clause.AssignmentColumns([]string{"run_id", "version", "objects", "state", "updated_at"}),
+		Where:     clause.Where{Exprs: []clause.Expression{clause.Expr{SQL: "watched_states.run_id < excluded.run_id"}}},
+	}).Create(&row)
+	if res.Error != nil {
+		return false, fmt.Errorf("watched state: %w", res.Error)
+	}
+	return res.RowsAffected > 0, nil
 }

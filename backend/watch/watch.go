@@ -47,7 +47,8 @@ const (
 	MaxEntries = 128
 	// MaxDigests bounds the digests remembered per container.
 	MaxDigests = 16
-	// MaxValueLen bounds every key and value, in bytes.
+	// MaxValueLen bounds every key and value, in bytes, except the watched label keys (their
+	// configuration bounds them).
 	MaxValueLen = 256
 	// MaxLabelKeys bounds how many label keys are watched.
 	MaxLabelKeys = 32
@@ -174,6 +175,9 @@ func trunc(s string) string {
 	return strings.ToValidUTF8(s[:MaxValueLen], "") + "…"
 }
 
+// labelKeys dedupes and sorts the watched label keys. They are not truncated: a cut key
+// would match no label. Their length is bounded where they are configured
+// (checks.watched_labels: a label key is at most 317 bytes).
 func labelKeys(keys []string) []string {
 	seen := map[string]bool{}
 	var out []string
@@ -182,7 +186,7 @@ func labelKeys(keys []string) []string {
 			continue
 		}
 		seen[k] = true
-		out = append(out, trunc(k))
+		out = append(out, k)
 	}
 	sort.Strings(out)
 	return out

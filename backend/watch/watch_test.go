@@ -402,3 +402,32 @@ func TestExtractIsBounded(t *testing.T) {
 		t.Errorf("state cut by the limit raised %q", describe(ev))
 	}
 }
+
+// A watched label key longer than MaxValueLen (a label key may be 317 bytes: a 253-byte
+// DNS prefix, "/" and a 63-byte name) is kept whole and so still matches its label; its
+// value is still bounded.
+func TestLongLabelKeyIsWatched(t *testing.T) {
+	longKey := strings.Repeat("a", 61) + "." + strings.Repeat("b", 61) + "." + strings.Repeat("c", 61) + "." +
+		strings.Repeat("d", 61) + ".io/" + strings.Repeat("n", 63)
+	if len(longKey) <= MaxValueLen || len(longKey) > 317 {
+		t.Fatalf("test key of %d bytes", len(longKey))
+	}
+	if got := labelKeys([]string{classKey, longKey, "", longKey}); !slices.Equal(got, []string{longKey, classKey}) {
+		t.Fatalf("labelKeys = %q", got)
+	}
+	c := base()
+	c.ns.Labels[longKey] = strings.Repeat("v", 1000)
+	c.dep.Spec.Template.Labels[longKey] = "restricted"
+	c.rs.Spec.Template.Labels[longKey] = "restricted"
+	st := Extract(c.inventory(t), Options{LabelKeys: []string{classKey, longKey}})
+	if !slices.Contains(st.LabelKeys, longKey) {
+		t.Fatalf("label keys = %q", st.LabelKeys)
+	}
+	v, ok := st.Objects["core/Namespace/shop"].Labels[longKey]
+	if !ok || len(v) > MaxValueLen+len("…") {
+		t.Errorf("namespace label %q (%d bytes), found %v", v, len(v), ok)
+	}
+	if got := st.Objects[web].PodLabels[longKey]; got != "restricted" {
+		t.Errorf("pod label = %q, want restricted (pod labels %v)", got, st.Objects[web].PodLabels)
+	}
+}

@@ -3,12 +3,7 @@ package cluster_test
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
-	"log/slog"
-	"net/http"
-	"net/http/httptest"
 	"testing"
-	"time"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -20,15 +15,7 @@ import (
 	clientset "k8s.io/client-go/kubernetes"
 
 	"github.com/palisade-dev/palisade/backend/alerting"
-	"github.com/palisade-dev/palisade/backend/checks"
-	"github.com/palisade-dev/palisade/backend/httpapi"
-	"github.com/palisade-dev/palisade/backend/outbox"
 	"github.com/palisade-dev/palisade/backend/posture"
-	"github.com/palisade-dev/palisade/backend/runner"
-	"github.com/palisade-dev/palisade/backend/seal"
-	"github.com/palisade-dev/palisade/backend/sources"
-	"github.com/palisade-dev/palisade/backend/store"
-	"github.com/palisade-dev/palisade/backend/store/storetest"
 	"github.com/palisade-dev/palisade/e2e/kubeharness"
 )
 
@@ -56,40 +43,8 @@ func TestConfigDriftAgainstRealCluster(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	db := storetest.Open(t, store.SQLite)
-	ten := &posture.Tenant{Slug: "acme", Name: "Acme"}
-	must(t, db.CreateTenant(ctx, ten))
-	tgt := &posture.Target{TenantID: ten.ID, Name: "harness", Kind: posture.TargetCluster, Schedule: "10m", Enabled: true,
-		Settings: map[string]string{"kubeconfig": c.Kubeconfig(t, c.CollectorToken), "context": kubeharness.ContextName}}
-	must(t, db.CreateTarget(ctx, tgt))
-	log := slog.New(slog.DiscardHandler)
-	r := &runner.Runner{Runs: db, Catalog: checks.Builtin(), CheckConfig: checks.DefaultConfig(), Weights: posture.DefaultWeights(),
-		Log: log, Sources: map[posture.TargetKind]runner.Source{posture.TargetCluster: sources.Cluster(sources.ClusterOptions{})}}
-
-	rcv := &webhookReceiver{secret: []byte("soc-webhook-signing-secret-0123456789")}
-	soc := httptest.NewServer(rcv)
-	defer soc.Close()
-	raw, _ := seal.GenerateKey()
-	key, _ := seal.ParseKey(raw)
-	sealer := seal.New(key)
-	ch := &alerting.Channel{TenantID: ten.ID, Name: "soc", Kind: "webhook", Settings: map[string]string{"url": soc.URL}}
-	must(t, db.CreateChannel(ctx, ch))
-	sealed, err := sealer.Seal(rcv.secret, store.ChannelSecretContext(ch.ID))
-	must(t, err)
-	must(t, db.SetChannelSecret(ctx, ten.ID, ch.ID, sealed))
-	must(t, db.CreateRule(ctx, &alerting.Rule{TenantID: ten.ID, Name: "config drift", MinSeverity: posture.SeverityHigh,
-		Kinds: []string{alerting.KindConfigDrift}, ChannelID: ch.ID}))
-	worker := &outbox.Worker{Store: db, Sealer: sealer, Context: store.ChannelSecretContext, Log: log}
-
-	api := httpapi.New(httpapi.Config{Listen: "127.0.0.1:0", ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second,
-		IdleTimeout: 5 * time.Second, RequestTimeout: 10 * time.Second, ShutdownTimeout: time.Second, MaxBodyBytes: 1 << 20}, log, nil)
-	api.MountAPI(httpapi.APIOptions{Store: db, Tickets: db, Alerts: db, Catalog: checks.Builtin(), LoginSealer: sealer})
-	srv := httptest.NewServer(api.Handler())
-	defer srv.Close()
-	token := "pal_config_drift_viewer_token_0123456789"
-	sum := sha256.Sum256([]byte(token))
-	must(t, db.CreateAPIToken(ctx, &posture.APIToken{TenantID: ten.ID, Name: "viewer", Prefix: token[:10],
-		Hash: hex.EncodeToString(sum[:]), Role: posture.RoleViewer, CreatedBy: "test"}))
+	l := newLoop(t, c, alerting.Rule{Name: "config drift", MinSeverity: posture.SeverityHigh,
+		Kinds: []string{alerting.KindConfigDrift}}, posture.RoleViewer)
 	type event struct {
 		RunID    int64                  `json:"run_id"`
 		Kind     string                 `json:"kind"`
@@ -100,18 +55,12 @@ func TestConfigDriftAgainstRealCluster(t *testing.T) {
 		Changes  []alerting.FieldChange `json:"changes"`
 	}
 	configDrift := func(runID int64) map[string]event {
-		req, _ := http.NewRequest("GET", srv.URL+"/api/v1/tenants/acme/drift?limit=500", nil)
-		req.Header.Set("Authorization", "Bearer "+token)
-		resp, err := http.DefaultClient.Do(req)
-		must(t, err)
-		defer resp.Body.Close()
 		var body struct {
 			Items []event `json:"items"`
 		}
-		if resp.StatusCode != 200 {
-			t.Fatalf("drift: %d", resp.StatusCode)
+		if code := l.call("GET", "/api/v1/tenants/acme/drift?limit=500&kind=config_drift", "", &body); code != 200 {
+			t.Fatalf("drift: %d", code)
 		}
-		must(t, json.NewDecoder(resp.Body).Decode(&body))
 		out := map[string]event{}
 		for _, e := range body.Items {
 			if e.Kind == alerting.KindConfigDrift && e.RunID == runID {
@@ -120,13 +69,7 @@ func TestConfigDriftAgainstRealCluster(t *testing.T) {
 		}
 		return out
 	}
-	run := func(what string) *posture.Run {
-		done, err := r.Run(ctx, *tgt, "test")
-		if err != nil || done.Status != posture.RunComplete {
-			t.Fatalf("%s: %+v %v", what, done, err)
-		}
-		return done
-	}
+	run := l.run
 
 	baseline := run("baseline")
 	if ev := configDrift(baseline.ID); len(ev) != 0 {
@@ -174,19 +117,18 @@ func TestConfigDriftAgainstRealCluster(t *testing.T) {
 	}
 
 	// The high ones reach the SOC's webhook, signed, with the change in the text.
-	if n := worker.Once(ctx); n == 0 {
+	if n := l.worker.Once(ctx); n == 0 {
 		t.Fatal("no alert was delivered")
 	}
-	rcv.mu.Lock()
-	defer rcv.mu.Unlock()
+	msgs, bad := l.received()
 	var got []string
-	for _, m := range rcv.msgs {
+	for _, m := range msgs {
 		if m.Kind == "drift."+alerting.KindConfigDrift {
 			got = append(got, m.Fields["watch"])
 		}
 	}
-	if len(got) != 3 || rcv.bad != 0 {
-		t.Errorf("alerts at the receiver: %q (bad signatures %d); want the digest, the Schedule and the binding", got, rcv.bad)
+	if len(got) != 3 || bad != 0 {
+		t.Errorf("alerts at the receiver: %q (bad signatures %d); want the digest, the Schedule and the binding", got, bad)
 	}
 }
 

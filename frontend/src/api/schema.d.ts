@@ -572,7 +572,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Revokes an attestation; it stops counting at once and stays on record. */
+        /** Revokes an attestation; it stays on record, and scores count the recommendation as unattested from the next complete run. */
         delete: operations["revokeAttestation"];
         options?: never;
         head?: never;

@@ -179,7 +179,8 @@ export function CsaPage() {
           if (id) revoke.mutate(id, { onSuccess: () => setRevoking(null) });
         }}
       >
-        It stops counting at once and stays on record. The recommendation then needs a new attestation.
+        The CSA view shows it revoked at once and it stays on record; scores count it as missing from the next complete run of each target.
+        The recommendation then needs a new attestation.
       </ConfirmModal>
     </div>
   );
