@@ -30,6 +30,7 @@ type Config struct {
 	Checks   Checks   `yaml:"checks"`
 	Auth     Auth     `yaml:"auth"`
 	Tickets  Tickets  `yaml:"tickets"`
+	Alerts   Alerts   `yaml:"alerts"`
 	// Tenant and Targets are the single-tenant shorthand: the targets belong to Tenant.
 	Tenant  string   `yaml:"tenant"`
 	Targets []Target `yaml:"targets"`
@@ -95,7 +96,15 @@ func Default() Config {
 		Tenant:   "default",
 		Auth:     Auth{SessionIdle: time.Hour, SessionAbsolute: 12 * time.Hour},
 		Tickets:  Tickets{SLADays: map[string]int{"critical": 7, "high": 30, "medium": 90, "low": 180}},
+		Alerts:   Alerts{DeliveryLease: 2 * time.Minute},
 	}
+}
+
+// Alerts configures the delivery of alerts and ticket-sync messages.
+type Alerts struct {
+	// DeliveryLease is how long a worker holds a delivery it is sending: if its process dies
+	// mid-send, another worker (or the restarted one) sends it again once the lease ends.
+	DeliveryLease time.Duration `yaml:"delivery_lease"`
 }
 
 // Tickets configures remediation tickets.
@@ -273,6 +282,9 @@ func (c Config) Validate() error {
 		bad("database.dsn", "%v", err)
 	}
 	c.Tickets.validate(bad)
+	if c.Alerts.DeliveryLease < time.Second || c.Alerts.DeliveryLease > time.Hour {
+		bad("alerts.delivery_lease", "must be between 1s and 1h, got %s", c.Alerts.DeliveryLease)
+	}
 	if c.Database.MaxOpenConns < 1 {
 		bad("database.max_open_conns", "must be at least 1, got %d", c.Database.MaxOpenConns)
 	}

@@ -70,6 +70,7 @@ func TestValidationNamesTheKey(t *testing.T) {
 		{"half tls", "server:\n  tls_cert_file: c.pem\n", nil, "server.tls_cert_file"},
 		{"wrong type", "server:\n  max_body_bytes: lots\n", nil, "max_body_bytes"},
 		{"sla severity", "tickets:\n  sla_days:\n    urgent: 3\n", nil, "tickets.sla_days.urgent"},
+		{"lease", "alerts:\n  delivery_lease: 0s\n", nil, "alerts.delivery_lease"},
 		{"sla days", "tickets:\n  sla_days:\n    high: 99999\n", nil, "tickets.sla_days.high"},
 	}
 	for _, tc := range cases {

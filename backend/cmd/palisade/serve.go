@@ -75,7 +75,8 @@ func serve(ctx context.Context, opts *globalOptions) error {
 	srv.MountAPI(apiOpts)
 	srv.MountUI(webui.Handler(webui.Assets()))
 	// Alerts queued by runs (or left by a previous process) go out from here.
-	worker := &outbox.Worker{Store: db, Sealer: credSealer, Context: store.ChannelSecretContext, Log: log, BaseURL: cfg.PublicURL()}
+	worker := &outbox.Worker{Store: db, Sealer: credSealer, Context: store.ChannelSecretContext, Log: log, BaseURL: cfg.PublicURL(),
+		Lease: cfg.Alerts.DeliveryLease}
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	workerDone := make(chan struct{})
 	go func() { worker.Run(workerCtx); close(workerDone) }()
