@@ -44,7 +44,8 @@ func TestIntegrationTargetsStatusAndStaleness(t *testing.T) {
 			}
 			deadline := time.Now().Add(20 * time.Second)
 			for time.Now().Before(deadline) {
-				if st, _ = targetStatuses(ctx, db, time.Now()); st[0].Score != nil {
+				// The run and its score are read by two queries: wait for both to show it.
+				if st, _ = targetStatuses(ctx, db, time.Now()); st[0].Score != nil && st[0].LastStatus == "complete" {
 					break
 				}
 				time.Sleep(100 * time.Millisecond)
