@@ -9,7 +9,7 @@ started_pg=0
 log=$(mktemp "${TMPDIR:-/tmp}/palisade-test.XXXXXX")
 cleanup() {
   if [ "$started_pg" = 1 ]; then scripts/test-postgres.sh stop; fi
-  rm -f "$log"
+  rm -f "$log" "${e2e_log:-}"
 }
 trap cleanup EXIT
 
@@ -81,5 +81,10 @@ if [ "$rc" != 0 ] && [ "$failed" = 0 ]; then
   tail -n 60 "$log"   # a build error or panic: show it whole
   failed=1
 fi
+# The closing lines name every failed test, so a truncated CI log still says what broke.
+{
+  grep -E -- '--- FAIL' "$log" | sed 's/^ *--- FAIL: /go: /; s/ (.*//'
+  grep -E '^\s+✘' "${e2e_log:-/dev/null}" 2>/dev/null | sed 's/^ */e2e: /'
+} | sed 's/^/FAILED /' | head -n 20
 echo "$passed passed, $failed failed, $skipped skipped"
 exit $rc
