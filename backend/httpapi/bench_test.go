@@ -452,15 +452,16 @@ type listCase struct {
 }
 
 type benchFinding struct {
-	TargetID  int64     `json:"target_id"`
-	AssetKey  string    `json:"asset_key"`
-	CheckID   string    `json:"check_id"`
-	Severity  string    `json:"severity"`
-	Status    string    `json:"status"`
-	Message   string    `json:"message"`
-	Namespace string    `json:"namespace"`
-	Owner     string    `json:"owner"`
-	FirstSeen time.Time `json:"first_seen"`
+	TargetID   int64     `json:"target_id"`
+	AssetKey   string    `json:"asset_key"`
+	CheckID    string    `json:"check_id"`
+	CheckTitle string    `json:"check_title"`
+	Severity   string    `json:"severity"`
+	Status     string    `json:"status"`
+	Message    string    `json:"message"`
+	Namespace  string    `json:"namespace"`
+	Owner      string    `json:"owner"`
+	FirstSeen  time.Time `json:"first_seen"`
 }
 
 type benchPage struct {
@@ -523,7 +524,7 @@ func (env *benchEnv) listCases() []listCase {
 		{name: "q-word", query: func(i int) url.Values { return vals("q", words[i%len(words)]) },
 			want: func(i int, f benchFinding) string {
 				w := words[i%len(words)]
-				return map[bool]string{false: "no " + w}[strings.Contains(strings.ToLower(f.Message+f.CheckID+f.Namespace+f.AssetKey), w)]
+				return map[bool]string{false: "no " + w}[strings.Contains(strings.ToLower(f.Message+f.CheckID+f.CheckTitle+f.Namespace+f.AssetKey), w)]
 			}},
 		{name: "q-workload", query: func(i int) url.Values { return vals("q", name(i)) },
 			want: func(i int, f benchFinding) string {

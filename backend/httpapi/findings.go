@@ -52,6 +52,7 @@ func (a *api) findingFilter(c *gin.Context) (posture.FindingFilter, error) {
 		f.Triage = append(f.Triage, posture.Triage(t))
 	}
 	f.CheckIDs = listValues(c, "check")
+	f.TextChecks = a.checksTitled(f.Text)
 	if csaID := c.Query("csa"); csaID != "" {
 		ids := a.checksFor(csaID)
 		if len(ids) == 0 {
@@ -71,6 +72,22 @@ func (a *api) findingFilter(c *gin.Context) (posture.FindingFilter, error) {
 	}
 	f.Limit = int(limit)
 	return f, nil
+}
+
+// checksTitled lists the checks whose title holds text (case-insensitive): free text matches
+// them as it matches check ids.
+func (a *api) checksTitled(text string) []string {
+	if text == "" || a.opts.Catalog == nil {
+		return nil
+	}
+	text = strings.ToLower(text)
+	var ids []string
+	for _, ch := range a.opts.Catalog.Checks() {
+		if strings.Contains(strings.ToLower(ch.Title), text) {
+			ids = append(ids, ch.ID)
+		}
+	}
+	return ids
 }
 
 // checksFor lists the checks mapped to a CSA recommendation (or every recommendation of an

@@ -72,9 +72,15 @@ type FindingFilter struct {
 	TargetID    int64
 	Namespace   string
 	Owner       string
-	Text        string // substring of message, check id or asset key
-	Triage      []Triage
-	Assignee    string
+	// Text is a case-insensitive substring of the check id, the check's title (see
+	// TextChecks), the asset key, or the message of a finding among the first 5,000 of the
+	// list (store.textFindings says exactly).
+	Text string
+	// TextChecks are the ids of the checks whose title holds Text: the caller knows the
+	// catalog, the store does not.
+	TextChecks []string
+	Triage     []Triage
+	Assignee   string
 	// Label is "key=value" on the finding's asset labels.
 	Label string
 	// Sort is one of FindingSorts; empty means "severity".

@@ -7,6 +7,8 @@ import (
 	"regexp"
 	"strings"
 
+	"gorm.io/gorm"
+
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -71,19 +73,25 @@ func (db *DB) ListFindings(ctx context.Context, tenantID int64, f posture.Findin
 	if err != nil {
 		return nil, err
 	}
+	var cursor *position
+	var after []cond
 	if f.Cursor != "" {
 		key, id, err := decodeCursor(f.Cursor, name)
 		if err != nil {
 			return nil, err
 		}
-		w.plain = append(w.plain, cond{sort.after(), []any{sort.bind(key), id}})
+		cursor, after = &position{key, id}, []cond{sort.after(key, id)}
 	}
 	var rows []findingRow
-	if w.search != nil {
+	switch {
+	case w.text != nil:
+		rows, err = db.textFindings(ctx, tenantID, w, sort, cursor, limit+1)
+	case w.search != nil:
+		w.plain = plus(w.plain, after...)
 		rows, err = db.searchFindings(ctx, w, sort, limit+1)
-	} else {
+	default:
 		q := db.gorm.WithContext(ctx).Model(&findingRow{}).Select(findingColumns)
-		for _, c := range w.plain {
+		for _, c := range plus(w.plain, after...) {
 			q = q.Where(c.sql, c.args...)
 		}
 		err = q.Order(sort.order()).Limit(limit + 1).Find(&rows).Error
@@ -110,23 +118,48 @@ type cond struct {
 	args []any
 }
 
+// plus returns a new slice of cs and more.
+func plus(cs []cond, more ...cond) []cond {
+	return append(append(make([]cond, 0, len(cs)+len(more)), cs...), more...)
+}
+
 // findingWhere is a filter as SQL conditions: plain ones go into one query in the list's
-// order; search ones (free text and label, on PostgreSQL) need searchFindings, because how
-// many findings they match, and where in the order, nobody can tell in advance.
+// order; a label search (PostgreSQL) needs searchFindings and free text textFindings,
+// because how many findings they match, and where in the order, nobody can tell in advance.
 type findingWhere struct {
 	plain  []cond
 	search *findingSearch
+	text   *findingText
+	// ordered: the plain conditions are one status and at most a minimum severity, a range
+	// of findings_list (which is in the severity order).
+	ordered bool
 }
 
-// findingSearch holds the search conditions in the two forms searchFindings needs: probe
-// tests one finding (its asset looked up by id), and the matching findings are the union
-// of sets (each with the plain conditions), whose asset conditions find the assets first.
+// findingSearch holds the conditions of a label search in the two forms searchFindings
+// needs: probe tests one finding (its asset looked up by id), and the matching findings are
+// the union of sets (each with the plain conditions).
 type findingSearch struct {
 	probe cond
 	sets  []cond
 	// assets selects the assets of a label-only search: when they are few, the probe could
 	// not fill a page, and searchFindings collects their findings directly.
 	assets *cond
+}
+
+// findingText is a free-text filter (see textFindings).
+type findingText struct {
+	pat    string      // LIKE pattern of the text in lower case, its wildcards escaped
+	titled []string    // ids of the checks whose title holds the text (FindingFilter.TextChecks)
+	label  *labelConds // the label filter given with it, if any
+}
+
+// labelConds is a label filter ("key=value" on the finding's asset) in the forms the queries
+// need.
+type labelConds struct {
+	plain  cond // SQLite: a condition of the list query
+	assets cond // PostgreSQL: the ids of the assets with the label (the GIN index on labels)
+	in     cond // PostgreSQL: the finding's asset is one of them (the set found once)
+	of     cond // PostgreSQL: the finding's asset has the label (looked up for each finding)
 }
 
 // findingConds turns the filter into conditions. Every user value is a bound parameter.
@@ -169,42 +202,36 @@ func (db *DB) findingConds(tenantID int64, f posture.FindingFilter) (findingWher
 		// The literal term lets the planner prove the partial index's predicate.
 		add("findings.assignee = ? AND findings.assignee <> ''", f.Assignee)
 	}
-	var labelAssets, labelIn, labelOf *cond
+	var label *labelConds
 	if f.Label != "" {
 		key, value, err := parseLabel(f.Label)
 		if err != nil {
 			return w, err
 		}
+		label = &labelConds{}
 		if db.dialect != Postgres {
-			w.plain = append(w.plain, cond{assetIn + `json_extract(a.labels, '$."' || ? || '"') = ?)`, []any{tenantID, key, value}})
+			label.plain = cond{assetIn + `json_extract(a.labels, '$."' || ? || '"') = ?)`, []any{tenantID, key, value}}
 		} else {
 			// Containment, which the GIN index on labels serves (migration 00006); labels
 			// are string to string, so it is the same test as labels ->> key = value.
 			doc, _ := json.Marshal(map[string]string{key: value})
-			labelAssets = &cond{`SELECT a.id FROM assets a WHERE a.tenant_id = ? AND a.labels @> CAST(? AS jsonb)`, []any{tenantID, string(doc)}}
-			labelIn = &cond{`findings.asset_id IN (` + labelAssets.sql + `)`, labelAssets.args}
-			labelOf = &cond{assetOf("a.labels") + ` @> CAST(? AS jsonb)`, []any{string(doc)}}
+			label.assets = cond{`SELECT a.id FROM assets a WHERE a.tenant_id = ? AND a.labels @> CAST(? AS jsonb)`, []any{tenantID, string(doc)}}
+			label.in = cond{`findings.asset_id IN (` + label.assets.sql + `)`, label.assets.args}
+			label.of = cond{assetOf("a.labels") + ` @> CAST(? AS jsonb)`, []any{string(doc)}}
 		}
 	}
+	w.ordered = len(f.Statuses) == 1 && len(f.CheckIDs) == 0 && f.TargetID == 0 && f.Namespace == "" && f.Owner == "" &&
+		len(f.Triage) == 0 && f.Assignee == ""
 	if f.Text != "" {
-		pat := "%" + likeEscape(strings.ToLower(f.Text)) + "%"
-		own := cond{`(LOWER(findings.message) LIKE ? ESCAPE '\' OR LOWER(findings.check_id) LIKE ? ESCAPE '\'
- OR LOWER(findings.namespace) LIKE ? ESCAPE '\')`, []any{pat, pat, pat}}
-		keyIn := cond{assetIn + `LOWER(a.key) LIKE ? ESCAPE '\')`, []any{tenantID, pat}}
+		w.text = &findingText{pat: "%" + likeEscape(strings.ToLower(f.Text)) + "%", titled: f.TextChecks, label: label}
+		return w, nil
+	}
+	if label != nil {
 		if db.dialect != Postgres {
-			w.plain = append(w.plain, cond{"(" + own.sql + " OR " + keyIn.sql + ")", append(append([]any{}, own.args...), keyIn.args...)})
-			return w, nil
+			w.plain = append(w.plain, label.plain)
+		} else {
+			w.search = &findingSearch{probe: label.of, sets: []cond{label.in}, assets: &label.assets}
 		}
-		keyOf := cond{assetOf("LOWER(a.key)") + ` LIKE ? ESCAPE '\'`, []any{pat}}
-		w.search = &findingSearch{probe: or(own, keyOf), sets: []cond{own, keyIn}}
-		if labelIn != nil {
-			w.search.probe = and(w.search.probe, *labelOf)
-			for i := range w.search.sets {
-				w.search.sets[i] = and(w.search.sets[i], *labelIn)
-			}
-		}
-	} else if labelIn != nil {
-		w.search = &findingSearch{probe: *labelOf, sets: []cond{*labelIn}, assets: labelAssets}
 	}
 	return w, nil
 }
@@ -229,38 +256,35 @@ func assetOf(expr string) string {
 // one index search for each of hundreds of thousands.
 const assetIn = `findings.asset_id IN (SELECT a.id FROM assets a WHERE a.tenant_id = ? AND `
 
-// searchProbe is how many findings, in the list's order, a search looks through at most
+// searchProbe is how many findings, in the list's order, a label search looks through at most
 // before collecting its matches instead (it stops at a full page): enough for matches of
 // 0.5 % of the findings, or that start after the few critical ones.
 const searchProbe = 10_000
 
 // fewAssets is how many assets a label may match for their findings (some 10,000 at most, at
-// ten an asset) to be collected at once, without a probe that would seldom fill a page.
-const fewAssets = 1000
+// ten an asset) to be collected at once, without a probe that would seldom fill a page. A
+// variable for tests.
+var fewAssets = 1000
 
-// searchFindings lists the findings that match a free-text or label search (PostgreSQL).
+// searchFindings lists the findings that match a label (PostgreSQL).
 //
 // No index serves both such a condition and the list's order, and the planner cannot tell
-// how many findings match, or where in the order they are: a word in a check's title
-// matches tens of thousands of findings of one severity, a workload's name a handful.
-// Walking the order and testing every finding is fast for the first kind only when the
-// matches come early (it read 600,000 findings for a low-severity check's word); collecting
-// the matches by index and sorting them is fast for the second kind only. So:
+// how many findings match, or where in the order they are: a tier's label matches a quarter
+// of the findings, an application's a handful. Walking the order and testing every finding
+// is fast for the first kind only; collecting the matches by index and sorting them is fast
+// for the second kind only. So:
 //
 //  1. probe: the first searchProbe findings of the order (the other conditions applied, by
 //     their index) are tested; when they hold a full page, it is the answer. A label that
 //     matches at most fewAssets assets (read through the index) skips this step;
-//  2. otherwise the matching findings are collected (each of search.sets, united: the
-//     finding's own text, its asset's key), only their ids and sort keys, and the page is
-//     the first of them in order. For a label the asset index finds them and the cost
-//     follows the number of matches; free text has no index (see migration 00006) and is
-//     one scan of the tenant's findings, in parallel, rather than a walk of the order.
+//  2. otherwise the matching findings are collected through the asset index, only their ids
+//     and sort keys, and the page is the first of them in order.
 func (db *DB) searchFindings(ctx context.Context, w findingWhere, sort findingSort, n int) ([]findingRow, error) {
 	plainSQL, plainArgs := joinConds(w.plain)
 	order := sort.order()
 	var rows []findingRow
 	sets := w.search.sets
-	if ids, few, err := db.fewAssets(ctx, w.search.assets); err != nil {
+	if ids, few, err := fewAssetsOf(db.gorm.WithContext(ctx), w.search.assets); err != nil {
 		return nil, err
 	} else if few {
 		sets = []cond{{"findings.asset_id IN ?", []any{ids}}}
@@ -268,10 +292,7 @@ func (db *DB) searchFindings(ctx context.Context, w findingWhere, sort findingSo
 			return nil, nil
 		}
 	} else {
-		probe := `SELECT ` + findingColumns + ` FROM (SELECT * FROM findings WHERE ` + plainSQL + ` ORDER BY ` + order +
-			` LIMIT ?) AS findings WHERE ` + w.search.probe.sql + ` ORDER BY ` + order + ` LIMIT ?`
-		args := append(append(append([]any{}, plainArgs...), searchProbe), w.search.probe.args...)
-		if err := db.gorm.WithContext(ctx).Raw(probe, append(args, n)...).Scan(&rows).Error; err != nil {
+		if rows, err = db.probe(ctx, w.plain, searchProbe, w.search.probe, sort, n); err != nil {
 			return nil, err
 		}
 		if len(rows) == n {
@@ -299,15 +320,29 @@ func (db *DB) searchFindings(ctx context.Context, w findingWhere, sort findingSo
 	return rows, nil
 }
 
-// fewAssets reads the assets a label-only search selects (assets; nil: not such a search)
-// and reports whether they are at most fewAssets, returning their ids when they are.
-func (db *DB) fewAssets(ctx context.Context, assets *cond) ([]int64, bool, error) {
+// probe returns the first n findings, in the list's order, that pass test among the first
+// depth findings that the conditions select (read in order through their index).
+func (db *DB) probe(ctx context.Context, conds []cond, depth int, test cond, sort findingSort, n int) ([]findingRow, error) {
+	sql, args := joinConds(conds)
+	order := sort.order()
+	q := `SELECT ` + findingColumns + ` FROM (SELECT * FROM findings WHERE ` + sql + ` ORDER BY ` + order +
+		` LIMIT ?) AS findings WHERE ` + test.sql + ` ORDER BY ` + order + ` LIMIT ?`
+	args = append(append(append(args, depth), test.args...), n)
+	var rows []findingRow
+	if err := db.gorm.WithContext(ctx).Raw(q, args...).Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	return rows, nil
+}
+
+// fewAssetsOf reads the assets a label selects (assets; nil: no label) and reports whether
+// they are at most fewAssets, returning their ids when they are.
+func fewAssetsOf(q *gorm.DB, assets *cond) ([]int64, bool, error) {
 	if assets == nil {
 		return nil, false, nil
 	}
 	var ids []int64
-	if err := db.gorm.WithContext(ctx).Raw(assets.sql+` LIMIT ?`, append(append([]any{}, assets.args...), fewAssets+1)...).
-		Scan(&ids).Error; err != nil {
+	if err := q.Raw(assets.sql+` LIMIT ?`, append(append([]any{}, assets.args...), fewAssets+1)...).Scan(&ids).Error; err != nil {
 		return nil, false, err
 	}
 	if len(ids) > fewAssets {

@@ -41,13 +41,42 @@ func (s findingSort) order() string {
 	return fmt.Sprintf("findings.%s %s, findings.id %s", s.column, dir, dir)
 }
 
-// after is the keyset condition: rows strictly past (key, id) in the sort's direction.
-func (s findingSort) after() string {
-	op := ">"
+// after is the keyset condition: rows strictly past (key, id) in the sort's direction. It is
+// written as the equivalent "up to and including the next id" (ids are integers), because
+// the planner estimates a row comparison by its first column alone: "(severity, id) <
+// (1, x)" as "severity < 1", as if no finding shared the cursor's severity or time, where
+// thousands do. Misled so, it walked 380,000 rows of the list for a page of a namespace's
+// findings past a cursor, where reading them through the namespace's index and sorting them
+// takes 13 ms.
+func (s findingSort) after(key int64, id int64) cond {
 	if s.desc {
-		op = "<"
+		return cond{fmt.Sprintf("(findings.%s, findings.id) <= (?, ?)", s.column), []any{s.bind(key), id - 1}}
 	}
-	return fmt.Sprintf("(findings.%s, findings.id) %s (?, ?)", s.column, op)
+	return cond{fmt.Sprintf("(findings.%s, findings.id) >= (?, ?)", s.column), []any{s.bind(key), id + 1}}
+}
+
+// upTo is the complement of after: rows up to (key, id) in the sort's direction, that row
+// included.
+func (s findingSort) upTo(key int64, id int64) cond {
+	op := "<="
+	if s.desc {
+		op = ">="
+	}
+	return cond{fmt.Sprintf("(findings.%s, findings.id) %s (?, ?)", s.column, op), []any{s.bind(key), id}}
+}
+
+// position is a place in the list: a finding's sort key (see key) and id.
+type position struct{ key, id int64 }
+
+// before reports whether a comes before b in the sort's order.
+func (s findingSort) before(a, b position) bool {
+	if a == b {
+		return false
+	}
+	if a.key == b.key {
+		return (a.id > b.id) == s.desc
+	}
+	return (a.key > b.key) == s.desc
 }
 
 // key is the row's sort value as an integer for the cursor: severity, or a time in Unix

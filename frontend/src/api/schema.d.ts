@@ -1984,7 +1984,7 @@ export interface operations {
                 label?: string;
                 triage?: components["schemas"]["Triage"][];
                 assignee?: string;
-                /** @description Free text over message, check, namespace and asset. */
+                /** @description Case-insensitive substring (no wildcards) of the finding's check id or check title, or of its asset's key, which holds the asset's kind, namespace and name (apps/Deployment/shop/web). The message is searched as well, but only in the first 5,000 findings of the list in its order, with every other filter but label applied, counted from the first page whatever the cursor. */
                 q?: string;
                 sort?: "severity" | "-severity" | "first_seen" | "-first_seen" | "last_seen" | "-last_seen";
                 cursor?: string;

@@ -95,7 +95,7 @@ export function FindingsToolbar({
           <ToolbarGroup variant="filter-group">
             <ToolbarItem>
               <SearchInput
-                aria-label="Search message, check, namespace and asset"
+                aria-label="Search findings by check, check title, asset key or (first 5,000 of the list) message"
                 placeholder="Search findings"
                 value={q}
                 onChange={(_e, v) => setQ(v)}
