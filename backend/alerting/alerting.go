@@ -188,6 +188,14 @@ type Channel struct {
 	CreatedAt time.Time
 }
 
+// ChannelRemoval is what deleting a channel took with it: the rules that routed to it and
+// its deliveries, queued and past.
+type ChannelRemoval struct {
+	Channel    Channel
+	Rules      []Rule
+	Deliveries int64
+}
+
 // Delivery is one queued notification, claimed by an outbox worker.
 type Delivery struct {
 	ID        int64

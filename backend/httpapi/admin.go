@@ -18,8 +18,8 @@ func (a *api) listRoleMappings(c *gin.Context) {
 		return
 	}
 	items := make([]roleMappingJSON, len(list))
-	for i, m := range list {
-		items[i] = roleMappingJSON{ID: m.ID, ClaimValue: m.ClaimValue, Role: m.Role, CreatedAt: m.CreatedAt}
+	for i := range list {
+		items[i] = toRoleMapping(&list[i])
 	}
 	c.JSON(http.StatusOK, gin.H{"claim": a.opts.GroupsClaim, "items": items})
 }
@@ -34,13 +34,15 @@ func (a *api) createRoleMapping(c *gin.Context) {
 		return
 	}
 	m := &posture.RoleMapping{TenantID: tenantOf(c).Tenant.ID, ClaimValue: in.ClaimValue, Role: in.Role}
-	if err := a.opts.Store.CreateRoleMapping(c.Request.Context(), m); err != nil {
+	ctx, settle := audited(a, c, "role_mapping.create", func(any) auditLine {
+		return auditLine{"role_mapping:" + strconv.FormatInt(m.ID, 10), nil, toRoleMapping(m)}
+	})
+	if err := a.opts.Store.CreateRoleMapping(ctx, m); err != nil {
 		a.fail(c, err)
 		return
 	}
-	out := roleMappingJSON{ID: m.ID, ClaimValue: m.ClaimValue, Role: m.Role, CreatedAt: m.CreatedAt}
-	a.audit(c, "role_mapping.create", "role_mapping:"+strconv.FormatInt(m.ID, 10), nil, out)
-	c.JSON(http.StatusCreated, out)
+	settle(nil)
+	c.JSON(http.StatusCreated, toRoleMapping(m))
 }
 
 func (a *api) deleteRoleMapping(c *gin.Context) {
@@ -49,13 +51,19 @@ func (a *api) deleteRoleMapping(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	m, err := a.opts.Store.DeleteRoleMapping(c.Request.Context(), tenantOf(c).Tenant.ID, id)
+	ctx, settle := audited(a, c, "role_mapping.delete", func(m *posture.RoleMapping) auditLine {
+		l := auditLine{object: "role_mapping:" + strconv.FormatInt(id, 10)}
+		if m != nil {
+			l.before = toRoleMapping(m)
+		}
+		return l
+	})
+	m, err := a.opts.Store.DeleteRoleMapping(ctx, tenantOf(c).Tenant.ID, id)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	a.audit(c, "role_mapping.delete", "role_mapping:"+strconv.FormatInt(id, 10),
-		roleMappingJSON{ID: m.ID, ClaimValue: m.ClaimValue, Role: m.Role, CreatedAt: m.CreatedAt}, nil)
+	settle(m)
 	c.Status(http.StatusNoContent)
 }
 
@@ -97,12 +105,15 @@ func (a *api) createAPIToken(c *gin.Context) {
 	exp := a.now().Add(time.Duration(days) * 24 * time.Hour)
 	t := &posture.APIToken{TenantID: tenantOf(c).Tenant.ID, Name: in.Name, Prefix: secret[:len(tokenPrefix)+6],
 		Hash: hashSecret(secret), Role: in.Role, CreatedBy: principalOf(c).actor(), ExpiresAt: &exp}
-	if err := a.opts.Store.CreateAPIToken(c.Request.Context(), t); err != nil {
+	ctx, settle := audited(a, c, "api_token.create", func(any) auditLine {
+		return auditLine{"api_token:" + strconv.FormatInt(t.ID, 10), nil, toAPIToken(t, a.now())}
+	})
+	if err := a.opts.Store.CreateAPIToken(ctx, t); err != nil {
 		a.fail(c, err)
 		return
 	}
+	settle(nil)
 	out := toAPIToken(t, a.now())
-	a.audit(c, "api_token.create", "api_token:"+strconv.FormatInt(t.ID, 10), nil, out)
 	c.JSON(http.StatusCreated, struct {
 		apiTokenJSON
 		Token string `json:"token"`
@@ -115,14 +126,20 @@ func (a *api) revokeAPIToken(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	t, err := a.opts.Store.RevokeAPIToken(c.Request.Context(), tenantOf(c).Tenant.ID, id)
+	ctx, settle := audited(a, c, "api_token.revoke", func(t *posture.APIToken) auditLine {
+		l := auditLine{object: "api_token:" + strconv.FormatInt(id, 10)}
+		if t != nil {
+			l.after = toAPIToken(t, a.now())
+		}
+		return l
+	})
+	t, err := a.opts.Store.RevokeAPIToken(ctx, tenantOf(c).Tenant.ID, id)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	out := toAPIToken(t, a.now())
-	a.audit(c, "api_token.revoke", "api_token:"+strconv.FormatInt(id, 10), nil, out)
-	c.JSON(http.StatusOK, out)
+	settle(t)
+	c.JSON(http.StatusOK, toAPIToken(t, a.now()))
 }
 
 func (a *api) listAudit(c *gin.Context) {

@@ -19,13 +19,16 @@ import (
 // (backend/store.DB).
 type AlertStore interface {
 	ListDriftEvents(ctx context.Context, tenantID int64, f alerting.DriftFilter) ([]alerting.DriftEvent, error)
-	CreateChannel(ctx context.Context, c *alerting.Channel) error
-	SetChannelSecret(ctx context.Context, tenantID, id int64, sealed []byte) error
+	CreateSealedChannel(ctx context.Context, c *alerting.Channel, seal func(id int64) ([]byte, error)) error
 	Channel(ctx context.Context, tenantID, id int64) (*alerting.Channel, error)
 	ListChannels(ctx context.Context, tenantID int64) ([]alerting.Channel, error)
-	DeleteChannel(ctx context.Context, tenantID, id int64) error
+	UpdateChannel(ctx context.Context, c *alerting.Channel, newSecret []byte) error
+	RemoveChannel(ctx context.Context, tenantID, id int64, force bool) (*alerting.ChannelRemoval, error)
 	CreateRule(ctx context.Context, r *alerting.Rule) error
+	Rule(ctx context.Context, tenantID, id int64) (*alerting.Rule, error)
 	ListRules(ctx context.Context, tenantID int64) ([]alerting.Rule, error)
+	UpdateRule(ctx context.Context, r *alerting.Rule) error
+	DeleteRule(ctx context.Context, tenantID, id int64) error
 	ListDeliveries(ctx context.Context, tenantID int64, limit int) ([]alerting.DeliveryStatus, error)
 }
 
@@ -162,45 +165,35 @@ func (a *api) createChannel(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	if err := a.opts.Alerts.CreateChannel(c.Request.Context(), ch); err != nil {
+	ctx, settle := audited(a, c, "channel.create", func(any) auditLine {
+		return auditLine{"channel:" + strconv.FormatInt(ch.ID, 10), nil, toChannel(ch)}
+	})
+	var seal func(id int64) ([]byte, error)
+	if in.Secret != "" {
+		// Sealing binds the secret to the row's id: the store seals it once the id is known,
+		// in the transaction that creates the channel.
+		seal = func(id int64) ([]byte, error) {
+			return a.opts.Sealer.Seal([]byte(in.Secret), a.opts.ChannelContext(id))
+		}
+	}
+	if err := a.opts.Alerts.CreateSealedChannel(ctx, ch, seal); err != nil {
 		a.fail(c, err)
 		return
 	}
-	if in.Secret != "" {
-		sealed, err := a.opts.Sealer.Seal([]byte(in.Secret), a.opts.ChannelContext(ch.ID))
-		if err == nil {
-			err = a.opts.Alerts.SetChannelSecret(c.Request.Context(), ch.TenantID, ch.ID, sealed)
-		}
-		if err != nil {
-			_ = a.opts.Alerts.DeleteChannel(context.WithoutCancel(c.Request.Context()), ch.TenantID, ch.ID)
-			a.fail(c, err)
-			return
-		}
-		ch.Secret = sealed
-	}
-	out := toChannel(ch)
-	a.audit(c, "channel.create", "channel:"+strconv.FormatInt(ch.ID, 10), nil, out)
-	c.JSON(http.StatusCreated, out)
+	settle(nil)
+	c.JSON(http.StatusCreated, toChannel(ch))
 }
 
 // testChannel sends a test message now, so people see a channel work before relying on it.
 func (a *api) testChannel(c *gin.Context) {
-	id, err := pathID(c)
+	ch, ok := loadOwn(a, c, a.opts.Alerts.Channel)
+	if !ok {
+		return
+	}
+	secret, err := a.openChannelSecret(ch)
 	if err != nil {
 		a.fail(c, err)
 		return
-	}
-	ch, err := a.opts.Alerts.Channel(c.Request.Context(), tenantOf(c).Tenant.ID, id)
-	if err != nil {
-		a.fail(c, err)
-		return
-	}
-	secret := []byte(nil)
-	if len(ch.Secret) > 0 {
-		if secret, err = a.opts.Sealer.Open(ch.Secret, a.opts.ChannelContext(ch.ID)); err != nil {
-			a.fail(c, posture.Errorf(posture.ECONFLICT, "the channel's secret cannot be opened; create the channel again"))
-			return
-		}
 	}
 	sender, err := a.opts.BuildChannel(*ch, secret)
 	if err != nil {
@@ -278,20 +271,30 @@ func (a *api) createRule(c *gin.Context) {
 	sev := posture.SeverityHigh
 	if in.MinSeverity != "" {
 		var err error
-		if sev, err = posture.ParseSeverity(in.MinSeverity); err != nil {
-			a.fail(c, posture.Errorf(posture.EINVALID, "min_severity must be info, low, medium, high or critical"))
+		if sev, err = parseMinSeverity(in.MinSeverity); err != nil {
+			a.fail(c, err)
 			return
 		}
 	}
 	r := alerting.Rule{TenantID: tenantOf(c).Tenant.ID, Name: in.Name, MinSeverity: sev, Checks: in.Checks, Areas: in.Areas,
 		Targets: in.Targets, Kinds: in.Kinds, ChannelID: in.ChannelID, Digest: in.Digest}
-	if err := a.opts.Alerts.CreateRule(c.Request.Context(), &r); err != nil {
+	ctx, settle := audited(a, c, "alert_rule.create", func(any) auditLine {
+		return auditLine{"alert_rule:" + strconv.FormatInt(r.ID, 10), nil, toRule(r)}
+	})
+	if err := a.opts.Alerts.CreateRule(ctx, &r); err != nil {
 		a.fail(c, err)
 		return
 	}
-	out := toRule(r)
-	a.audit(c, "alert_rule.create", "alert_rule:"+strconv.FormatInt(r.ID, 10), nil, out)
-	c.JSON(http.StatusCreated, out)
+	settle(nil)
+	c.JSON(http.StatusCreated, toRule(r))
+}
+
+func parseMinSeverity(s string) (posture.Severity, error) {
+	sev, err := posture.ParseSeverity(s)
+	if err != nil {
+		return 0, posture.Errorf(posture.EINVALID, "min_severity must be info, low, medium, high or critical")
+	}
+	return sev, nil
 }
 
 func (a *api) listDeliveries(c *gin.Context) {

@@ -31,6 +31,9 @@ type Store interface {
 	posture.ExceptionStore
 	posture.AttestationStore
 	ExportAudit(ctx context.Context, fn func(posture.AuditEntry) error) error
+	// CreateSealedTarget creates a target with credentials that seal seals for its new id,
+	// in one transaction.
+	CreateSealedTarget(ctx context.Context, t *posture.Target, seal func(id int64) ([]byte, error)) error
 }
 
 // APIOptions wires the /api/v1 and /auth routes to their dependencies.
@@ -131,9 +134,13 @@ func (a *api) routes() []route {
 		{"GET", t + "/drift", PermRead, a.listDrift},
 		{"GET", t + "/channels", PermRead, a.listChannels},
 		{"POST", t + "/channels", PermAlertWrite, a.createChannel},
+		{"PATCH", t + "/channels/:id", PermAlertWrite, a.updateChannel},
+		{"DELETE", t + "/channels/:id", PermAlertWrite, a.deleteChannel},
 		{"POST", t + "/channels/:id/test", PermAlertWrite, a.testChannel},
 		{"GET", t + "/alert-rules", PermRead, a.listRules},
 		{"POST", t + "/alert-rules", PermAlertWrite, a.createRule},
+		{"PATCH", t + "/alert-rules/:id", PermAlertWrite, a.updateRule},
+		{"DELETE", t + "/alert-rules/:id", PermAlertWrite, a.deleteRule},
 		{"GET", t + "/deliveries", PermRead, a.listDeliveries},
 		{"GET", t + "/role-mappings", PermAdminRead, a.listRoleMappings},
 		{"POST", t + "/role-mappings", PermAdminWrite, a.createRoleMapping},
@@ -192,8 +199,9 @@ func (a *api) now() time.Time { return a.opts.Now().UTC() }
 // fail writes err as the one error shape.
 func (a *api) fail(c *gin.Context, err error) { writeError(c, a.log, err) }
 
-// record appends an audit entry after the change it describes. A failed append is logged
-// loudly but cannot undo the change (writing both in one transaction is future work).
+// record appends an audit entry for an event that changes nothing else (a login, a refusal),
+// or after a change whose store call wrote no entry itself (see audited). A failed append is
+// logged loudly.
 func (a *api) record(c *gin.Context, tenantID *int64, actor, action, object, before, after string) {
 	if err := a.append(c, tenantID, actor, action, object, before, after); err != nil {
 		a.log.ErrorContext(c.Request.Context(), "audit append failed", "action", action, "request_id", requestID(c), "error", err.Error())
@@ -210,11 +218,44 @@ func (a *api) append(c *gin.Context, tenantID *int64, actor, action, object, bef
 	})
 }
 
-// audit records a state change in the caller's tenant with before/after as JSON.
+// audit records an action in the caller's tenant with before/after as JSON, after the fact:
+// for actions that store nothing themselves (a test message). A stored change uses audited.
 func (a *api) audit(c *gin.Context, action, object string, before, after any) {
 	tc := tenantOf(c)
 	p := c.MustGet(principalKey).(*principal)
 	a.record(c, &tc.Tenant.ID, p.actor(), action, object, jsonString(before), jsonString(after))
+}
+
+// auditLine is what an audit entry says about a change.
+type auditLine struct {
+	object        string
+	before, after any
+}
+
+// audited returns the context for the one store call that makes a change, so that the store
+// writes the change's audit entry in the same transaction (posture.AuditIntent): if the entry
+// cannot be written, the change is not made. describe runs inside that transaction, after the
+// change, with what the store reported as changed (a value of type R, or R's zero value).
+// After the call succeeds, the handler calls settle with the call's result, which appends the
+// entry then if no transaction took it (a store without transactions: unit tests' fakes).
+func audited[R any](a *api, c *gin.Context, action string, describe func(R) auditLine) (ctx context.Context, settle func(R)) {
+	tenantID, actor := tenantOf(c).Tenant.ID, principalOf(c).actor()
+	build := func(result any) *posture.AuditEntry {
+		r, _ := result.(R)
+		l := describe(r)
+		return &posture.AuditEntry{TenantID: &tenantID, Actor: actor, Action: action, Object: l.object,
+			Before: jsonString(l.before), After: jsonString(l.after), RemoteIP: c.ClientIP(), RequestID: requestID(c), At: a.now()}
+	}
+	ctx, intent := posture.WithAuditIntent(c.Request.Context(), build)
+	return ctx, func(result R) {
+		e := intent.Settle(result)
+		if e == nil || a.opts.Store == nil {
+			return
+		}
+		if err := a.opts.Store.Append(context.WithoutCancel(c.Request.Context()), e); err != nil {
+			a.log.ErrorContext(c.Request.Context(), "audit append failed", "action", action, "request_id", requestID(c), "error", err.Error())
+		}
+	}
 }
 
 func tenantOf(c *gin.Context) *tenantContext { return c.MustGet(tenantKey).(*tenantContext) }

@@ -218,6 +218,10 @@ type roleMappingJSON struct {
 	CreatedAt  time.Time    `json:"created_at"`
 }
 
+func toRoleMapping(m *posture.RoleMapping) roleMappingJSON {
+	return roleMappingJSON{ID: m.ID, ClaimValue: m.ClaimValue, Role: m.Role, CreatedAt: m.CreatedAt}
+}
+
 type apiTokenJSON struct {
 	ID         int64        `json:"id"`
 	Name       string       `json:"name"`

@@ -197,20 +197,28 @@ func (a *api) triageFindings(c *gin.Context) {
 		return
 	}
 	p := principalOf(c)
-	changed, err := a.opts.Store.UpdateFindings(c.Request.Context(), tenantOf(c).Tenant.ID, posture.FindingUpdate{
+	// The store reports the ids it changed (deduplicated, in order).
+	ctx, settle := audited(a, c, "finding.triage", func(changed []int64) auditLine {
+		ids := make([]string, len(changed))
+		for i, id := range changed {
+			ids[i] = strconv.FormatInt(id, 10)
+		}
+		return auditLine{"findings:" + truncate(strings.Join(ids, ","), 2000), nil,
+			gin.H{"triage": in.Triage, "assignee": in.Assignee, "note": in.Note, "count": len(changed)}}
+	})
+	changed, err := a.opts.Store.UpdateFindings(ctx, tenantOf(c).Tenant.ID, posture.FindingUpdate{
 		IDs: in.IDs, Triage: in.Triage, Assignee: in.Assignee, Actor: p.actor(), Note: in.Note})
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
 	items := make([]findingJSON, len(changed))
-	ids := make([]string, len(changed))
+	ids := make([]int64, len(changed))
 	for i, f := range changed {
 		items[i] = a.toFinding(f)
-		ids[i] = strconv.FormatInt(f.ID, 10)
+		ids[i] = f.ID
 	}
-	a.audit(c, "finding.triage", "findings:"+truncate(strings.Join(ids, ","), 2000), nil,
-		gin.H{"triage": in.Triage, "assignee": in.Assignee, "note": in.Note, "count": len(changed)})
+	settle(ids)
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 

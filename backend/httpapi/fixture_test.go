@@ -47,6 +47,7 @@ type tenantFixture struct {
 	MappingID   int64
 	TokenID     int64
 	ChannelID   int64
+	RuleID      int64 // a disabled rule routing to ChannelID
 	TicketID    int64
 	Tokens      map[posture.Role]string // a bearer token per role
 }
@@ -149,6 +150,12 @@ func seedTenant(t testing.TB, db *store.DB, slug string, clk *storetest.Clock, s
 	must(t, err)
 	must(t, db.SetChannelSecret(ctx, ten.ID, ch.ID, secret))
 	f.ChannelID = ch.ID
+	// Disabled: it routes nothing, so other tests' deliveries are as without it.
+	rule := &alerting.Rule{TenantID: ten.ID, Name: "fixture-rule", MinSeverity: posture.SeverityHigh, ChannelID: ch.ID}
+	must(t, db.CreateRule(ctx, rule))
+	rule.Enabled = false
+	must(t, db.UpdateRule(ctx, rule))
+	f.RuleID = rule.ID
 	rm := &posture.RoleMapping{TenantID: ten.ID, ClaimValue: slug + ":viewers", Role: posture.RoleViewer}
 	must(t, db.CreateRoleMapping(ctx, rm))
 	f.MappingID = rm.ID

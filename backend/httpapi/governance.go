@@ -83,13 +83,15 @@ func (a *api) requestException(c *gin.Context) {
 	e := &posture.Exception{TenantID: tenantOf(c).Tenant.ID, FindingID: in.FindingID, CheckID: in.CheckID,
 		TargetID: in.TargetID, Namespace: in.Namespace, LabelSelector: in.LabelSelector, Reason: in.Reason,
 		RequestedBy: principalOf(c).person(), ExpiresAt: in.ExpiresAt}
-	if err := a.opts.Store.CreateException(c.Request.Context(), e); err != nil {
+	ctx, settle := audited(a, c, "exception.request", func(any) auditLine {
+		return auditLine{"exception:" + strconv.FormatInt(e.ID, 10), nil, toException(e)}
+	})
+	if err := a.opts.Store.CreateException(ctx, e); err != nil {
 		a.fail(c, err)
 		return
 	}
-	out := toException(e)
-	a.audit(c, "exception.request", "exception:"+strconv.FormatInt(e.ID, 10), nil, out)
-	c.JSON(http.StatusCreated, out)
+	settle(nil)
+	c.JSON(http.StatusCreated, toException(e))
 }
 
 func (a *api) getException(c *gin.Context) {
@@ -131,14 +133,20 @@ func (a *api) decideException(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	e, err := a.opts.Store.DecideException(c.Request.Context(), tenantID, id, in.Decision, principalOf(c).person())
+	ctx, settle := audited(a, c, "exception."+string(in.Decision), func(e *posture.Exception) auditLine {
+		l := auditLine{object: "exception:" + strconv.FormatInt(id, 10), before: toException(before)}
+		if e != nil {
+			l.after = toException(e)
+		}
+		return l
+	})
+	e, err := a.opts.Store.DecideException(ctx, tenantID, id, in.Decision, principalOf(c).person())
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	out := toException(e)
-	a.audit(c, "exception."+string(in.Decision), "exception:"+strconv.FormatInt(id, 10), toException(before), out)
-	c.JSON(http.StatusOK, out)
+	settle(e)
+	c.JSON(http.StatusOK, toException(e))
 }
 
 func (a *api) listAttestations(c *gin.Context) {
@@ -180,13 +188,15 @@ func (a *api) createAttestation(c *gin.Context) {
 	}
 	x := &posture.Attestation{TenantID: tenantOf(c).Tenant.ID, CSAID: in.CSAID, Statement: in.Statement,
 		EvidenceURL: in.EvidenceURL, Owner: in.Owner, CreatedBy: principalOf(c).actor(), ExpiresAt: in.ExpiresAt}
-	if err := a.opts.Store.CreateAttestation(c.Request.Context(), x); err != nil {
+	ctx, settle := audited(a, c, "attestation.create", func(any) auditLine {
+		return auditLine{"attestation:" + strconv.FormatInt(x.ID, 10), nil, toAttestation(x, a.now())}
+	})
+	if err := a.opts.Store.CreateAttestation(ctx, x); err != nil {
 		a.fail(c, err)
 		return
 	}
-	out := toAttestation(x, a.now())
-	a.audit(c, "attestation.create", "attestation:"+strconv.FormatInt(x.ID, 10), nil, out)
-	c.JSON(http.StatusCreated, out)
+	settle(nil)
+	c.JSON(http.StatusCreated, toAttestation(x, a.now()))
 }
 
 func (a *api) revokeAttestation(c *gin.Context) {
@@ -195,12 +205,18 @@ func (a *api) revokeAttestation(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	x, err := a.opts.Store.RevokeAttestation(c.Request.Context(), tenantOf(c).Tenant.ID, id)
+	ctx, settle := audited(a, c, "attestation.revoke", func(x *posture.Attestation) auditLine {
+		l := auditLine{object: "attestation:" + strconv.FormatInt(id, 10)}
+		if x != nil {
+			l.after = toAttestation(x, a.now())
+		}
+		return l
+	})
+	x, err := a.opts.Store.RevokeAttestation(ctx, tenantOf(c).Tenant.ID, id)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	out := toAttestation(x, a.now())
-	a.audit(c, "attestation.revoke", "attestation:"+strconv.FormatInt(id, 10), nil, out)
-	c.JSON(http.StatusOK, out)
+	settle(x)
+	c.JSON(http.StatusOK, toAttestation(x, a.now()))
 }

@@ -52,6 +52,7 @@ var (
 	mapping = func(tf *tenantFixture) any { return tf.MappingID }
 	token   = func(tf *tenantFixture) any { return tf.TokenID }
 	channel = func(tf *tenantFixture) any { return tf.ChannelID }
+	rule    = func(tf *tenantFixture) any { return tf.RuleID }
 	ticket  = func(tf *tenantFixture) any { return tf.TicketID }
 )
 
@@ -121,6 +122,10 @@ func endpointTable() []endpointCase {
 		{method: "GET", route: t + "/channels", allowed: everyone, want: 200, path: p("/channels")},
 		{method: "POST", route: t + "/channels", allowed: "AS", want: 201, path: p("/channels"), writes: true,
 			body: body(`{"name":"slack-sec","kind":"webhook","settings":{"url":"http://127.0.0.1:9/x"},"secret":"0123456789abcdef0123456789abcdef"}`)},
+		{method: "PATCH", route: t + "/channels/:id", allowed: "AS", want: 200, path: p("/channels/%d", channel), writes: true,
+			body: body(`{"name":"soc-hook","enabled":false}`)},
+		// The fixture's rule routes to the channel: without force the answer is 409.
+		{method: "DELETE", route: t + "/channels/:id", allowed: "AS", want: 200, path: p("/channels/%d?force=true", channel), writes: true},
 		// A receiver that is down: the test is allowed and answers that delivery failed.
 		{method: "POST", route: t + "/channels/:id/test", allowed: "AS", want: 200, path: p("/channels/%d/test", channel), writes: true},
 		{method: "GET", route: t + "/alert-rules", allowed: everyone, want: 200, path: p("/alert-rules")},
@@ -128,6 +133,9 @@ func endpointTable() []endpointCase {
 			body: func(_ *fixture, tf *tenantFixture) string {
 				return fmt.Sprintf(`{"name":"critical","min_severity":"high","kinds":["new_finding"],"channel_id":%d}`, tf.ChannelID)
 			}},
+		{method: "PATCH", route: t + "/alert-rules/:id", allowed: "AS", want: 200, path: p("/alert-rules/%d", rule), writes: true,
+			body: body(`{"enabled":true,"min_severity":"critical"}`)},
+		{method: "DELETE", route: t + "/alert-rules/:id", allowed: "AS", want: 204, path: p("/alert-rules/%d", rule), writes: true},
 		{method: "GET", route: t + "/deliveries", allowed: everyone, want: 200, path: p("/deliveries")},
 		{method: "GET", route: t + "/role-mappings", allowed: "AU", want: 200, path: p("/role-mappings")},
 		{method: "POST", route: t + "/role-mappings", allowed: "A", want: 201, path: p("/role-mappings"), writes: true,

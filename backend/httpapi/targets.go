@@ -1,7 +1,6 @@
 package httpapi
 
 import (
-	"context"
 	"net/http"
 	"path/filepath"
 	"strconv"
@@ -246,28 +245,31 @@ func (a *api) createTarget(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	if err := a.opts.Store.CreateTarget(c.Request.Context(), t); err != nil {
+	ctx, settle := audited(a, c, "target.create", func(any) auditLine {
+		return auditLine{"target:" + strconv.FormatInt(t.ID, 10), nil, auditedTarget(t)}
+	})
+	var seal func(id int64) ([]byte, error)
+	if in.Credentials != nil {
+		// Sealing binds credentials to the row's id: the store seals them once the id is
+		// known, in the transaction that creates the target.
+		seal = func(id int64) ([]byte, error) {
+			t.ID = id
+			if err := a.sealCredentials(t, in.Credentials); err != nil {
+				return nil, err
+			}
+			return t.Credentials, nil
+		}
+	}
+	if err := a.opts.Store.CreateSealedTarget(ctx, t, seal); err != nil {
 		a.fail(c, err)
 		return
 	}
-	if in.Credentials != nil {
-		// Sealing binds credentials to the row id, known only now.
-		err := a.sealCredentials(t, in.Credentials)
-		if err == nil {
-			err = a.opts.Store.UpdateTarget(c.Request.Context(), t)
-		}
-		if err != nil {
-			_ = a.opts.Store.DeleteTarget(context.WithoutCancel(c.Request.Context()), t.TenantID, t.ID)
-			a.fail(c, err)
-			return
-		}
-	}
-	a.targetChanged(c, http.StatusCreated, "target.create", nil, t)
+	settle(nil)
+	a.targetChanged(c, http.StatusCreated, t)
 }
 
-// targetChanged audits a stored change, tells the scheduler and answers with the target.
-func (a *api) targetChanged(c *gin.Context, status int, action string, before any, t *posture.Target) {
-	a.audit(c, action, "target:"+strconv.FormatInt(t.ID, 10), before, auditedTarget(t))
+// targetChanged tells the scheduler about a stored change and answers with the target.
+func (a *api) targetChanged(c *gin.Context, status int, t *posture.Target) {
 	if a.opts.TargetChanged != nil {
 		a.opts.TargetChanged(*t, false)
 	}
@@ -306,11 +308,15 @@ func (a *api) updateTarget(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	if err := a.opts.Store.UpdateTarget(c.Request.Context(), t); err != nil {
+	ctx, settle := audited(a, c, "target.update", func(any) auditLine {
+		return auditLine{"target:" + strconv.FormatInt(t.ID, 10), before, auditedTarget(t)}
+	})
+	if err := a.opts.Store.UpdateTarget(ctx, t); err != nil {
 		a.fail(c, err)
 		return
 	}
-	a.targetChanged(c, http.StatusOK, "target.update", before, t)
+	settle(nil)
+	a.targetChanged(c, http.StatusOK, t)
 }
 
 func (a *api) deleteTarget(c *gin.Context) {
@@ -318,11 +324,14 @@ func (a *api) deleteTarget(c *gin.Context) {
 	if !ok {
 		return
 	}
-	if err := a.opts.Store.DeleteTarget(c.Request.Context(), t.TenantID, t.ID); err != nil {
+	ctx, settle := audited(a, c, "target.delete", func(any) auditLine {
+		return auditLine{"target:" + strconv.FormatInt(t.ID, 10), auditedTarget(t), nil}
+	})
+	if err := a.opts.Store.DeleteTarget(ctx, t.TenantID, t.ID); err != nil {
 		a.fail(c, err)
 		return
 	}
-	a.audit(c, "target.delete", "target:"+strconv.FormatInt(t.ID, 10), auditedTarget(t), nil)
+	settle(nil)
 	if a.opts.TargetChanged != nil {
 		a.opts.TargetChanged(*t, true)
 	}
@@ -360,12 +369,20 @@ func (a *api) runTargetNow(c *gin.Context) {
 		a.fail(c, posture.Errorf(EUNAVAILABLE, "collections are not running on this server"))
 		return
 	}
-	run, err := a.opts.RunNow(c.Request.Context(), *t)
+	// The entry goes into the transaction that records the run's start.
+	ctx, settle := audited(a, c, "target.run", func(run *posture.Run) auditLine {
+		l := auditLine{object: "target:" + strconv.FormatInt(t.ID, 10)}
+		if run != nil {
+			l.after = gin.H{"run_id": run.ID}
+		}
+		return l
+	})
+	run, err := a.opts.RunNow(ctx, *t)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	a.audit(c, "target.run", "target:"+strconv.FormatInt(t.ID, 10), nil, gin.H{"run_id": run.ID})
+	settle(run)
 	c.JSON(http.StatusAccepted, toRun(run))
 }
 

@@ -8,6 +8,7 @@ import (
 
 	"github.com/gin-gonic/gin"
 
+	"github.com/palisade-dev/palisade/backend/notify"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -83,13 +84,15 @@ func (a *api) createTicket(c *gin.Context) {
 	if sla == nil {
 		sla = posture.DefaultSLA
 	}
-	if err := a.opts.Tickets.CreateTicket(c.Request.Context(), t, sla); err != nil {
+	ctx, settle := audited(a, c, "ticket.create", func(any) auditLine {
+		return auditLine{"ticket:" + t.Key, nil, a.toTicket(t)}
+	})
+	if err := a.opts.Tickets.CreateTicket(ctx, t, sla); err != nil {
 		a.fail(c, err)
 		return
 	}
-	out := a.toTicket(t)
-	a.audit(c, "ticket.create", "ticket:"+t.Key, nil, out)
-	c.JSON(http.StatusCreated, out)
+	settle(nil)
+	c.JSON(http.StatusCreated, a.toTicket(t))
 }
 
 func (a *api) getTicket(c *gin.Context) {
@@ -122,22 +125,26 @@ func (a *api) updateTicket(c *gin.Context) {
 		a.fail(c, err)
 		return
 	}
-	before, err := a.opts.Tickets.Ticket(c.Request.Context(), tenantOf(c).Tenant.ID, id)
-	if err != nil {
-		a.fail(c, err)
-		return
-	}
-	t, err := a.opts.Tickets.UpdateTicket(c.Request.Context(), tenantOf(c).Tenant.ID, id, principalOf(c).actor(),
+	// The entry names the fields that changed, from and to (the store reports them).
+	ctx, settle := audited(a, c, "ticket.update", func(tc notify.TicketChange) auditLine {
+		before, after := gin.H{}, gin.H{}
+		for _, ch := range tc.Changes {
+			before[ch.Field], after[ch.Field] = ch.From, ch.To
+		}
+		key := tc.Ticket.Key
+		if key == "" {
+			key = strconv.FormatInt(id, 10)
+		}
+		return auditLine{"ticket:" + key, before, after}
+	})
+	t, err := a.opts.Tickets.UpdateTicket(ctx, tenantOf(c).Tenant.ID, id, principalOf(c).actor(),
 		posture.TicketUpdate{Status: in.Status, Assignee: in.Assignee, Title: in.Title, DueAt: in.DueAt})
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	out := a.toTicket(t)
-	a.audit(c, "ticket.update", "ticket:"+t.Key,
-		gin.H{"status": before.Status, "assignee": before.Assignee, "title": before.Title, "due_at": before.DueAt},
-		gin.H{"status": t.Status, "assignee": t.Assignee, "title": t.Title, "due_at": t.DueAt})
-	c.JSON(http.StatusOK, out)
+	settle(notify.TicketChange{Ticket: *t})
+	c.JSON(http.StatusOK, a.toTicket(t))
 }
 
 func (a *api) commentTicket(c *gin.Context) {
@@ -154,15 +161,18 @@ func (a *api) commentTicket(c *gin.Context) {
 		return
 	}
 	tenantID := tenantOf(c).Tenant.ID
-	if err := a.opts.Tickets.AddTicketComment(c.Request.Context(), tenantID, id, principalOf(c).actor(), in.Body); err != nil {
+	ctx, settle := audited(a, c, "ticket.comment", func(any) auditLine {
+		return auditLine{"ticket:" + strconv.FormatInt(id, 10), nil, gin.H{"body": truncate(in.Body, 500)}}
+	})
+	if err := a.opts.Tickets.AddTicketComment(ctx, tenantID, id, principalOf(c).actor(), in.Body); err != nil {
 		a.fail(c, err)
 		return
 	}
+	settle(nil)
 	t, err := a.opts.Tickets.Ticket(c.Request.Context(), tenantID, id)
 	if err != nil {
 		a.fail(c, err)
 		return
 	}
-	a.audit(c, "ticket.comment", "ticket:"+strconv.FormatInt(id, 10), nil, gin.H{"body": truncate(in.Body, 500)})
 	c.JSON(http.StatusCreated, a.toTicket(t))
 }

@@ -52,6 +52,50 @@ func privileged(status posture.ResultStatus) posture.Result {
 		Asset: &posture.Asset{Kind: posture.AssetWorkload, Key: "apps/Deployment/shop/web", Name: "web", Namespace: "shop"}}
 }
 
+// env is one test's database on a test clock, with a tenant, a cluster target and a sealing key.
+type env struct {
+	db     *store.DB
+	clk    *storetest.Clock
+	ten    *posture.Tenant
+	tgt    *posture.Target
+	sealer *seal.Sealer
+}
+
+func newEnv(t *testing.T, dialect string) *env {
+	clk := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
+	db := storetest.OpenWith(t, dialect, storetest.Options{Now: clk.Now, Migrate: true})
+	ten, tgt := storetest.Seed(t, db, "acme", posture.TargetCluster)
+	key, _ := seal.GenerateKey()
+	k, _ := seal.ParseKey(key)
+	return &env{db: db, clk: clk, ten: ten, tgt: tgt, sealer: seal.New(k)}
+}
+
+// channel adds a channel of the tenant with its secret sealed to its row.
+func (e *env) channel(t *testing.T, ch *alerting.Channel, secret []byte) {
+	ctx := context.Background()
+	ch.TenantID = e.ten.ID
+	must(t, e.db.CreateChannel(ctx, ch))
+	sealed, err := e.sealer.Seal(secret, store.ChannelSecretContext(ch.ID))
+	must(t, err)
+	must(t, e.db.SetChannelSecret(ctx, e.ten.ID, ch.ID, sealed))
+}
+
+// run records a complete run of the target whose one result is privileged(status).
+func (e *env) run(t *testing.T, status posture.ResultStatus) *posture.Run {
+	ctx := context.Background()
+	r, err := e.db.StartRun(ctx, e.ten.ID, e.tgt.ID, "test", e.clk.Now())
+	must(t, err)
+	e.clk.Add(time.Second)
+	done, err := e.db.FinishRun(ctx, e.ten.ID, r.ID, posture.RunOutcome{Status: posture.RunComplete, FinishedAt: e.clk.Now(),
+		Results: []posture.Result{privileged(status)}})
+	must(t, err)
+	return done
+}
+
+func (e *env) worker() *outbox.Worker {
+	return &outbox.Worker{Store: e.db, Sealer: e.sealer, Context: store.ChannelSecretContext, Log: slog.New(slog.DiscardHandler), Now: e.clk.Now}
+}
+
 // TestDriftAlertSurvivesACrashBetweenEnqueueAndSend: a run that turns a workload privileged
 // queues an alert in its own transaction; a worker claims it and dies before sending; after
 // its lease a new worker (as after a restart, on a new connection) delivers it, signed.
@@ -59,33 +103,18 @@ func TestDriftAlertSurvivesACrashBetweenEnqueueAndSend(t *testing.T) {
 	for _, dialect := range storetest.Dialects(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			clk := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
-			db := storetest.OpenWith(t, dialect, storetest.Options{Now: clk.Now, Migrate: true})
-			ten, tgt := storetest.Seed(t, db, "acme", posture.TargetCluster)
-			key, _ := seal.GenerateKey()
-			k, _ := seal.ParseKey(key)
-			sealer := seal.New(k)
+			e := newEnv(t, dialect)
+			db, clk, ten := e.db, e.clk, e.ten
 			rcv := &receiver{secret: []byte("a-webhook-signing-secret-of-32-bytes!"), fail: 1}
 			srv := httptest.NewServer(rcv)
 			defer srv.Close()
 
-			ch := &alerting.Channel{TenantID: ten.ID, Name: "soc", Kind: "webhook", Settings: map[string]string{"url": srv.URL}}
-			must(t, db.CreateChannel(ctx, ch))
-			sealed, err := sealer.Seal(rcv.secret, store.ChannelSecretContext(ch.ID))
-			must(t, err)
-			must(t, db.Exec(ctx, "UPDATE notification_channels SET secret = ? WHERE id = ?", sealed, ch.ID))
+			ch := &alerting.Channel{Name: "soc", Kind: "webhook", Settings: map[string]string{"url": srv.URL}}
+			e.channel(t, ch, rcv.secret)
 			must(t, db.CreateRule(ctx, &alerting.Rule{TenantID: ten.ID, Name: "critical drift", MinSeverity: posture.SeverityHigh,
 				Kinds: []string{alerting.KindNewFinding, alerting.KindRegression}, ChannelID: ch.ID}))
 
-			run := func(status posture.ResultStatus) *posture.Run {
-				r, err := db.StartRun(ctx, ten.ID, tgt.ID, "test", clk.Now())
-				must(t, err)
-				clk.Add(time.Second)
-				done, err := db.FinishRun(ctx, ten.ID, r.ID, posture.RunOutcome{Status: posture.RunComplete, FinishedAt: clk.Now(),
-					Results: []posture.Result{privileged(status)}})
-				must(t, err)
-				return done
-			}
+			run := func(status posture.ResultStatus) *posture.Run { return e.run(t, status) }
 			run(posture.Pass) // the baseline
 			second := run(posture.Fail)
 
@@ -100,8 +129,7 @@ func TestDriftAlertSurvivesACrashBetweenEnqueueAndSend(t *testing.T) {
 			if len(claimed) != 1 {
 				t.Fatalf("claimed %d deliveries", len(claimed))
 			}
-			log := slog.New(slog.DiscardHandler)
-			restarted := &outbox.Worker{Store: db, Sealer: sealer, Context: store.ChannelSecretContext, Log: log, Now: clk.Now}
+			restarted := e.worker()
 			if n := restarted.Once(ctx); n != 0 {
 				t.Fatal("a delivery still leased to a live worker was sent twice")
 			}
@@ -143,5 +171,74 @@ func must(t *testing.T, err error) {
 	t.Helper()
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestDisabledRuleAndChannel: a disabled rule queues nothing for the events raised while it
+// is off (enabling it later does not replay them); a disabled channel's delivery waits,
+// pending with no attempt spent, however long, and is sent once the channel is enabled.
+func TestDisabledRuleAndChannel(t *testing.T) {
+	for _, dialect := range storetest.Dialects(t) {
+		t.Run(dialect, func(t *testing.T) {
+			ctx := context.Background()
+			e := newEnv(t, dialect)
+			db := e.db
+			rcv := &receiver{secret: []byte("a-webhook-signing-secret-of-32-bytes!")}
+			srv := httptest.NewServer(rcv)
+			defer srv.Close()
+			ch := &alerting.Channel{Name: "soc", Kind: "webhook", Settings: map[string]string{"url": srv.URL}}
+			e.channel(t, ch, rcv.secret)
+			rule := &alerting.Rule{TenantID: e.ten.ID, Name: "drift", MinSeverity: posture.SeverityHigh,
+				Kinds: []string{alerting.KindNewFinding, alerting.KindRegression}, ChannelID: ch.ID}
+			must(t, db.CreateRule(ctx, rule))
+			run := func(status posture.ResultStatus) { e.run(t, status) }
+			deliveries := func() []alerting.DeliveryStatus {
+				list, err := db.ListDeliveries(ctx, e.ten.ID, 10)
+				must(t, err)
+				return list
+			}
+			w := e.worker()
+
+			run(posture.Pass) // the baseline
+			rule.Enabled = false
+			must(t, db.UpdateRule(ctx, rule))
+			run(posture.Fail) // new_finding, while the rule is off
+			if list := deliveries(); len(list) != 0 {
+				t.Fatalf("a disabled rule queued %+v", list)
+			}
+			rule.Enabled = true
+			must(t, db.UpdateRule(ctx, rule))
+			ch.Enabled = false
+			must(t, db.UpdateChannel(ctx, ch, nil))
+			run(posture.Pass) // resolved: not selected
+			run(posture.Fail) // regression: queued for the disabled channel
+			for range 3 {
+				if n := w.Once(ctx); n != 0 {
+					t.Fatalf("sent %d to a disabled channel", n)
+				}
+				e.clk.Add(24 * time.Hour)
+			}
+			list := deliveries()
+			if len(list) != 1 || list[0].Status != "pending" || list[0].Attempts != 0 || !strings.HasPrefix(list[0].DedupKey, alerting.KindRegression) {
+				t.Fatalf("the disabled channel's delivery: %+v", list)
+			}
+			rcv.mu.Lock()
+			got := len(rcv.got)
+			rcv.mu.Unlock()
+			if got != 0 {
+				t.Fatalf("the receiver got %d messages from a disabled channel", got)
+			}
+
+			ch.Enabled = true
+			must(t, db.UpdateChannel(ctx, ch, nil))
+			if n := w.Once(ctx); n != 1 {
+				t.Fatalf("sent %d after enabling the channel", n)
+			}
+			rcv.mu.Lock()
+			defer rcv.mu.Unlock()
+			if len(rcv.got) != 1 || !rcv.verified[0] || rcv.got[0].Kind != "drift.regression" {
+				t.Fatalf("received: %+v (verified %v)", rcv.got, rcv.verified)
+			}
+		})
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"io"
-	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"strings"
@@ -16,8 +15,6 @@ import (
 	"github.com/palisade-dev/palisade/backend/notify"
 	"github.com/palisade-dev/palisade/backend/outbox"
 	"github.com/palisade-dev/palisade/backend/posture"
-	"github.com/palisade-dev/palisade/backend/seal"
-	"github.com/palisade-dev/palisade/backend/store"
 	"github.com/palisade-dev/palisade/backend/store/storetest"
 )
 
@@ -94,34 +91,20 @@ func TestIntegrationTicketSyncReachesATrackerIdempotentlyAndInOrder(t *testing.T
 	for _, dialect := range storetest.Dialects(t) {
 		t.Run(dialect, func(t *testing.T) {
 			ctx := context.Background()
-			clk := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
-			db := storetest.OpenWith(t, dialect, storetest.Options{Now: clk.Now, Migrate: true})
-			ten, tgt := storetest.Seed(t, db, "acme", posture.TargetCluster)
-			key, _ := seal.GenerateKey()
-			k, _ := seal.ParseKey(key)
-			sealer := seal.New(k)
+			e := newEnv(t, dialect)
+			db, clk, ten := e.db, e.clk, e.ten
 			tr := &tracker{secret: []byte("a-ticket-sync-signing-secret-32b!"), now: time.Now, failAfter: 1, issues: map[string]*issue{}}
 			srv := httptest.NewServer(tr)
 			defer srv.Close()
 
-			ch := &alerting.Channel{TenantID: ten.ID, Name: "jira", Kind: notify.TicketSyncKind,
+			ch := &alerting.Channel{Name: "jira", Kind: notify.TicketSyncKind,
 				Settings: map[string]string{"url": srv.URL + "/palisade", "project_key": "SEC"}}
 			if _, err := outbox.Sender(*ch, tr.secret); err != nil { // what the channel API checks first
 				t.Fatal(err)
 			}
-			must(t, db.CreateChannel(ctx, ch))
-			sealed, err := sealer.Seal(tr.secret, store.ChannelSecretContext(ch.ID))
-			must(t, err)
-			must(t, db.SetChannelSecret(ctx, ten.ID, ch.ID, sealed))
+			e.channel(t, ch, tr.secret)
 
-			run := func(status posture.ResultStatus) {
-				r, err := db.StartRun(ctx, ten.ID, tgt.ID, "test", clk.Now())
-				must(t, err)
-				clk.Add(time.Second)
-				_, err = db.FinishRun(ctx, ten.ID, r.ID, posture.RunOutcome{Status: posture.RunComplete, FinishedAt: clk.Now(),
-					Results: []posture.Result{privileged(status)}})
-				must(t, err)
-			}
+			run := func(status posture.ResultStatus) { e.run(t, status) }
 			run(posture.Fail)
 			page, err := db.ListFindings(ctx, ten.ID, posture.FindingFilter{})
 			must(t, err)
@@ -136,8 +119,8 @@ func TestIntegrationTicketSyncReachesATrackerIdempotentlyAndInOrder(t *testing.T
 			must(t, err)
 			run(posture.Pass) // the fix: verified
 
-			w := &outbox.Worker{Store: db, Sealer: sealer, Context: store.ChannelSecretContext, Log: slog.New(slog.DiscardHandler),
-				Now: clk.Now, BaseURL: "https://palisade.example"}
+			w := e.worker()
+			w.BaseURL = "https://palisade.example"
 			// Version 1 is applied but its acknowledgement is lost (503): nothing after it may go.
 			if n := w.Once(ctx); n != 0 || tr.requests != 1 {
 				t.Fatalf("first poll: sent %d, tracker saw %d requests", n, tr.requests)

@@ -62,11 +62,13 @@ func (db *DB) CreateAttestation(ctx context.Context, a *posture.Attestation) err
 	row := attestationRow{TenantID: a.TenantID, CSAID: a.CSAID, Statement: a.Statement, EvidenceURL: a.EvidenceURL,
 		EvidenceName: a.EvidenceName, EvidenceSHA256: a.EvidenceSHA256, Owner: a.Owner, CreatedBy: a.CreatedBy,
 		CreatedAt: dbStamp(db.now()), ExpiresAt: dbStamp(a.ExpiresAt)}
-	if err := db.gorm.WithContext(ctx).Create(&row).Error; err != nil {
-		return err
-	}
-	*a = attestationFromRow(row)
-	return nil
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		*a = attestationFromRow(row)
+		return nil
+	})
 }
 
 // Reads omit the evidence blob: the row type has no field for it, and Omit makes GORM name
@@ -94,12 +96,16 @@ func (db *DB) RevokeAttestation(ctx context.Context, tenantID, id int64) (*postu
 		if err := tx.Omit("evidence").Where("tenant_id = ? AND id = ?", tenantID, id).Take(&row).Error; err != nil {
 			return notFound(err, "attestation")
 		}
-		if row.RevokedAt != nil {
-			return nil
+		if row.RevokedAt == nil {
+			now := dbStamp(db.now())
+			row.RevokedAt = &now
+			if err := tx.Model(&attestationRow{}).Where("tenant_id = ? AND id = ?", tenantID, id).Update("revoked_at", now).Error; err != nil {
+				return err
+			}
 		}
-		now := dbStamp(db.now())
-		row.RevokedAt = &now
-		return tx.Model(&attestationRow{}).Where("tenant_id = ? AND id = ?", tenantID, id).Update("revoked_at", now).Error
+		a := attestationFromRow(row)
+		posture.AuditIntentOf(ctx).SetResult(&a)
+		return nil
 	})
 	if err != nil {
 		return nil, err

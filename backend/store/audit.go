@@ -40,8 +40,15 @@ func auditHash(prev string, r auditRow) string {
 	return hex.EncodeToString(sum[:])
 }
 
-// Append adds an entry at the end of the chain.
+// Append adds an entry at the end of the chain, in a transaction of its own: for events that
+// change nothing else (a login, a refusal). A change's entry goes into the change's
+// transaction instead (posture.AuditIntent).
 func (db *DB) Append(ctx context.Context, e *posture.AuditEntry) error {
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error { return db.appendAudit(tx, e) })
+}
+
+// appendAudit adds e at the end of the chain within tx.
+func (db *DB) appendAudit(tx *gorm.DB, e *posture.AuditEntry) error {
 	if e.Action == "" || e.Actor == "" {
 		return posture.Errorf(posture.EINVALID, "audit entry needs an actor and an action")
 	}
@@ -51,29 +58,27 @@ func (db *DB) Append(ctx context.Context, e *posture.AuditEntry) error {
 	}
 	// Microseconds: what PostgreSQL keeps, so the hash recomputes from the stored row.
 	at = at.UTC().Truncate(time.Microsecond)
-	return db.tx(ctx, func(tx *gorm.DB) error {
-		if db.dialect == Postgres {
-			if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", auditLockKey).Error; err != nil {
-				return err
-			}
-		}
-		prev := auditGenesis
-		var last []auditRow
-		if err := tx.Order("id DESC").Limit(1).Find(&last).Error; err != nil {
+	if db.dialect == Postgres {
+		if err := tx.Exec("SELECT pg_advisory_xact_lock(?)", auditLockKey).Error; err != nil {
 			return err
 		}
-		if len(last) == 1 {
-			prev = last[0].Hash
-		}
-		row := auditRow{TenantID: e.TenantID, Actor: e.Actor, Action: e.Action, Object: e.Object, Before: e.Before,
-			After: e.After, RemoteIP: e.RemoteIP, RequestID: e.RequestID, At: at, PrevHash: prev}
-		row.Hash = auditHash(prev, row)
-		if err := tx.Omit("id").Create(&row).Error; err != nil {
-			return err
-		}
-		e.ID, e.At, e.PrevHash, e.Hash = row.ID, at, row.PrevHash, row.Hash
-		return nil
-	})
+	}
+	prev := auditGenesis
+	var last []auditRow
+	if err := tx.Order("id DESC").Limit(1).Find(&last).Error; err != nil {
+		return err
+	}
+	if len(last) == 1 {
+		prev = last[0].Hash
+	}
+	row := auditRow{TenantID: e.TenantID, Actor: e.Actor, Action: e.Action, Object: e.Object, Before: e.Before,
+		After: e.After, RemoteIP: e.RemoteIP, RequestID: e.RequestID, At: at, PrevHash: prev}
+	row.Hash = auditHash(prev, row)
+	if err := tx.Omit("id").Create(&row).Error; err != nil {
+		return err
+	}
+	e.ID, e.At, e.PrevHash, e.Hash = row.ID, at, row.PrevHash, row.Hash
+	return nil
 }
 
 // Verify recomputes the chain in id order. A modified row fails its own hash; a deleted row

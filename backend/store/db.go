@@ -149,8 +149,30 @@ func (db *DB) Close() error { return db.sql.Close() }
 // SQL exposes the database handle for migrations.
 func (db *DB) SQL() *sql.DB { return db.sql }
 
+// tx runs fn in a transaction. When ctx carries an audit intent (posture.WithAuditIntent),
+// its entry is appended in the same transaction after fn, so that a change and its audit
+// entry are committed together: if the entry cannot be written, the change is rolled back.
 func (db *DB) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
-	return db.gorm.WithContext(ctx).Transaction(fn)
+	intent := posture.AuditIntentOf(ctx)
+	claimed := false
+	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if err := fn(tx); err != nil {
+			return err
+		}
+		e := intent.Claim()
+		if e == nil {
+			return nil
+		}
+		claimed = true
+		if err := db.appendAudit(tx, e); err != nil {
+			return fmt.Errorf("audit entry %s: %w", e.Action, err)
+		}
+		return nil
+	})
+	if claimed {
+		intent.Done(err == nil)
+	}
+	return err
 }
 
 // notFound converts gorm's record-not-found into the domain's ENOTFOUND.

@@ -154,6 +154,7 @@ func (db *DB) DecideException(ctx context.Context, tenantID, id int64, to postur
 			row.ApprovedBy, row.ApprovedAt = actor, &now
 		}
 		row.Status = string(to)
+		posture.AuditIntentOf(ctx).SetResult(exceptionFromRow(row))
 		return tx.Model(&exceptionRow{}).Where("tenant_id = ? AND id = ?", tenantID, id).
 			Updates(map[string]any{"status": row.Status, "approved_by": row.ApprovedBy, "approved_at": row.ApprovedAt}).Error
 	})

@@ -68,11 +68,13 @@ func (db *DB) CreateRoleMapping(ctx context.Context, m *posture.RoleMapping) err
 		return posture.Errorf(posture.EINVALID, "unknown role %q", m.Role)
 	}
 	row := roleMappingRow{TenantID: m.TenantID, ClaimValue: m.ClaimValue, Role: string(m.Role), CreatedAt: dbStamp(db.now())}
-	if err := db.gorm.WithContext(ctx).Create(&row).Error; err != nil {
-		return conflict(err, "claim value %q is already mapped in this tenant", m.ClaimValue)
-	}
-	m.ID, m.CreatedAt = row.ID, row.CreatedAt
-	return nil
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return conflict(err, "claim value %q is already mapped in this tenant", m.ClaimValue)
+		}
+		m.ID, m.CreatedAt = row.ID, row.CreatedAt
+		return nil
+	})
 }
 
 // DeleteRoleMapping removes a tenant's mapping and returns it. Bindings it granted stay
@@ -83,6 +85,8 @@ func (db *DB) DeleteRoleMapping(ctx context.Context, tenantID, id int64) (*postu
 		if err := tx.Where("tenant_id = ? AND id = ?", tenantID, id).Take(&row).Error; err != nil {
 			return notFound(err, "role mapping")
 		}
+		m := mappingFromRow(row)
+		posture.AuditIntentOf(ctx).SetResult(&m)
 		return tx.Where("tenant_id = ? AND id = ?", tenantID, id).Delete(&roleMappingRow{}).Error
 	})
 	if err != nil {

@@ -29,10 +29,18 @@ func (db *DB) StartRun(ctx context.Context, tenantID, targetID int64, trigger st
 		return nil, err
 	}
 	row := runRow{TenantID: tenantID, TargetID: targetID, Status: string(posture.RunRunning), Trigger: trigger, StartedAt: at.UTC(), Errors: "[]"}
-	if err := db.gorm.WithContext(ctx).Create(&row).Error; err != nil {
+	var run posture.Run
+	err := db.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		run = runFromRow(row)
+		posture.AuditIntentOf(ctx).SetResult(&run)
+		return nil
+	})
+	if err != nil {
 		return nil, err
 	}
-	run := runFromRow(row)
 	return &run, nil
 }
 

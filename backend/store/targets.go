@@ -4,6 +4,8 @@ import (
 	"context"
 	"strings"
 
+	"gorm.io/gorm"
+
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -33,6 +35,13 @@ func targetFromRow(r targetRow) posture.Target {
 
 // CreateTarget adds a target to its tenant; names are unique per tenant.
 func (db *DB) CreateTarget(ctx context.Context, t *posture.Target) error {
+	return db.CreateSealedTarget(ctx, t, nil)
+}
+
+// CreateSealedTarget creates t and stores, in the same transaction, the credentials seal
+// returns for the new row's id (sealed credentials are bound to their row's id; nil seal:
+// none).
+func (db *DB) CreateSealedTarget(ctx context.Context, t *posture.Target, seal func(id int64) ([]byte, error)) error {
 	if err := validateTarget(t); err != nil {
 		return err
 	}
@@ -41,11 +50,21 @@ func (db *DB) CreateTarget(ctx context.Context, t *posture.Target) error {
 		TenantID: t.TenantID, Name: t.Name, Kind: string(t.Kind), Settings: jsonText(t.Settings),
 		Schedule: t.Schedule, Credentials: t.Credentials, Enabled: t.Enabled, CreatedAt: now, UpdatedAt: now,
 	}
-	if err := db.gorm.WithContext(ctx).Create(&row).Error; err != nil {
-		return conflict(err, "a target named %q already exists", t.Name)
-	}
-	t.ID, t.CreatedAt, t.UpdatedAt = row.ID, now, now
-	return nil
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return conflict(err, "a target named %q already exists", t.Name)
+		}
+		t.ID, t.CreatedAt, t.UpdatedAt = row.ID, now, now
+		if seal == nil {
+			return nil
+		}
+		sealed, err := seal(t.ID)
+		if err != nil {
+			return err
+		}
+		t.Credentials = sealed
+		return tx.Model(&targetRow{}).Where("tenant_id = ? AND id = ?", t.TenantID, t.ID).Update("credentials", sealed).Error
+	})
 }
 
 // Target reads one target of a tenant.
@@ -87,30 +106,34 @@ func (db *DB) UpdateTarget(ctx context.Context, t *posture.Target) error {
 		return err
 	}
 	now := db.now().UTC()
-	res := db.gorm.WithContext(ctx).Model(&targetRow{}).
-		Where("tenant_id = ? AND id = ?", t.TenantID, t.ID).
-		Updates(map[string]any{
-			"name": t.Name, "kind": string(t.Kind), "settings": jsonText(t.Settings), "schedule": t.Schedule,
-			"credentials": t.Credentials, "enabled": t.Enabled, "updated_at": now,
-		})
-	if res.Error != nil {
-		return conflict(res.Error, "a target named %q already exists", t.Name)
-	}
-	if res.RowsAffected == 0 {
-		return posture.Errorf(posture.ENOTFOUND, "target not found")
-	}
-	t.UpdatedAt = now
-	return nil
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&targetRow{}).
+			Where("tenant_id = ? AND id = ?", t.TenantID, t.ID).
+			Updates(map[string]any{
+				"name": t.Name, "kind": string(t.Kind), "settings": jsonText(t.Settings), "schedule": t.Schedule,
+				"credentials": t.Credentials, "enabled": t.Enabled, "updated_at": now,
+			})
+		if res.Error != nil {
+			return conflict(res.Error, "a target named %q already exists", t.Name)
+		}
+		if res.RowsAffected == 0 {
+			return posture.Errorf(posture.ENOTFOUND, "target not found")
+		}
+		t.UpdatedAt = now
+		return nil
+	})
 }
 
 // DeleteTarget removes a target and, by cascade, its runs, assets and findings.
 func (db *DB) DeleteTarget(ctx context.Context, tenantID, id int64) error {
-	res := db.gorm.WithContext(ctx).Where("tenant_id = ? AND id = ?", tenantID, id).Delete(&targetRow{})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return posture.Errorf(posture.ENOTFOUND, "target not found")
-	}
-	return nil
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Where("tenant_id = ? AND id = ?", tenantID, id).Delete(&targetRow{})
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return posture.Errorf(posture.ENOTFOUND, "target not found")
+		}
+		return nil
+	})
 }

@@ -264,6 +264,7 @@ func (db *DB) UpdateTicket(ctx context.Context, tenantID, id int64, actor string
 			set["due_at"] = due
 			changes = append(changes, notify.TicketFieldChange{Field: "due_at", From: dateOf(row.DueAt), To: dateOf(&due)})
 		}
+		posture.AuditIntentOf(ctx).SetResult(notify.TicketChange{Ticket: posture.Ticket{ID: id, Key: row.Key}, Changes: changes})
 		if len(set) == 0 {
 			return nil
 		}

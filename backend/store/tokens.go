@@ -55,11 +55,13 @@ func (db *DB) CreateAPIToken(ctx context.Context, t *posture.APIToken) error {
 		exp := dbStamp(*t.ExpiresAt)
 		row.ExpiresAt = &exp
 	}
-	if err := db.gorm.WithContext(ctx).Create(&row).Error; err != nil {
-		return conflict(err, "an API token named %q already exists", t.Name)
-	}
-	t.ID, t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt = row.ID, row.CreatedAt, row.ExpiresAt, nil, nil
-	return nil
+	return db.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Create(&row).Error; err != nil {
+			return conflict(err, "an API token named %q already exists", t.Name)
+		}
+		t.ID, t.CreatedAt, t.ExpiresAt, t.LastUsedAt, t.RevokedAt = row.ID, row.CreatedAt, row.ExpiresAt, nil, nil
+		return nil
+	})
 }
 
 // APITokenByHash finds a token in any tenant, revoked and expired ones included; an unknown
@@ -96,12 +98,16 @@ func (db *DB) RevokeAPIToken(ctx context.Context, tenantID, id int64) (*posture.
 		if err := tx.Where("tenant_id = ? AND id = ?", tenantID, id).Take(&row).Error; err != nil {
 			return notFound(err, "API token")
 		}
-		if row.RevokedAt != nil {
-			return nil
+		if row.RevokedAt == nil {
+			now := dbStamp(db.now())
+			row.RevokedAt = &now
+			if err := tx.Model(&apiTokenRow{}).Where("tenant_id = ? AND id = ?", tenantID, id).Update("revoked_at", now).Error; err != nil {
+				return err
+			}
 		}
-		now := dbStamp(db.now())
-		row.RevokedAt = &now
-		return tx.Model(&apiTokenRow{}).Where("tenant_id = ? AND id = ?", tenantID, id).Update("revoked_at", now).Error
+		t := tokenFromRow(row, false)
+		posture.AuditIntentOf(ctx).SetResult(&t)
+		return nil
 	})
 	if err != nil {
 		return nil, err

@@ -74,6 +74,7 @@ func (db *DB) UpdateFindings(ctx context.Context, tenantID int64, u posture.Find
 		if err := db.triageEvents(tx, tenantID, u, cur); err != nil {
 			return err
 		}
+		posture.AuditIntentOf(ctx).SetResult(ids)
 		return tx.Select(findingColumns).Where("tenant_id = ? AND id IN ?", tenantID, ids).Find(&rows).Error
 	})
 	if err != nil {

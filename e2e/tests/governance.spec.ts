@@ -130,3 +130,41 @@ test('the exception review lists an approved exception that covers nothing', asy
   await expect(by(page, testIds.exceptions.unmatchedRow(exc.id))).toHaveCount(0);
   await expect(by(page, testIds.exceptions.status(exc.id))).toHaveText('revoked');
 });
+
+test('a security manager disables a channel, then deletes it with the rule that routes to it', async ({ page }) => {
+  await login(page, 'acme-secmgr', '/t/acme/alerts');
+  const { req, csrf } = await api(page);
+  const name = `e2e-retire-${Date.now()}`;
+  const made = await req.post(base() + '/api/v1/tenants/acme/channels', {
+    headers: { 'X-CSRF-Token': csrf },
+    data: { name, kind: 'webhook', settings: { url: 'http://127.0.0.1:9/hook/secret-path' }, secret: 'e2e-retire-signing-key-0123456789' },
+  });
+  expect(made.status()).toBe(201);
+  const channel = await made.json();
+  const rule = await req.post(base() + '/api/v1/tenants/acme/alert-rules', {
+    headers: { 'X-CSRF-Token': csrf },
+    data: { name: `${name}-rule`, channel_id: channel.id },
+  });
+  expect(rule.status()).toBe(201);
+  const ruleId = (await rule.json()).id;
+  await page.reload();
+
+  await by(page, A.channelToggle(channel.id)).click();
+  await expect(by(page, A.channelRow(channel.id))).toContainText('disabled');
+  await expect(by(page, A.channelToggle(channel.id))).toHaveText('Enable');
+  const listed = (await json(req, '/api/v1/tenants/acme/channels')).items.find((c: { id: number }) => c.id === channel.id);
+  expect(listed.enabled).toBe(false);
+  expect(JSON.stringify(listed)).not.toContain('secret-path'); // shown as scheme and host only
+
+  await by(page, A.channelDelete(channel.id)).click();
+  const modal = by(page, testIds.confirm.modal);
+  await modal.getByTestId(testIds.confirm.confirm).click();
+  await expect(by(page, A.channelDeleteInUse)).toContainText(`${name}-rule`);
+  await shot(page, 'alerts-channel-in-use');
+  await expect(modal.getByTestId(testIds.confirm.confirm)).toHaveText('Delete with its 1 rule');
+  await modal.getByTestId(testIds.confirm.confirm).click();
+  await expect(by(page, A.channelRow(channel.id))).toHaveCount(0);
+  await expect(by(page, A.ruleRow(ruleId))).toHaveCount(0);
+  const left = (await json(req, '/api/v1/tenants/acme/channels')).items.filter((c: { id: number }) => c.id === channel.id);
+  expect(left).toHaveLength(0);
+});

@@ -687,6 +687,34 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenant}/channels/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /**
+         * Deletes a channel with its queued and past deliveries (they cannot be recovered).
+         * @description While alert rules route to the channel the answer is 409, naming them: delete them or point them at another channel first, or pass force=true to delete them with the channel. Alerts already raised stay in the alert history; only their deliveries to this channel go.
+         */
+        delete: operations["deleteChannel"];
+        options?: never;
+        head?: never;
+        /**
+         * Renames, enables or disables a channel, changes its settings or rotates its secret. The kind is fixed.
+         * @description settings are merged: a key given replaces that setting, a key given as "" removes it, a key left out keeps its value (a URL is shown as scheme and host only: leave it out to keep it). The result is validated as on create. secret, when given, replaces the stored secret; it is sealed as on create and never returned or logged. A disabled channel is sent nothing: its queued deliveries, and those its rules queue while it is disabled, stay pending and go out when it is enabled again (a ticket-sync channel queues no ticket changes while disabled). Sending a test still works on a disabled channel.
+         */
+        patch: operations["updateChannel"];
+        trace?: never;
+    };
     "/api/v1/tenants/{tenant}/channels/{id}/test": {
         parameters: {
             query?: never;
@@ -727,6 +755,31 @@ export interface paths {
         options?: never;
         head?: never;
         patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/alert-rules/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Deletes a rule. Deliveries it already queued are kept and still sent. */
+        delete: operations["deleteAlertRule"];
+        options?: never;
+        head?: never;
+        /**
+         * Changes a rule; fields left out keep their value, an empty list selects everything again. Validated as on create.
+         * @description A disabled rule routes nothing; events raised while it is disabled are not queued for it later.
+         */
+        patch: operations["updateAlertRule"];
         trace?: never;
     };
     "/api/v1/tenants/{tenant}/deliveries": {
@@ -1268,6 +1321,38 @@ export interface components {
             digest: boolean;
             enabled: boolean;
         };
+        ChannelPatch: {
+            name?: string;
+            enabled?: boolean;
+            /** @description Merged into the stored settings; "" removes a key. The keys of createChannel. */
+            settings?: {
+                [key: string]: string;
+            };
+            /** @description A new secret (rotation). */
+            secret?: string;
+        };
+        ChannelDeletion: {
+            /** @description The rules deleted with the channel (force=true). */
+            rules_deleted: {
+                /** Format: int64 */
+                id: number;
+                name: string;
+            }[];
+            /** @description Queued and past deliveries to the channel that went with it. */
+            deliveries_deleted: number;
+        };
+        AlertRulePatch: {
+            name?: string;
+            enabled?: boolean;
+            min_severity?: components["schemas"]["Severity"];
+            checks?: string[];
+            areas?: string[];
+            targets?: number[];
+            kinds?: ("new_finding" | "regression" | "resolved" | "score_drop" | "config_drift" | "exception_expired" | "attestation_expired" | "ticket_overdue")[];
+            /** Format: int64 */
+            channel_id?: number;
+            digest?: boolean;
+        };
         RoleMapping: {
             /** Format: int64 */
             id: number;
@@ -1378,6 +1463,15 @@ export interface components {
         RateLimited: {
             headers: {
                 "Retry-After"?: number;
+                [name: string]: unknown;
+            };
+            content: {
+                "application/json": components["schemas"]["Error"];
+            };
+        };
+        /** @description The change could not be made, and nothing of it was kept (the database failed, or the change's audit entry could not be written). */
+        Internal: {
+            headers: {
                 [name: string]: unknown;
             };
             content: {
@@ -1711,6 +1805,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     getTarget: {
@@ -1767,6 +1862,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     updateTarget: {
@@ -1804,6 +1900,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     listTargetRuns: {
@@ -1868,6 +1965,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     getRun: {
@@ -2049,6 +2147,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     getFinding: {
@@ -2289,6 +2388,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     exceptionReport: {
@@ -2386,6 +2486,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     listAttestations: {
@@ -2449,6 +2550,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     revokeAttestation: {
@@ -2480,6 +2582,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     listTickets: {
@@ -2552,6 +2655,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     getTicket: {
@@ -2621,6 +2725,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     commentTicket: {
@@ -2659,6 +2764,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     listDrift: {
@@ -2771,6 +2877,83 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    deleteChannel: {
+        parameters: {
+            query?: {
+                /** @description Also delete the rules that route to the channel. */
+                force?: boolean;
+            };
+            header?: {
+                /** @description Required with a session cookie (the value from GET /api/v1/session); not with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CSRF"];
+            };
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted; what went with it. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ChannelDeletion"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    updateChannel: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required with a session cookie (the value from GET /api/v1/session); not with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CSRF"];
+            };
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["ChannelPatch"];
+            };
+        };
+        responses: {
+            /** @description The channel as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["Channel"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
     };
@@ -2808,6 +2991,8 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
         };
     };
     listAlertRules: {
@@ -2883,6 +3068,76 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    deleteAlertRule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required with a session cookie (the value from GET /api/v1/session); not with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CSRF"];
+            };
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Deleted. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+        };
+    };
+    updateAlertRule: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required with a session cookie (the value from GET /api/v1/session); not with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CSRF"];
+            };
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": components["schemas"]["AlertRulePatch"];
+            };
+        };
+        responses: {
+            /** @description The rule as it is now. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["AlertRule"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            409: components["responses"]["Conflict"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     listDeliveries: {
@@ -2993,6 +3248,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     deleteRoleMapping: {
@@ -3022,6 +3278,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     listAPITokens: {
@@ -3092,6 +3349,7 @@ export interface operations {
             404: components["responses"]["NotFound"];
             409: components["responses"]["Conflict"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     revokeAPIToken: {
@@ -3123,6 +3381,7 @@ export interface operations {
             403: components["responses"]["Forbidden"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
         };
     };
     listAudit: {

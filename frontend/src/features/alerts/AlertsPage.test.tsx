@@ -181,3 +181,170 @@ describe('AlertsPage', () => {
     expect(within(screen.getByTestId(T.rules)).getByTestId(T.ruleRow(5))).toBeTruthy();
   });
 });
+
+describe('AlertsPage: editing, disabling and deleting', () => {
+  const inUse = {
+    error: {
+      code: 'conflict',
+      message:
+        'channel "chan-1" is used by 1 alert rule(s): "critical drift"; delete them or route them to another channel first, or delete the channel with its rules (force)',
+      request_id: 'r1',
+    },
+  };
+
+  function editApi() {
+    return fakeApi({
+      'GET /api/v1/tenants/acme/channels': () => ({
+        items: [
+          channel(1),
+          channel(2, { kind: 'slack', settings: {}, enabled: false }),
+          channel(3, {
+            kind: 'email',
+            settings: { host: 'smtp.acme.example', from: 'p@acme.example', to: 'a@acme.example' },
+            has_secret: false,
+          }),
+        ],
+      }),
+      'GET /api/v1/tenants/acme/alert-rules': () => ({ items: [rule] }),
+      'GET /api/v1/tenants/acme/deliveries': () => ({ items: [] }),
+      'PATCH /api/v1/tenants/acme/channels/1': ({ body }) => ({ ...channel(1), ...(body as object) }),
+      'PATCH /api/v1/tenants/acme/channels/2': ({ body }) => ({ ...channel(2), ...(body as object) }),
+      'PATCH /api/v1/tenants/acme/channels/3': ({ body }) => ({ ...channel(3), ...(body as object) }),
+      'DELETE /api/v1/tenants/acme/channels/1': ({ url }) =>
+        url.searchParams.get('force') === 'true'
+          ? { rules_deleted: [{ id: 5, name: 'critical drift' }], deliveries_deleted: 3 }
+          : new JsonResponse(409, inUse),
+      'DELETE /api/v1/tenants/acme/channels/3': () => ({ rules_deleted: [], deliveries_deleted: 0 }),
+      'PATCH /api/v1/tenants/acme/alert-rules/5': ({ body }) => ({ ...rule, ...(body as object) }),
+      'DELETE /api/v1/tenants/acme/alert-rules/5': () => undefined,
+    });
+  }
+
+  function renderEditAs(role: Role) {
+    const api = editApi();
+    renderApp({ route: '/t/acme/alerts', fetch: api.fetch, session: session([membership(role)]) });
+    return api;
+  }
+
+  it('offers no edit, toggle or delete to a role without alert.write', async () => {
+    renderEditAs('operator');
+    await screen.findByTestId(T.ruleRow(5));
+    for (const id of [T.channelEdit(1), T.channelToggle(1), T.channelDelete(1), T.ruleEdit(5), T.ruleToggle(5), T.ruleDelete(5)]) {
+      expect(screen.queryByTestId(id)).toBeNull();
+    }
+  });
+
+  it('disables an enabled channel and enables a disabled one', async () => {
+    const api = renderEditAs('security-manager');
+    const off = await screen.findByTestId(T.channelToggle(1));
+    expect(off.textContent).toBe('Disable');
+    expect(screen.getByTestId(T.channelToggle(2)).textContent).toBe('Enable');
+    expect(screen.getByTestId(T.channelRow(2)).textContent).toContain('disabled');
+    fireEvent.click(off);
+    await waitFor(() => expect(api.callsTo('PATCH', '/api/v1/tenants/acme/channels/1')).toHaveLength(1));
+    const call = api.callsTo('PATCH', '/api/v1/tenants/acme/channels/1')[0]!;
+    expect(call.body).toEqual({ enabled: false });
+    expect(call.headers.get('X-CSRF-Token')).toBe('csrf-123');
+    fireEvent.click(screen.getByTestId(T.channelToggle(2)));
+    await waitFor(() => expect(api.callsTo('PATCH', '/api/v1/tenants/acme/channels/2')[0]?.body).toEqual({ enabled: true }));
+  });
+
+  it('edits a webhook: the URL is not prefilled and is kept unless typed; the secret only when given', async () => {
+    const api = renderEditAs('admin');
+    fireEvent.click(await screen.findByTestId(T.channelEdit(1)));
+    const name = (await screen.findByTestId(T.channelName)) as HTMLInputElement;
+    expect(name.value).toBe('chan-1');
+    expect((screen.getByTestId(T.channelKind) as HTMLSelectElement).disabled).toBe(true);
+    const url = screen.getByTestId(T.channelSetting('url')) as HTMLInputElement;
+    expect(url.value).toBe('');
+    expect(url.placeholder).toBe('unchanged: https://hooks.example/p');
+    const submit = screen.getByTestId(T.channelSubmit) as HTMLButtonElement;
+    expect(submit.disabled).toBe(true); // nothing changed yet
+    fireEvent.change(name, { target: { value: 'soc' } });
+    fireEvent.change(screen.getByTestId(T.channelSecret), { target: { value: 'short' } });
+    expect(submit.disabled).toBe(true); // a webhook secret has at least 16 bytes
+    fireEvent.change(screen.getByTestId(T.channelSecret), { target: { value: 'a-new-signing-secret-0123' } });
+    fireEvent.click(submit);
+    await waitFor(() => expect(api.callsTo('PATCH', '/api/v1/tenants/acme/channels/1')).toHaveLength(1));
+    expect(api.callsTo('PATCH', '/api/v1/tenants/acme/channels/1')[0]!.body).toEqual({ name: 'soc', secret: 'a-new-signing-secret-0123' });
+    await waitFor(() => expect(screen.queryByTestId(T.channelSubmit)).toBeNull());
+  });
+
+  it('edits an email channel: sends only the changed setting, keeps the password', async () => {
+    const api = renderEditAs('security-manager');
+    fireEvent.click(await screen.findByTestId(T.channelEdit(3)));
+    const to = (await screen.findByTestId(T.channelSetting('to'))) as HTMLInputElement;
+    expect(to.value).toBe('a@acme.example');
+    expect((screen.getByTestId(T.channelSetting('host')) as HTMLInputElement).value).toBe('smtp.acme.example');
+    fireEvent.change(to, { target: { value: 'a@acme.example, b@acme.example' } });
+    fireEvent.click(screen.getByTestId(T.channelSubmit));
+    await waitFor(() => expect(api.callsTo('PATCH', '/api/v1/tenants/acme/channels/3')).toHaveLength(1));
+    expect(api.callsTo('PATCH', '/api/v1/tenants/acme/channels/3')[0]!.body).toEqual({
+      settings: { to: 'a@acme.example, b@acme.example' },
+    });
+  });
+
+  it('deleting a channel that rules route to shows the refusal, then deletes it with its rules', async () => {
+    const api = renderEditAs('security-manager');
+    fireEvent.click(await screen.findByTestId(T.channelDelete(1)));
+    const modal = await screen.findByTestId(testIds.confirm.modal);
+    expect(modal.textContent).toContain('queued and past deliveries');
+    fireEvent.click(within(modal).getByTestId(testIds.confirm.confirm));
+    const refusal = await screen.findByTestId(T.channelDeleteInUse);
+    expect(refusal.textContent).toContain('"critical drift"');
+    const force = within(modal).getByTestId(testIds.confirm.confirm);
+    expect(force.textContent).toBe('Delete with its 1 rule');
+    const calls = api.callsTo('DELETE', '/api/v1/tenants/acme/channels/1');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.url.searchParams.has('force')).toBe(false);
+    fireEvent.click(force);
+    await waitFor(() => expect(api.callsTo('DELETE', '/api/v1/tenants/acme/channels/1')).toHaveLength(2));
+    expect(api.callsTo('DELETE', '/api/v1/tenants/acme/channels/1')[1]!.url.searchParams.get('force')).toBe('true');
+    await waitFor(() => expect(screen.queryByTestId(testIds.confirm.modal)).toBeNull());
+  });
+
+  it('deletes an unused channel after one confirmation, without force', async () => {
+    const api = renderEditAs('security-manager');
+    fireEvent.click(await screen.findByTestId(T.channelDelete(3)));
+    fireEvent.click(within(await screen.findByTestId(testIds.confirm.modal)).getByTestId(testIds.confirm.confirm));
+    await waitFor(() => expect(screen.queryByTestId(testIds.confirm.modal)).toBeNull());
+    const calls = api.callsTo('DELETE', '/api/v1/tenants/acme/channels/3');
+    expect(calls).toHaveLength(1);
+    expect(calls[0]!.url.search).toBe('');
+  });
+
+  it('edits a rule from its current values and sends only the changes', async () => {
+    const api = renderEditAs('security-manager');
+    await screen.findByTestId(T.channelRow(2));
+    fireEvent.click(await screen.findByTestId(T.ruleEdit(5)));
+    expect(((await screen.findByTestId(T.ruleName)) as HTMLInputElement).value).toBe('critical drift');
+    expect((screen.getByTestId(T.ruleSeverity) as HTMLSelectElement).value).toBe('critical');
+    expect((screen.getByTestId(T.ruleKind('regression')) as HTMLInputElement).checked).toBe(true);
+    expect((screen.getByTestId(T.ruleDigest) as HTMLInputElement).checked).toBe(true);
+    const channels = screen.getByTestId(T.ruleChannel) as HTMLSelectElement;
+    expect(channels.value).toBe('1');
+    expect([...channels.options].map((o) => o.textContent)).toContain('chan-2 (slack, disabled)');
+    fireEvent.change(screen.getByTestId(T.ruleSeverity), { target: { value: 'high' } });
+    fireEvent.click(screen.getByTestId(T.ruleKind('regression')));
+    fireEvent.click(screen.getByTestId(T.ruleKind('new_finding')));
+    fireEvent.change(channels, { target: { value: '2' } });
+    fireEvent.click(screen.getByTestId(T.ruleSubmit));
+    await waitFor(() => expect(api.callsTo('PATCH', '/api/v1/tenants/acme/alert-rules/5')).toHaveLength(1));
+    expect(api.callsTo('PATCH', '/api/v1/tenants/acme/alert-rules/5')[0]!.body).toEqual({
+      min_severity: 'high',
+      kinds: ['new_finding'],
+      channel_id: 2,
+    });
+  });
+
+  it('disables a rule, and deletes one after confirming', async () => {
+    const api = renderEditAs('admin');
+    fireEvent.click(await screen.findByTestId(T.ruleToggle(5)));
+    await waitFor(() => expect(api.callsTo('PATCH', '/api/v1/tenants/acme/alert-rules/5')[0]?.body).toEqual({ enabled: false }));
+    fireEvent.click(screen.getByTestId(T.ruleDelete(5)));
+    const modal = await screen.findByTestId(testIds.confirm.modal);
+    expect(api.callsTo('DELETE', '/api/v1/tenants/acme/alert-rules/5')).toHaveLength(0);
+    fireEvent.click(within(modal).getByTestId(testIds.confirm.confirm));
+    await waitFor(() => expect(api.callsTo('DELETE', '/api/v1/tenants/acme/alert-rules/5')).toHaveLength(1));
+  });
+});

@@ -2,18 +2,22 @@ import { useState, type ReactNode } from 'react';
 import { Button, Flex, FlexItem, Label, PageSection, Title } from '@patternfly/react-core';
 import { InnerScrollContainer, Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { ALERT_CHANNEL_KINDS, ALERT_KIND_LABELS, isOneOf, ALERT_KINDS } from '../../api/enums';
-import type { Channel, ChannelTestResult, Delivery } from '../../api/types';
+import type { AlertRule, Channel, ChannelTestResult, Delivery } from '../../api/types';
 import { Can } from '../../auth/Can';
 import { useCan, useTenant } from '../../auth/permissions';
+import { ConfirmModal } from '../../components/ConfirmModal';
 import { EmptyMessage } from '../../components/EmptyMessage';
+import { InlineError } from '../../components/InlineError';
 import { PageHeader, usePageTitle } from '../../components/PageHeader';
 import { QueryState } from '../../components/QueryState';
 import { RelativeTime } from '../../components/RelativeTime';
 import { SeverityLabel } from '../../components/SeverityLabel';
 import { formatDateTime } from '../../lib/format';
 import { testIds } from '../../testids';
-import { useAlertRules, useChannels, useDeliveries, useTestChannel } from './api';
+import { useAlertRules, useChannels, useDeleteAlertRule, useDeliveries, useTestChannel, useUpdateAlertRule, useUpdateChannel } from './api';
 import { ChannelFormModal } from './ChannelFormModal';
+import { DeleteChannelModal } from './DeleteChannelModal';
+import { RowActions } from './RowActions';
 import { RuleFormModal } from './RuleFormModal';
 
 const T = testIds.alerts;
@@ -80,7 +84,10 @@ function TestOutcome({ result, testId }: { result: ChannelTestResult | { error: 
 function Channels({ tenant, channels }: { tenant: string; channels: ReturnType<typeof useChannels> }) {
   const can = useCan();
   const test = useTestChannel(tenant);
-  const [adding, setAdding] = useState(false);
+  const toggle = useUpdateChannel(tenant);
+  const rules = useAlertRules(tenant);
+  const [form, setForm] = useState<{ channel?: Channel } | null>(null);
+  const [deleting, setDeleting] = useState<Channel | null>(null);
   const [results, setResults] = useState<Record<number, ChannelTestResult | { error: unknown }>>({});
   const canWrite = can('alert.write');
 
@@ -99,12 +106,13 @@ function Channels({ tenant, channels }: { tenant: string; channels: ReturnType<t
         title="Channels"
         action={
           <Can perm="alert.write">
-            <Button variant="secondary" onClick={() => setAdding(true)} data-testid={T.channelAdd}>
+            <Button variant="secondary" onClick={() => setForm({})} data-testid={T.channelAdd}>
               Add channel
             </Button>
           </Can>
         }
       />
+      <InlineError error={toggle.error} title="Enabling or disabling the channel failed" />
       <QueryState query={channels} what="channels">
         {(items) =>
           items.length === 0 ? (
@@ -126,60 +134,35 @@ function Channels({ tenant, channels }: { tenant: string; channels: ReturnType<t
                   const result = results[c.id];
                   const pending = test.isPending && test.variables === c.id;
                   return (
-                    <Tr key={c.id} data-testid={T.channelRow(c.id)}>
-                      <Td dataLabel="Name" className="pal-strong">
-                        {c.name}
-                        {!c.enabled && (
-                          <Label isCompact color="grey" className="pal-ml">
-                            disabled
-                          </Label>
-                        )}
-                      </Td>
-                      <Td dataLabel="Kind">
-                        <Label isCompact variant="outline">
-                          {c.kind}
-                        </Label>
-                      </Td>
-                      <Td dataLabel="Settings" className="pal-small pal-break">
-                        {Object.keys(c.settings).length ? (
-                          Object.entries(c.settings).map(([k, v]) => (
-                            <div key={k}>
-                              <span className="pal-muted">{k}:</span> {v}
-                            </div>
-                          ))
-                        ) : (
-                          <span className="pal-muted">—</span>
-                        )}
-                      </Td>
-                      <Td dataLabel="Secret" className="pal-small">
-                        {c.has_secret ? 'stored (sealed)' : <span className="pal-muted">none</span>}
-                      </Td>
-                      <Td dataLabel="Created" className="pal-small">
-                        <RelativeTime at={c.created_at} />
-                      </Td>
+                    <ChannelRow key={c.id} channel={c}>
                       {canWrite && (
-                        <Td dataLabel="Actions">
-                          <Flex
-                            direction={{ default: 'column' }}
-                            gap={{ default: 'gapSm' }}
-                            alignItems={{ default: 'alignItemsFlexStart' }}
+                        <Flex direction={{ default: 'column' }} gap={{ default: 'gapSm' }} alignItems={{ default: 'alignItemsFlexStart' }}>
+                          <Button
+                            variant="secondary"
+                            size="sm"
+                            onClick={() => runTest(c)}
+                            isLoading={pending}
+                            isDisabled={pending}
+                            aria-label={`Send test: ${c.name}`}
+                            data-testid={T.channelTest(c.id)}
                           >
-                            <Button
-                              variant="secondary"
-                              size="sm"
-                              onClick={() => runTest(c)}
-                              isLoading={pending}
-                              isDisabled={pending}
-                              aria-label={`Send test: ${c.name}`}
-                              data-testid={T.channelTest(c.id)}
-                            >
-                              Send test
-                            </Button>
-                            <span aria-live="polite">{result && <TestOutcome result={result} testId={T.channelTestResult(c.id)} />}</span>
+                            Send test
+                          </Button>
+                          <span aria-live="polite">{result && <TestOutcome result={result} testId={T.channelTestResult(c.id)} />}</span>
+                          <Flex gap={{ default: 'gapSm' }}>
+                            <RowActions
+                              name={c.name}
+                              enabled={c.enabled}
+                              testIds={{ edit: T.channelEdit(c.id), toggle: T.channelToggle(c.id), remove: T.channelDelete(c.id) }}
+                              togglePending={toggle.isPending && toggle.variables.id === c.id}
+                              onEdit={() => setForm({ channel: c })}
+                              onToggle={() => toggle.mutate({ id: c.id, patch: { enabled: !c.enabled } })}
+                              onDelete={() => setDeleting(c)}
+                            />
                           </Flex>
-                        </Td>
+                        </Flex>
                       )}
-                    </Tr>
+                    </ChannelRow>
                   );
                 })}
               </Tbody>
@@ -187,14 +170,19 @@ function Channels({ tenant, channels }: { tenant: string; channels: ReturnType<t
           )
         }
       </QueryState>
-      {adding && <ChannelFormModal tenant={tenant} onClose={() => setAdding(false)} />}
+      {form && <ChannelFormModal tenant={tenant} channel={form.channel} onClose={() => setForm(null)} />}
+      {deleting && <DeleteChannelModal tenant={tenant} channel={deleting} rules={rules.data} onClose={() => setDeleting(null)} />}
     </section>
   );
 }
 
 function Rules({ tenant, channels }: { tenant: string; channels: Channel[] | undefined }) {
   const rules = useAlertRules(tenant);
-  const [adding, setAdding] = useState(false);
+  const can = useCan();
+  const canWrite = can('alert.write');
+  const toggle = useUpdateAlertRule(tenant);
+  const [form, setForm] = useState<{ rule?: AlertRule } | null>(null);
+  const [deleting, setDeleting] = useState<AlertRule | null>(null);
   const channelName = (id: number) => channels?.find((c) => c.id === id)?.name ?? `#${id}`;
   // Ticket-sync channels carry tickets; the server refuses rules that route alerts to them.
   const alertChannels = channels?.filter((c) => isOneOf(ALERT_CHANNEL_KINDS, c.kind));
@@ -209,7 +197,7 @@ function Rules({ tenant, channels }: { tenant: string; channels: Channel[] | und
           <Can perm="alert.write">
             <Button
               variant="secondary"
-              onClick={() => setAdding(true)}
+              onClick={() => setForm({})}
               isAriaDisabled={noChannels}
               data-testid={T.ruleAdd}
               title={noChannels ? 'Add a webhook, Slack or email channel first' : undefined}
@@ -219,6 +207,7 @@ function Rules({ tenant, channels }: { tenant: string; channels: Channel[] | und
           </Can>
         }
       />
+      <InlineError error={toggle.error} title="Enabling or disabling the rule failed" />
       <QueryState query={rules} what="alert rules">
         {(items) =>
           items.length === 0 ? (
@@ -233,47 +222,128 @@ function Rules({ tenant, channels }: { tenant: string; channels: Channel[] | und
                   <Th>Narrowed to</Th>
                   <Th>Channel</Th>
                   <Th>Delivery</Th>
+                  {canWrite && <Th screenReaderText="Actions" />}
                 </Tr>
               </Thead>
               <Tbody>
                 {items.map((r) => (
-                  <Tr key={r.id} data-testid={T.ruleRow(r.id)}>
-                    <Td dataLabel="Name" className="pal-strong">
-                      {r.name}
-                      {!r.enabled && (
-                        <Label isCompact color="grey" className="pal-ml">
-                          disabled
-                        </Label>
-                      )}
-                    </Td>
-                    <Td dataLabel="Minimum severity">
-                      <SeverityLabel severity={r.min_severity} />
-                    </Td>
-                    <Td dataLabel="Kinds" className="pal-small">
-                      {r.kinds.length ? r.kinds.map((k) => (isOneOf(ALERT_KINDS, k) ? ALERT_KIND_LABELS[k] : k)).join(', ') : 'every kind'}
-                    </Td>
-                    <Td dataLabel="Narrowed to" className="pal-small pal-break">
-                      {[
-                        r.checks.length ? `checks ${r.checks.join(', ')}` : '',
-                        r.areas.length ? `areas ${r.areas.join(', ')}` : '',
-                        r.targets.length ? `targets ${r.targets.map((t) => `#${t}`).join(', ')}` : '',
-                      ]
-                        .filter(Boolean)
-                        .join('; ') || <span className="pal-muted">everything</span>}
-                    </Td>
-                    <Td dataLabel="Channel">{channelName(r.channel_id)}</Td>
-                    <Td dataLabel="Delivery" className="pal-small">
-                      {r.digest ? 'digest per run' : 'each event'}
-                    </Td>
-                  </Tr>
+                  <RuleRow key={r.id} rule={r} channelName={channelName(r.channel_id)}>
+                    {canWrite && (
+                      <Flex gap={{ default: 'gapSm' }} flexWrap={{ default: 'nowrap' }}>
+                        <RowActions
+                          name={r.name}
+                          enabled={r.enabled}
+                          testIds={{ edit: T.ruleEdit(r.id), toggle: T.ruleToggle(r.id), remove: T.ruleDelete(r.id) }}
+                          togglePending={toggle.isPending && toggle.variables.id === r.id}
+                          onEdit={() => setForm({ rule: r })}
+                          onToggle={() => toggle.mutate({ id: r.id, patch: { enabled: !r.enabled } })}
+                          onDelete={() => setDeleting(r)}
+                        />
+                      </Flex>
+                    )}
+                  </RuleRow>
                 ))}
               </Tbody>
             </Table>
           )
         }
       </QueryState>
-      {adding && alertChannels && <RuleFormModal tenant={tenant} channels={alertChannels} onClose={() => setAdding(false)} />}
+      {form && alertChannels && <RuleFormModal tenant={tenant} channels={alertChannels} rule={form.rule} onClose={() => setForm(null)} />}
+      {deleting && <DeleteRuleModal tenant={tenant} rule={deleting} onClose={() => setDeleting(null)} />}
     </section>
+  );
+}
+
+/** A disabled channel or rule says so beside its name. */
+function NameCell({ name, enabled }: { name: string; enabled: boolean }) {
+  return (
+    <Td dataLabel="Name" className="pal-strong">
+      {name}
+      {!enabled && (
+        <Label isCompact color="grey" className="pal-ml">
+          disabled
+        </Label>
+      )}
+    </Td>
+  );
+}
+
+/** One channel; children are its actions (none: no actions cell). */
+function ChannelRow({ channel: c, children }: { channel: Channel; children?: ReactNode }) {
+  return (
+    <Tr data-testid={T.channelRow(c.id)}>
+      <NameCell name={c.name} enabled={c.enabled} />
+      <Td dataLabel="Kind">
+        <Label isCompact variant="outline">
+          {c.kind}
+        </Label>
+      </Td>
+      <Td dataLabel="Settings" className="pal-small pal-break">
+        {Object.keys(c.settings).length ? (
+          Object.entries(c.settings).map(([k, v]) => (
+            <div key={k}>
+              <span className="pal-muted">{k}:</span> {v}
+            </div>
+          ))
+        ) : (
+          <span className="pal-muted">—</span>
+        )}
+      </Td>
+      <Td dataLabel="Secret" className="pal-small">
+        {c.has_secret ? 'stored (sealed)' : <span className="pal-muted">none</span>}
+      </Td>
+      <Td dataLabel="Created" className="pal-small">
+        <RelativeTime at={c.created_at} />
+      </Td>
+      {children && <Td dataLabel="Actions">{children}</Td>}
+    </Tr>
+  );
+}
+
+/** One rule; children are its actions (none: no actions cell). */
+function RuleRow({ rule: r, channelName, children }: { rule: AlertRule; channelName: string; children?: ReactNode }) {
+  const narrowed = [
+    r.checks.length ? `checks ${r.checks.join(', ')}` : '',
+    r.areas.length ? `areas ${r.areas.join(', ')}` : '',
+    r.targets.length ? `targets ${r.targets.map((t) => `#${t}`).join(', ')}` : '',
+  ]
+    .filter(Boolean)
+    .join('; ');
+  return (
+    <Tr data-testid={T.ruleRow(r.id)}>
+      <NameCell name={r.name} enabled={r.enabled} />
+      <Td dataLabel="Minimum severity">
+        <SeverityLabel severity={r.min_severity} />
+      </Td>
+      <Td dataLabel="Kinds" className="pal-small">
+        {r.kinds.length ? r.kinds.map((k) => (isOneOf(ALERT_KINDS, k) ? ALERT_KIND_LABELS[k] : k)).join(', ') : 'every kind'}
+      </Td>
+      <Td dataLabel="Narrowed to" className="pal-small pal-break">
+        {narrowed || <span className="pal-muted">everything</span>}
+      </Td>
+      <Td dataLabel="Channel">{channelName}</Td>
+      <Td dataLabel="Delivery" className="pal-small">
+        {r.digest ? 'digest per run' : 'each event'}
+      </Td>
+      {children && <Td dataLabel="Actions">{children}</Td>}
+    </Tr>
+  );
+}
+
+function DeleteRuleModal({ tenant, rule, onClose }: { tenant: string; rule: AlertRule; onClose: () => void }) {
+  const remove = useDeleteAlertRule(tenant);
+  return (
+    <ConfirmModal
+      isOpen
+      title={`Delete ${rule.name}?`}
+      confirmLabel="Delete rule"
+      isPending={remove.isPending}
+      error={remove.error}
+      onClose={onClose}
+      onConfirm={() => remove.mutate(rule.id, { onSuccess: onClose })}
+    >
+      Events will no longer be routed by this rule. Deliveries it already queued are still sent. To pause it instead, disable it.
+    </ConfirmModal>
   );
 }
 

@@ -17,44 +17,61 @@ import {
   TextInput,
 } from '@patternfly/react-core';
 import { ALERT_KINDS, ALERT_KIND_LABELS, SEVERITIES, isOneOf } from '../../api/enums';
-import type { AlertKind, Channel, Severity } from '../../api/types';
+import type { AlertKind, AlertRule, Channel, Severity } from '../../api/types';
 import { InlineError } from '../../components/InlineError';
 import { testIds } from '../../testids';
-import { useCreateAlertRule } from './api';
-import { alertRuleInput } from './forms';
+import { useCreateAlertRule, useUpdateAlertRule } from './api';
+import { alertRulePatch, alertRuleInput } from './forms';
 
 const T = testIds.alerts;
 
-export function RuleFormModal({ tenant, channels, onClose }: { tenant: string; channels: Channel[]; onClose: () => void }) {
+/** Adds a rule, or edits one; checks, areas and targets set through the API are kept as they are. */
+export function RuleFormModal({
+  tenant,
+  channels,
+  rule,
+  onClose,
+}: {
+  tenant: string;
+  channels: Channel[];
+  rule?: AlertRule;
+  onClose: () => void;
+}) {
   const create = useCreateAlertRule(tenant);
-  const [name, setName] = useState('');
-  const [severity, setSeverity] = useState<Severity>('high');
-  const [kinds, setKinds] = useState<AlertKind[]>([]);
-  const [channel, setChannel] = useState<number>(channels[0]?.id ?? 0);
-  const [digest, setDigest] = useState(false);
-  const valid = name.trim() !== '' && channel > 0;
+  const update = useUpdateAlertRule(tenant);
+  const mutation = rule ? update : create;
+  const [name, setName] = useState(rule?.name ?? '');
+  const [severity, setSeverity] = useState<Severity>(rule?.min_severity ?? 'high');
+  const [kinds, setKinds] = useState<AlertKind[]>(() => ALERT_KINDS.filter((k) => rule?.kinds.includes(k)));
+  const [channel, setChannel] = useState<number>(rule?.channel_id ?? channels[0]?.id ?? 0);
+  const [digest, setDigest] = useState(rule?.digest ?? false);
+  const input = alertRuleInput(
+    name,
+    severity,
+    ALERT_KINDS.filter((k) => kinds.includes(k)),
+    channel,
+    digest,
+  );
+  const patch = rule && alertRulePatch(rule, input);
+  const valid = name.trim() !== '' && channel > 0 && (!patch || Object.keys(patch).length > 0);
+  const narrowed = rule && [...rule.checks, ...rule.areas, ...rule.targets.map((t) => `target #${t}`)];
 
   const toggleKind = (k: AlertKind, on: boolean) => setKinds((s) => (on ? [...s, k] : s.filter((x) => x !== k)));
+  const submit = () => {
+    if (!valid) return;
+    if (rule && patch) update.mutate({ id: rule.id, patch }, { onSuccess: onClose });
+    else create.mutate(input, { onSuccess: onClose });
+  };
 
   return (
     <Modal variant="medium" isOpen onClose={onClose} aria-labelledby="rule-form-title">
-      <ModalHeader title="Add an alert rule" labelId="rule-form-title" />
+      <ModalHeader title={rule ? `Edit ${rule.name}` : 'Add an alert rule'} labelId="rule-form-title" />
       <ModalBody>
         <Form
           id="rule-form"
           onSubmit={(e) => {
             e.preventDefault();
-            if (valid)
-              create.mutate(
-                alertRuleInput(
-                  name,
-                  severity,
-                  ALERT_KINDS.filter((k) => kinds.includes(k)),
-                  channel,
-                  digest,
-                ),
-                { onSuccess: onClose },
-              );
+            submit();
           }}
         >
           <FormGroup label="Name" isRequired fieldId="rule-name">
@@ -92,10 +109,13 @@ export function RuleFormModal({ tenant, channels, onClose }: { tenant: string; c
           <FormGroup label="Channel" isRequired fieldId="rule-channel">
             <FormSelect id="rule-channel" value={channel} onChange={(_e, v) => setChannel(Number(v))} data-testid={T.ruleChannel}>
               {channels.map((c) => (
-                <FormSelectOption key={c.id} value={c.id} label={`${c.name} (${c.kind})`} />
+                <FormSelectOption key={c.id} value={c.id} label={`${c.name} (${c.kind}${c.enabled ? '' : ', disabled'})`} />
               ))}
             </FormSelect>
           </FormGroup>
+          {narrowed && narrowed.length > 0 && (
+            <p className="pal-small">Also narrowed to {narrowed.join(', ')} (set through the API; kept as they are).</p>
+          )}
           <FormGroup fieldId="rule-digest">
             <Switch
               id="rule-digest"
@@ -105,18 +125,18 @@ export function RuleFormModal({ tenant, channels, onClose }: { tenant: string; c
               data-testid={T.ruleDigest}
             />
           </FormGroup>
-          <InlineError error={create.error} title="Adding the rule failed" />
+          <InlineError error={mutation.error} title={rule ? 'Saving the rule failed' : 'Adding the rule failed'} />
         </Form>
       </ModalBody>
       <ModalFooter>
         <Button
           type="submit"
           form="rule-form"
-          isDisabled={!valid || create.isPending}
-          isLoading={create.isPending}
+          isDisabled={!valid || mutation.isPending}
+          isLoading={mutation.isPending}
           data-testid={T.ruleSubmit}
         >
-          Add rule
+          {rule ? 'Save' : 'Add rule'}
         </Button>
         <Button variant="link" onClick={onClose}>
           Cancel

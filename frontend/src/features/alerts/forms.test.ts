@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { alertRuleInput, channelFormValid, channelInput } from './forms';
+import type { AlertRule, Channel } from '../../api/types';
+import { alertRuleInput, alertRulePatch, channelFormValid, channelFormValues, channelInput, channelPatch } from './forms';
 
 describe('channelInput', () => {
   const all = {
@@ -79,5 +80,69 @@ describe('alertRuleInput', () => {
       digest: true,
     });
     expect(alertRuleInput('r', 'high', ['regression', 'ticket_overdue'], 1, false).kinds).toEqual(['regression', 'ticket_overdue']);
+  });
+});
+
+describe('editing a channel', () => {
+  const hook: Channel = {
+    id: 1,
+    name: 'ops',
+    kind: 'ticket-sync',
+    settings: { url: 'https://bridge.example/…', project_key: 'SEC' },
+    has_secret: true,
+    enabled: true,
+    created_at: '2026-11-20T10:00:00Z',
+  };
+
+  it('starts from the settings it can show, never the redacted URL', () => {
+    expect(channelFormValues(hook)).toEqual({ project_key: 'SEC' });
+  });
+
+  it('sends only what changed: a typed URL, a cleared setting as "", a new secret', () => {
+    expect(channelPatch(hook, 'ops', { project_key: 'SEC' }, '')).toEqual({});
+    expect(channelPatch(hook, ' ops2 ', { url: '', project_key: 'SEC' }, '')).toEqual({ name: 'ops2' });
+    expect(channelPatch(hook, 'ops', { url: ' https://bridge.example/new ', project_key: '', issue_type: 'Task' }, 'n'.repeat(20))).toEqual(
+      {
+        settings: { url: 'https://bridge.example/new', project_key: '', issue_type: 'Task' },
+        secret: 'n'.repeat(20),
+      },
+    );
+  });
+
+  it('needs neither the URL nor the secret again, but checks them when given', () => {
+    expect(channelFormValid('ops', 'ticket-sync', { project_key: 'SEC' }, '', true)).toBe(true);
+    expect(channelFormValid('ops', 'ticket-sync', { project_key: 'SEC' }, '')).toBe(false);
+    expect(channelFormValid('ops', 'ticket-sync', { project_key: 'SEC' }, 'short', true)).toBe(false);
+    expect(channelFormValid('ops', 'ticket-sync', { project_key: 'sec' }, '', true)).toBe(false);
+    expect(channelFormValid('ops', 'email', { from: 'p@x', to: 'a@x' }, '', true)).toBe(false); // host is not write-only
+  });
+});
+
+describe('alertRulePatch', () => {
+  const rule: AlertRule = {
+    id: 5,
+    name: 'crit',
+    min_severity: 'critical',
+    checks: ['k8s.privileged-container'],
+    areas: [],
+    targets: [],
+    kinds: ['regression', 'new_finding'],
+    channel_id: 1,
+    digest: true,
+    enabled: false,
+  };
+
+  it('is empty when the form is as the rule, whatever the order of kinds', () => {
+    expect(alertRulePatch(rule, alertRuleInput('crit', 'critical', ['new_finding', 'regression'], 1, true))).toEqual({});
+  });
+
+  it('names each changed field, and an emptied kind list as []', () => {
+    expect(alertRulePatch(rule, alertRuleInput(' crit2 ', 'high', [], 2, false))).toEqual({
+      name: 'crit2',
+      min_severity: 'high',
+      kinds: [],
+      channel_id: 2,
+      digest: false,
+    });
   });
 });

@@ -1,4 +1,5 @@
-import type { AlertKind, AlertRuleInput, ChannelInput, ChannelKind, Severity } from '../../api/types';
+import type { AlertKind, AlertRule, AlertRuleInput, Channel, ChannelInput, ChannelKind, Severity } from '../../api/types';
+import type { AlertRulePatch, ChannelPatch } from './api';
 
 export interface SettingField {
   key: string;
@@ -9,6 +10,8 @@ export interface SettingField {
   /** A value must match when given (checked here; the server checks again). */
   pattern?: RegExp;
   placeholder?: string;
+  /** The server shows it as scheme and host only, so an edit cannot start from it: left empty, it is kept. */
+  writeOnly?: boolean;
 }
 
 /**
@@ -22,6 +25,7 @@ export const CHANNEL_SETTINGS: Record<ChannelKind, SettingField[]> = {
       label: 'URL',
       type: 'url',
       required: true,
+      writeOnly: true,
       help: 'https (http only for a loopback host); receives a signed JSON POST per event or digest.',
     },
   ],
@@ -39,6 +43,7 @@ export const CHANNEL_SETTINGS: Record<ChannelKind, SettingField[]> = {
       label: 'URL',
       type: 'url',
       required: true,
+      writeOnly: true,
       help: 'https (http only for a loopback host): a Jira automation incoming webhook or a bridge. Every ticket change is posted as signed, Jira-shaped JSON, in order per ticket.',
     },
     {
@@ -90,12 +95,46 @@ export function channelInput(name: string, kind: ChannelKind, values: Record<str
   return body;
 }
 
-export function channelFormValid(name: string, kind: ChannelKind, values: Record<string, string>, secret: string): boolean {
+/** Whether the form may be sent. Editing, the stored secret and write-only settings left empty are kept. */
+export function channelFormValid(
+  name: string,
+  kind: ChannelKind,
+  values: Record<string, string>,
+  secret: string,
+  editing = false,
+): boolean {
   if (!name.trim()) return false;
   const s = SECRET_LABELS[kind];
-  if (s.required && !secret) return false;
+  if (s.required && !secret && !editing) return false;
   if (secret && s.minLength && new TextEncoder().encode(secret).length < s.minLength) return false;
-  return CHANNEL_SETTINGS[kind].every((f) => settingValid(f, values[f.key]));
+  return CHANNEL_SETTINGS[kind].every((f) => (editing && f.writeOnly && !values[f.key]?.trim()) || settingValid(f, values[f.key]));
+}
+
+/** The form's starting values for editing a channel: its settings, except the write-only ones. */
+export function channelFormValues(channel: Channel): Record<string, string> {
+  const values: Record<string, string> = {};
+  for (const f of CHANNEL_SETTINGS[channel.kind]) {
+    const v = channel.settings[f.key];
+    if (!f.writeOnly && v !== undefined) values[f.key] = v;
+  }
+  return values;
+}
+
+/**
+ * What an edit changes: the name if changed, each setting that differs ("" removes it on the server; a write-only
+ * one only when typed), the secret only when given. Empty when nothing changed.
+ */
+export function channelPatch(channel: Channel, name: string, values: Record<string, string>, secret: string): ChannelPatch {
+  const patch: ChannelPatch = {};
+  if (name.trim() !== channel.name) patch.name = name.trim();
+  const settings: Record<string, string> = {};
+  for (const f of CHANNEL_SETTINGS[channel.kind]) {
+    const v = (values[f.key] ?? '').trim();
+    if (f.writeOnly ? v !== '' : v !== (channel.settings[f.key] ?? '')) settings[f.key] = v;
+  }
+  if (Object.keys(settings).length) patch.settings = settings;
+  if (secret) patch.secret = secret;
+  return patch;
 }
 
 export function alertRuleInput(
@@ -108,4 +147,16 @@ export function alertRuleInput(
   const body: AlertRuleInput = { name: name.trim(), min_severity: minSeverity, channel_id: channelId, digest };
   if (kinds.length) body.kinds = [...kinds];
   return body;
+}
+
+/** The fields of an edited rule that differ from the rule (those the form shows); empty when nothing changed. */
+export function alertRulePatch(rule: AlertRule, input: AlertRuleInput): AlertRulePatch {
+  const patch: AlertRulePatch = {};
+  if (input.name !== rule.name) patch.name = input.name;
+  if (input.min_severity && input.min_severity !== rule.min_severity) patch.min_severity = input.min_severity;
+  const kinds = input.kinds ?? [];
+  if (kinds.length !== rule.kinds.length || kinds.some((k) => !rule.kinds.includes(k))) patch.kinds = kinds;
+  if (input.channel_id !== rule.channel_id) patch.channel_id = input.channel_id;
+  if ((input.digest ?? false) !== rule.digest) patch.digest = input.digest ?? false;
+  return patch;
 }
