@@ -55,6 +55,10 @@ type Server struct {
 	// AllowLoopbackClusters admits uploaded kubeconfigs that point at this host (kind,
 	// minikube, test clusters). Off by default: it would let users probe local services.
 	AllowLoopbackClusters bool `yaml:"allow_loopback_clusters"`
+	// MetricsToken, when set, is the bearer token /metrics requires (Prometheus:
+	// authorization.credentials_file). Unset, /metrics is open, as exporters usually are:
+	// it shows counts and timings, never tenant data.
+	MetricsToken Secret `yaml:"metrics_token"`
 }
 
 // Database selects the SQL backend.
@@ -297,6 +301,11 @@ func (c Config) Validate() error {
 	case "json", "text":
 	default:
 		bad("log.format", `must be "json" or "text", got %q`, c.Log.Format)
+	}
+	if c.Server.MetricsToken != "" {
+		if err := c.Server.MetricsToken.Check(); err != nil {
+			bad("server.metrics_token", "%v", err)
+		}
 	}
 	if c.Secrets.Key != "" {
 		if err := c.Secrets.Key.Check(); err != nil {

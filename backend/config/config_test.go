@@ -71,6 +71,7 @@ func TestValidationNamesTheKey(t *testing.T) {
 		{"wrong type", "server:\n  max_body_bytes: lots\n", nil, "max_body_bytes"},
 		{"sla severity", "tickets:\n  sla_days:\n    urgent: 3\n", nil, "tickets.sla_days.urgent"},
 		{"lease", "alerts:\n  delivery_lease: 0s\n", nil, "alerts.delivery_lease"},
+		{"metrics token file", "server:\n  metrics_token: file:/no/such/metrics-token\n", nil, "server.metrics_token"},
 		{"sla days", "tickets:\n  sla_days:\n    high: 99999\n", nil, "tickets.sla_days.high"},
 	}
 	for _, tc := range cases {

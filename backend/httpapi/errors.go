@@ -54,4 +54,5 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 var (
 	errNotFound = &posture.Error{Code: posture.ENOTFOUND, Message: "no such route"}
 	errMethod   = &posture.Error{Code: posture.EINVALID, Message: "method not allowed on this route"}
+	errMetrics  = &posture.Error{Code: posture.EUNAUTHORIZED, Message: "metrics need the bearer token set in server.metrics_token"}
 )

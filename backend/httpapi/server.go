@@ -4,6 +4,8 @@ package httpapi
 
 import (
 	"context"
+	"crypto/sha256"
+	"crypto/subtle"
 	"errors"
 	"log/slog"
 	"net"
@@ -43,6 +45,8 @@ type Config struct {
 	// (public URL https).
 	HSTS    bool
 	Version string
+	// MetricsToken, when not empty, is the bearer token /metrics requires.
+	MetricsToken string
 }
 
 // Server is Palisade's HTTP server.
@@ -77,8 +81,26 @@ func New(cfg Config, log *slog.Logger, readiness map[string]Checker) *Server {
 
 	e.GET("/healthz", s.healthz)
 	e.GET("/readyz", s.readyz)
-	e.GET("/metrics", gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
+	e.GET("/metrics", requireBearer(cfg.MetricsToken, log), gin.WrapH(promhttp.HandlerFor(reg, promhttp.HandlerOpts{Registry: reg})))
 	return s
+}
+
+// requireBearer answers 401 unless the request carries "Authorization: Bearer token"
+// (compared in constant time); an empty token lets every request through.
+func requireBearer(token string, log *slog.Logger) gin.HandlerFunc {
+	want := sha256.Sum256([]byte(token))
+	return func(c *gin.Context) {
+		if token == "" {
+			return
+		}
+		got, ok := strings.CutPrefix(c.GetHeader("Authorization"), "Bearer ")
+		sum := sha256.Sum256([]byte(got))
+		if !ok || subtle.ConstantTimeCompare(sum[:], want[:]) != 1 {
+			c.Header("WWW-Authenticate", `Bearer realm="metrics"`)
+			writeError(c, log, errMetrics)
+			return
+		}
+	}
 }
 
 // MountUI serves the web UI for every GET that no route answers, except under /api/ and

@@ -72,6 +72,35 @@ func TestMetricsCountRequestsByRoute(t *testing.T) {
 	}
 }
 
+// With server.metrics_token set, /metrics answers only the right bearer token.
+func TestMetricsTokenIsRequiredWhenSet(t *testing.T) {
+	cfg := testConfig()
+	cfg.MetricsToken = "scrape-token-0123456789"
+	s := New(cfg, slog.New(slog.DiscardHandler), nil)
+	for header, want := range map[string]int{
+		"":                               401,
+		"Bearer wrong-token":             401,
+		"Basic c2NyYXBlLXRva2Vu":         401,
+		"Bearer scrape-token-0123456789": 200,
+	} {
+		req := httptest.NewRequest("GET", "/metrics", nil)
+		if header != "" {
+			req.Header.Set("Authorization", header)
+		}
+		w := httptest.NewRecorder()
+		s.Handler().ServeHTTP(w, req)
+		if w.Code != want {
+			t.Errorf("Authorization %q: %d, want %d", header, w.Code, want)
+		}
+		if want == 401 && (strings.Contains(w.Body.String(), "go_goroutines") || w.Header().Get("WWW-Authenticate") == "") {
+			t.Errorf("Authorization %q: metrics shown or no challenge: %v %.100s", header, w.Header(), w.Body.String())
+		}
+	}
+	if w := do(t, s.Handler(), "GET", "/healthz", nil); w.Code != 200 {
+		t.Errorf("healthz needs no token: %d", w.Code)
+	}
+}
+
 func TestSecurityHeadersRequestIDAndErrors(t *testing.T) {
 	s := New(testConfig(), slog.New(slog.DiscardHandler), nil)
 	w := do(t, s.Handler(), "GET", "/nope", nil)

@@ -54,12 +54,16 @@ func serve(ctx context.Context, opts *globalOptions) error {
 	} else if pending > 0 {
 		return fmt.Errorf("%d database migrations are pending: run `palisade migrate up` or set database.migrate_on_start", pending)
 	}
+	metricsToken, err := cfg.Server.MetricsToken.Resolve()
+	if err != nil {
+		return fmt.Errorf("server.metrics_token: %w", err)
+	}
 	srv := httpapi.New(httpapi.Config{
 		Listen: cfg.Server.Listen, ReadTimeout: cfg.Server.ReadTimeout, WriteTimeout: cfg.Server.WriteTimeout,
 		IdleTimeout: cfg.Server.IdleTimeout, RequestTimeout: cfg.Server.RequestTimeout,
 		ShutdownTimeout: cfg.Server.ShutdownTimeout, MaxBodyBytes: cfg.Server.MaxBodyBytes,
 		TLSCertFile: cfg.Server.TLSCertFile, TLSKeyFile: cfg.Server.TLSKeyFile, Version: version,
-		HSTS: strings.HasPrefix(cfg.PublicURL(), "https://"),
+		HSTS: strings.HasPrefix(cfg.PublicURL(), "https://"), MetricsToken: metricsToken,
 	}, log, map[string]httpapi.Checker{
 		"database": httpapi.CheckerFunc(db.Ping),
 	})

@@ -45,7 +45,10 @@ export interface paths {
             path?: never;
             cookie?: never;
         };
-        /** Prometheus metrics in the text exposition format. */
+        /**
+         * Prometheus metrics in the text exposition format.
+         * @description Open unless server.metrics_token is set; then it takes that token as an "Authorization: Bearer" header (not an API token).
+         */
         get: operations["getMetrics"];
         put?: never;
         post?: never;
@@ -1571,6 +1574,7 @@ export interface operations {
                     "text/plain": string;
                 };
             };
+            401: components["responses"]["Unauthorized"];
         };
     };
     startLogin: {
