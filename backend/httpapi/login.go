@@ -208,20 +208,20 @@ func (a *api) provision(ctx context.Context, id *oidc.Identity) (*posture.User, 
 	if err != nil {
 		return nil, nil, err
 	}
-	best := map[int64]posture.Role{}
+	best := map[int64]posture.RoleBinding{}
 	for _, m := range mappings {
-		if cur, ok := best[m.TenantID]; !ok || stronger(m.Role, cur) {
-			best[m.TenantID] = m.Role
+		if cur, ok := best[m.TenantID]; !ok || stronger(m.Role, cur.Role) {
+			best[m.TenantID] = posture.RoleBinding{TenantID: m.TenantID, UserID: u.ID, Role: m.Role, GrantedBy: m.ClaimValue}
 		}
 	}
 	for tenantID, role := range a.opts.DefaultRoles {
 		if _, ok := best[tenantID]; !ok {
-			best[tenantID] = role
+			best[tenantID] = posture.RoleBinding{TenantID: tenantID, UserID: u.ID, Role: role}
 		}
 	}
 	bindings := make([]posture.RoleBinding, 0, len(best))
-	for tenantID, role := range best {
-		bindings = append(bindings, posture.RoleBinding{TenantID: tenantID, UserID: u.ID, Role: role})
+	for _, b := range best {
+		bindings = append(bindings, b)
 	}
 	if err := a.opts.Store.SyncClaimRoles(ctx, u.ID, bindings); err != nil {
 		return nil, nil, err

@@ -190,6 +190,31 @@ func TestLoginThroughTheBundledIdentityProvider(t *testing.T) {
 			t.Fatalf("session after logout: %d", r.StatusCode)
 		}
 	})
+
+	// Runs last: it removes a mapping the other subtests use.
+	t.Run("deleting a role mapping takes its role from a signed-in member at once", func(t *testing.T) {
+		client := newBrowser(t)
+		_ = login(t, client, srv.URL, "acme-operator", "palisade-demo")
+		roles := func() string {
+			var sess struct{ Tenants []struct{ Slug, Role string } }
+			must(t, json.Unmarshal([]byte(get(t, client, srv.URL+"/api/v1/session").body), &sess))
+			return fmt.Sprint(sess.Tenants)
+		}
+		if got := roles(); got != "[{acme operator}]" {
+			t.Fatalf("before: %s", got)
+		}
+		mappings, err := f.DB.ListRoleMappings(t.Context(), f.Acme.Tenant.ID)
+		must(t, err)
+		for _, m := range mappings {
+			if m.ClaimValue == "acme:operator" {
+				_, err := f.DB.DeleteRoleMapping(t.Context(), f.Acme.Tenant.ID, m.ID)
+				must(t, err)
+			}
+		}
+		if got := roles(); got != "[]" {
+			t.Fatalf("the same session after the mapping went: %s, want no tenant", got)
+		}
+	})
 }
 
 func newBrowser(t *testing.T) *http.Client {

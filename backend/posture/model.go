@@ -50,6 +50,9 @@ type RoleBinding struct {
 	TenantID int64
 	UserID   int64
 	Role     Role
+	// GrantedBy is the claim value (group) whose role mapping granted a claim-derived
+	// binding; "" otherwise.
+	GrantedBy string
 }
 
 // TargetKind is what a target points at.

@@ -308,6 +308,48 @@ func TestIntegrationSyncClaimRolesKeepsManualBindings(t *testing.T) {
 	})
 }
 
+// Deleting a role mapping removes, at once, the claim-derived bindings it granted in its
+// tenant, and nothing else: not another group's, not a hand-set one, not another tenant's.
+func TestIntegrationDeletingARoleMappingRevokesWhatItGranted(t *testing.T) {
+	forEachDialect(t, func(t *testing.T, db *store.DB) {
+		ctx := context.Background()
+		a, _ := seedTenant(t, db, "alpha")
+		b, _ := seedTenant(t, db, "beta")
+		names := map[int64]string{a.ID: "alpha", b.ID: "beta"}
+		admins := &posture.RoleMapping{TenantID: a.ID, ClaimValue: "platform-admins", Role: posture.RoleAdmin}
+		if err := db.CreateRoleMapping(ctx, admins); err != nil {
+			t.Fatal(err)
+		}
+		alice, bob, carol := seedUser(t, db, "alice"), seedUser(t, db, "bob"), seedUser(t, db, "carol")
+		login := func(u int64, bs ...posture.RoleBinding) {
+			t.Helper()
+			for i := range bs {
+				bs[i].UserID = u
+			}
+			if err := db.SyncClaimRoles(ctx, u, bs); err != nil {
+				t.Fatal(err)
+			}
+		}
+		// alice: admin in alpha through platform-admins, and (the same group name) operator in
+		// beta through beta's own mapping; bob: viewer in alpha through another group; carol:
+		// admin in alpha set by hand.
+		login(alice.ID, posture.RoleBinding{TenantID: a.ID, Role: posture.RoleAdmin, GrantedBy: "platform-admins"},
+			posture.RoleBinding{TenantID: b.ID, Role: posture.RoleOperator, GrantedBy: "platform-admins"})
+		login(bob.ID, posture.RoleBinding{TenantID: a.ID, Role: posture.RoleViewer, GrantedBy: "readers"})
+		if err := db.SetRole(ctx, posture.RoleBinding{TenantID: a.ID, UserID: carol.ID, Role: posture.RoleAdmin}); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := db.DeleteRoleMapping(ctx, a.ID, admins.ID); err != nil {
+			t.Fatal(err)
+		}
+		for u, want := range map[int64]string{alice.ID: "beta=operator", bob.ID: "alpha=viewer", carol.ID: "alpha=admin"} {
+			if got := rolesString(t, db, u, names); got != want {
+				t.Errorf("user %d after the mapping went: %s, want %s", u, got, want)
+			}
+		}
+	})
+}
+
 // seedAudit writes six entries of alpha an hour apart from base (actors alternate alice and
 // bob; actions cycle finding.update, target.create, finding_x.y), one of beta and one with
 // no tenant, and returns alpha's entry ids.

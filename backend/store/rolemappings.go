@@ -77,8 +77,10 @@ func (db *DB) CreateRoleMapping(ctx context.Context, m *posture.RoleMapping) err
 	})
 }
 
-// DeleteRoleMapping removes a tenant's mapping and returns it. Bindings it granted stay
-// until the user's next login syncs them.
+// DeleteRoleMapping removes a tenant's mapping and returns it, and with it the claim-derived
+// bindings it granted (in force at once: roles are read at every request). A member whose
+// groups also map to a lesser role in the tenant, or who had a default role there, gets it
+// back at the next login.
 func (db *DB) DeleteRoleMapping(ctx context.Context, tenantID, id int64) (*posture.RoleMapping, error) {
 	var row roleMappingRow
 	err := db.tx(ctx, func(tx *gorm.DB) error {
@@ -87,7 +89,11 @@ func (db *DB) DeleteRoleMapping(ctx context.Context, tenantID, id int64) (*postu
 		}
 		m := mappingFromRow(row)
 		posture.AuditIntentOf(ctx).SetResult(&m)
-		return tx.Where("tenant_id = ? AND id = ?", tenantID, id).Delete(&roleMappingRow{}).Error
+		if err := tx.Where("tenant_id = ? AND id = ?", tenantID, id).Delete(&roleMappingRow{}).Error; err != nil {
+			return err
+		}
+		return tx.Where("tenant_id = ? AND source = ? AND granted_by = ?", tenantID, sourceClaim, row.ClaimValue).
+			Delete(&roleBindingRow{}).Error
 	})
 	if err != nil {
 		return nil, err
@@ -101,13 +107,13 @@ func (db *DB) DeleteRoleMapping(ctx context.Context, tenantID, id int64) (*postu
 // A manual binding is never changed or removed: every statement below is limited to
 // source 'claim', and an insert that meets a binding already there does nothing.
 func (db *DB) SyncClaimRoles(ctx context.Context, userID int64, bindings []posture.RoleBinding) error {
-	want := map[int64]posture.Role{}
+	want := map[int64]posture.RoleBinding{}
 	for _, b := range bindings {
 		if !b.Role.Valid() || b.TenantID == 0 {
 			return posture.Errorf(posture.EINVALID, "role binding needs a tenant and a known role (got %q)", b.Role)
 		}
-		if cur, ok := want[b.TenantID]; !ok || slices.Index(posture.Roles, b.Role) < slices.Index(posture.Roles, cur) {
-			want[b.TenantID] = b.Role
+		if cur, ok := want[b.TenantID]; !ok || slices.Index(posture.Roles, b.Role) < slices.Index(posture.Roles, cur.Role) {
+			want[b.TenantID] = b
 		}
 	}
 	return db.tx(ctx, func(tx *gorm.DB) error {
@@ -121,13 +127,13 @@ func (db *DB) SyncClaimRoles(ctx context.Context, userID int64, bindings []postu
 				delete(want, h.TenantID) // manual wins
 				continue
 			}
-			role, ok := want[h.TenantID]
+			b, ok := want[h.TenantID]
 			switch {
 			case !ok:
 				stale = append(stale, h.TenantID)
-			case string(role) != h.Role:
+			case string(b.Role) != h.Role || b.GrantedBy != h.GrantedBy:
 				if err := tx.Model(&roleBindingRow{}).Where("tenant_id = ? AND user_id = ? AND source = ?", h.TenantID, userID, sourceClaim).
-					Update("role", string(role)).Error; err != nil {
+					Updates(map[string]any{"role": string(b.Role), "granted_by": b.GrantedBy}).Error; err != nil {
 					return err
 				}
 			}
@@ -139,8 +145,8 @@ func (db *DB) SyncClaimRoles(ctx context.Context, userID int64, bindings []postu
 			}
 		}
 		now := dbStamp(db.now())
-		for tenantID, role := range want {
-			row := roleBindingRow{TenantID: tenantID, UserID: userID, Role: string(role), Source: sourceClaim, CreatedAt: now}
+		for tenantID, b := range want {
+			row := roleBindingRow{TenantID: tenantID, UserID: userID, Role: string(b.Role), Source: sourceClaim, GrantedBy: b.GrantedBy, CreatedAt: now}
 			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).Create(&row).Error; err != nil {
 				return err
 			}

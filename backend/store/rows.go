@@ -36,6 +36,7 @@ type roleBindingRow struct {
 	UserID    int64 `gorm:"primaryKey;autoIncrement:false"`
 	Role      string
 	Source    string
+	GrantedBy string
 	CreatedAt time.Time
 }
 

@@ -840,7 +840,7 @@ export interface paths {
         get?: never;
         put?: never;
         post?: never;
-        /** Removes a mapping; applies at each member's next login. */
+        /** Removes a mapping, and at once the role it granted to members signed in through it (they get any lesser role other groups give at their next login). */
         delete: operations["deleteRoleMapping"];
         options?: never;
         head?: never;

@@ -45,7 +45,8 @@ export function RoleMappings({ tenant }: { tenant: string }) {
             <>
               <p className="pal-small">
                 Members of an identity provider group get its role here, read from the ID token claim{' '}
-                <code data-testid={T.claim}>{data.claim}</code>. Changes apply at each member&apos;s next sign-in.
+                <code data-testid={T.claim}>{data.claim}</code>. A new mapping applies at each member&apos;s next sign-in; a deleted one
+                takes its role away at once.
               </p>
               {data.items.length === 0 ? (
                 <EmptyMessage title="No mappings: only the tenant's default role applies" />
@@ -153,7 +154,8 @@ export function RoleMappings({ tenant }: { tenant: string }) {
         }}
         onConfirm={() => deleting && remove.mutate(deleting.id, { onSuccess: () => setDeleting(null) })}
       >
-        Members of this group lose the role {deleting?.role} at their next sign-in (sessions already open keep it until then).
+        Members who got the role {deleting?.role} through this group lose it at once, open sessions included; a lesser role from another
+        group comes back at their next sign-in.
       </ConfirmModal>
     </Card>
   );
