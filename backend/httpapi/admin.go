@@ -104,7 +104,7 @@ func (a *api) createAPIToken(c *gin.Context) {
 	secret := tokenPrefix + randomSecret(32)
 	exp := a.now().Add(time.Duration(days) * 24 * time.Hour)
 	t := &posture.APIToken{TenantID: tenantOf(c).Tenant.ID, Name: in.Name, Prefix: secret[:len(tokenPrefix)+6],
-		Hash: hashSecret(secret), Role: in.Role, CreatedBy: principalOf(c).actor(), ExpiresAt: &exp}
+		Hash: hashSecret(secret), Role: in.Role, CreatedBy: principalOf(c).actor(), CreatorUserID: principalOf(c).userID(), ExpiresAt: &exp}
 	ctx, settle := audited(a, c, "api_token.create", func(any) auditLine {
 		return auditLine{"api_token:" + strconv.FormatInt(t.ID, 10), nil, toAPIToken(t, a.now())}
 	})

@@ -36,6 +36,15 @@ type principal struct {
 	roles   map[int64]posture.Role // tenant id -> role
 }
 
+// userID is the user behind the principal: the session's, or the one whose role bounds the
+// token's; nil for a token nobody bounds.
+func (p *principal) userID() *int64 {
+	if p.token != nil {
+		return p.token.CreatorUserID
+	}
+	return &p.user.ID
+}
+
 // actor names the principal in audit entries and finding history.
 func (p *principal) actor() string {
 	if p.token != nil {
@@ -159,10 +168,35 @@ func (a *api) fromToken(c *gin.Context, header string) (*principal, error) {
 	if !a.tokenUse.allow(tokenRateKey(t.ID)) {
 		return nil, errRateLimited
 	}
+	role, err := a.tokenRole(c.Request.Context(), t)
+	if err != nil {
+		return nil, a.tokenRejected(c, posture.ErrorMessage(err))
+	}
 	if err := a.opts.Store.TouchAPIToken(c.Request.Context(), t.ID, a.now()); err != nil {
 		return nil, err
 	}
-	return &principal{token: t, roles: map[int64]posture.Role{t.TenantID: t.Role}}, nil
+	return &principal{token: t, roles: map[int64]posture.Role{t.TenantID: role}}, nil
+}
+
+// tokenRole is the role a token acts with: its own, but no more than its creator holds in
+// the tenant now, so that demoting or removing a person takes their tokens down too.
+func (a *api) tokenRole(ctx context.Context, t *posture.APIToken) (posture.Role, error) {
+	if t.CreatorUserID == nil {
+		return t.Role, nil
+	}
+	bindings, err := a.opts.Store.RolesOf(ctx, *t.CreatorUserID)
+	if err != nil {
+		return "", err
+	}
+	for _, b := range bindings {
+		if b.TenantID == t.TenantID {
+			if stronger(t.Role, b.Role) {
+				return b.Role, nil
+			}
+			return t.Role, nil
+		}
+	}
+	return "", posture.Errorf(posture.EUNAUTHORIZED, "the API token's creator no longer has a role in its tenant; an admin must issue a new token")
 }
 
 // tokenRejected records a failed token use and rate-limits guessing per client address.

@@ -36,17 +36,21 @@ type SessionStore interface {
 // APIToken lets automation call the API as one role in one tenant. The token itself is
 // shown once at creation; only its SHA-256 is stored.
 type APIToken struct {
-	ID         int64
-	TenantID   int64
-	Name       string
-	Prefix     string // the first characters, so people can tell tokens apart
-	Hash       string
-	Role       Role
-	CreatedBy  string
-	CreatedAt  time.Time
-	ExpiresAt  *time.Time
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
+	ID        int64
+	TenantID  int64
+	Name      string
+	Prefix    string // the first characters, so people can tell tokens apart
+	Hash      string
+	Role      Role
+	CreatedBy string
+	// CreatorUserID is the user whose current role in the tenant bounds the token's (the
+	// creator, or the user behind the token that created it); nil: the token's own role
+	// stands (tokens made before creators were recorded, or by the system).
+	CreatorUserID *int64
+	CreatedAt     time.Time
+	ExpiresAt     *time.Time
+	LastUsedAt    *time.Time
+	RevokedAt     *time.Time
 }
 
 // Active reports whether the token may be used at now.

@@ -166,17 +166,18 @@ type sessionRow struct {
 func (sessionRow) TableName() string { return "sessions" }
 
 type apiTokenRow struct {
-	ID         int64
-	TenantID   int64
-	Name       string
-	Prefix     string
-	Hash       string
-	Role       string
-	CreatedBy  string
-	CreatedAt  time.Time
-	ExpiresAt  *time.Time
-	LastUsedAt *time.Time
-	RevokedAt  *time.Time
+	ID            int64
+	TenantID      int64
+	Name          string
+	Prefix        string
+	Hash          string
+	Role          string
+	CreatedBy     string
+	CreatorUserID *int64
+	CreatedAt     time.Time
+	ExpiresAt     *time.Time
+	LastUsedAt    *time.Time
+	RevokedAt     *time.Time
 }
 
 func (apiTokenRow) TableName() string { return "api_tokens" }

@@ -21,7 +21,7 @@ var tokenHashRE = regexp.MustCompile(`^[0-9a-f]{64}$`)
 // tokenFromRow leaves the hash out unless asked: listings and revocations go back to users.
 func tokenFromRow(r apiTokenRow, withHash bool) posture.APIToken {
 	t := posture.APIToken{ID: r.ID, TenantID: r.TenantID, Name: r.Name, Prefix: r.Prefix, Role: posture.Role(r.Role),
-		CreatedBy: r.CreatedBy, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
+		CreatedBy: r.CreatedBy, CreatorUserID: r.CreatorUserID, CreatedAt: r.CreatedAt, ExpiresAt: r.ExpiresAt, LastUsedAt: r.LastUsedAt, RevokedAt: r.RevokedAt}
 	if withHash {
 		t.Hash = r.Hash
 	}
@@ -50,7 +50,7 @@ func (db *DB) CreateAPIToken(ctx context.Context, t *posture.APIToken) error {
 		return err
 	}
 	row := apiTokenRow{TenantID: t.TenantID, Name: t.Name, Prefix: t.Prefix, Hash: t.Hash, Role: string(t.Role),
-		CreatedBy: t.CreatedBy, CreatedAt: dbStamp(db.now())}
+		CreatedBy: t.CreatedBy, CreatorUserID: t.CreatorUserID, CreatedAt: dbStamp(db.now())}
 	if t.ExpiresAt != nil {
 		exp := dbStamp(*t.ExpiresAt)
 		row.ExpiresAt = &exp

@@ -860,7 +860,10 @@ export interface paths {
         /** API tokens, without their secrets. */
         get: operations["listAPITokens"];
         put?: never;
-        /** Creates a token for one role in this tenant. The secret is in this response only. */
+        /**
+         * Creates a token for one role in this tenant. The secret is in this response only.
+         * @description The token acts with at most the role its creator (the signed-in user, or the user behind the calling token) holds in the tenant at each use; once the creator has no role there, it answers 401.
+         */
         post: operations["createAPIToken"];
         delete?: never;
         options?: never;
