@@ -145,10 +145,9 @@ func seedTenant(t testing.TB, db *store.DB, slug string, clk *storetest.Clock, s
 	must(t, db.CreateAttestation(ctx, att))
 	f.AttestID = att.ID
 	ch := &alerting.Channel{TenantID: ten.ID, Name: "soc-webhook", Kind: "webhook", Settings: map[string]string{"url": "http://127.0.0.1:9/hook"}}
-	must(t, db.CreateChannel(ctx, ch))
-	secret, err := sealer.Seal([]byte("a-webhook-signing-secret-0123456789"), store.ChannelSecretContext(ch.ID))
-	must(t, err)
-	must(t, db.SetChannelSecret(ctx, ten.ID, ch.ID, secret))
+	must(t, db.CreateSealedChannel(ctx, ch, func(id int64) ([]byte, error) {
+		return sealer.Seal([]byte("a-webhook-signing-secret-0123456789"), store.ChannelSecretContext(id))
+	}))
 	f.ChannelID = ch.ID
 	// Disabled: it routes nothing, so other tests' deliveries are as without it.
 	rule := &alerting.Rule{TenantID: ten.ID, Name: "fixture-rule", MinSeverity: posture.SeverityHigh, ChannelID: ch.ID}

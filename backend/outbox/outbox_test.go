@@ -74,10 +74,9 @@ func newEnv(t *testing.T, dialect string) *env {
 func (e *env) channel(t *testing.T, ch *alerting.Channel, secret []byte) {
 	ctx := context.Background()
 	ch.TenantID = e.ten.ID
-	must(t, e.db.CreateChannel(ctx, ch))
-	sealed, err := e.sealer.Seal(secret, store.ChannelSecretContext(ch.ID))
-	must(t, err)
-	must(t, e.db.SetChannelSecret(ctx, e.ten.ID, ch.ID, sealed))
+	must(t, e.db.CreateSealedChannel(ctx, ch, func(id int64) ([]byte, error) {
+		return e.sealer.Seal(secret, store.ChannelSecretContext(id))
+	}))
 }
 
 // run records a complete run of the target whose one result is privileged(status).

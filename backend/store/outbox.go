@@ -377,29 +377,3 @@ func (db *DB) ListDriftEvents(ctx context.Context, tenantID int64, f alerting.Dr
 	}
 	return out, nil
 }
-
-// SetChannelSecret stores a channel's sealed secret.
-func (db *DB) SetChannelSecret(ctx context.Context, tenantID, id int64, sealed []byte) error {
-	return db.tx(ctx, func(tx *gorm.DB) error {
-		res := tx.Model(&channelRow{}).Where("tenant_id = ? AND id = ?", tenantID, id).Update("secret", sealed)
-		if res.Error != nil {
-			return res.Error
-		}
-		if res.RowsAffected == 0 {
-			return posture.Errorf(posture.ENOTFOUND, "channel not found")
-		}
-		return nil
-	})
-}
-
-// DeleteChannel removes a channel with its rules and queued deliveries.
-func (db *DB) DeleteChannel(ctx context.Context, tenantID, id int64) error {
-	res := db.gorm.WithContext(ctx).Where("tenant_id = ? AND id = ?", tenantID, id).Delete(&channelRow{})
-	if res.Error != nil {
-		return res.Error
-	}
-	if res.RowsAffected == 0 {
-		return posture.Errorf(posture.ENOTFOUND, "channel not found")
-	}
-	return nil
-}

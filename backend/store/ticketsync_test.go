@@ -21,13 +21,12 @@ func syncChannel(t *testing.T, db *store.DB, tenantID int64, name string, withSe
 	ctx := context.Background()
 	ch := &alerting.Channel{TenantID: tenantID, Name: name, Kind: notify.TicketSyncKind,
 		Settings: map[string]string{"url": "http://127.0.0.1:9/sync", "project_key": "SEC"}}
-	if err := db.CreateChannel(ctx, ch); err != nil {
-		t.Fatal(err)
-	}
+	var seal func(int64) ([]byte, error)
 	if withSecret {
-		if err := db.SetChannelSecret(ctx, tenantID, ch.ID, []byte("sealed-secret-bytes")); err != nil {
-			t.Fatal(err)
-		}
+		seal = func(int64) ([]byte, error) { return []byte("sealed-secret-bytes"), nil }
+	}
+	if err := db.CreateSealedChannel(ctx, ch, seal); err != nil {
+		t.Fatal(err)
 	}
 	return ch
 }

@@ -82,10 +82,9 @@ func newLoop(t *testing.T, c *kubeharness.Cluster, rule alerting.Rule, role post
 	key, _ := seal.ParseKey(raw)
 	sealer := seal.New(key)
 	ch := &alerting.Channel{TenantID: l.ten.ID, Name: "soc", Kind: "webhook", Settings: map[string]string{"url": soc.URL}}
-	must(t, l.db.CreateChannel(ctx, ch))
-	sealed, err := sealer.Seal(l.rcv.secret, store.ChannelSecretContext(ch.ID))
-	must(t, err)
-	must(t, l.db.SetChannelSecret(ctx, l.ten.ID, ch.ID, sealed))
+	must(t, l.db.CreateSealedChannel(ctx, ch, func(id int64) ([]byte, error) {
+		return sealer.Seal(l.rcv.secret, store.ChannelSecretContext(id))
+	}))
 	rule.TenantID, rule.ChannelID = l.ten.ID, ch.ID
 	must(t, l.db.CreateRule(ctx, &rule))
 	l.worker = &outbox.Worker{Store: l.db, Sealer: sealer, Context: store.ChannelSecretContext, Log: log}

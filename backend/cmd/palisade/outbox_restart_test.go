@@ -174,12 +174,11 @@ targets:
 	must(err)
 	ten := tenants[0]
 	ch := &alerting.Channel{TenantID: ten.ID, Name: "soc", Kind: "webhook", Settings: map[string]string{"url": soc.URL}}
-	must(db.CreateChannel(ctx, ch))
 	k, err := seal.ParseKey(key)
 	must(err)
-	sealed, err := seal.New(k).Seal(rcv.secret, store.ChannelSecretContext(ch.ID))
-	must(err)
-	must(db.SetChannelSecret(ctx, ten.ID, ch.ID, sealed))
+	must(db.CreateSealedChannel(ctx, ch, func(id int64) ([]byte, error) {
+		return seal.New(k).Seal(rcv.secret, store.ChannelSecretContext(id))
+	}))
 	must(db.CreateRule(ctx, &alerting.Rule{TenantID: ten.ID, Name: "new high", MinSeverity: posture.SeverityHigh,
 		Kinds: []string{alerting.KindNewFinding}, ChannelID: ch.ID}))
 
