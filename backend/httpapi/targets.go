@@ -215,15 +215,20 @@ func (a *api) sealCredentials(t *posture.Target, raw *string) error {
 		t.Credentials = nil
 		return nil
 	}
-	if a.opts.Sealer == nil || a.opts.CredentialContext == nil {
-		return posture.Errorf(EUNAVAILABLE, "no sealing key is configured (secrets.key); credentials cannot be stored")
-	}
-	sealed, err := a.opts.Sealer.Seal([]byte(*raw), a.opts.CredentialContext(t.ID))
+	sealed, err := a.sealCredentialsFor(t.ID, *raw)
 	if err != nil {
 		return err
 	}
 	t.Credentials = sealed
 	return nil
+}
+
+// sealCredentialsFor seals credentials to the target row id.
+func (a *api) sealCredentialsFor(id int64, raw string) ([]byte, error) {
+	if a.opts.Sealer == nil || a.opts.CredentialContext == nil {
+		return nil, posture.Errorf(EUNAVAILABLE, "no sealing key is configured (secrets.key); credentials cannot be stored")
+	}
+	return a.opts.Sealer.Seal([]byte(raw), a.opts.CredentialContext(id))
 }
 
 func (a *api) createTarget(c *gin.Context) {
@@ -249,16 +254,10 @@ func (a *api) createTarget(c *gin.Context) {
 		return auditLine{"target:" + strconv.FormatInt(t.ID, 10), nil, auditedTarget(t)}
 	})
 	var seal func(id int64) ([]byte, error)
-	if in.Credentials != nil {
+	if in.Credentials != nil && *in.Credentials != "" {
 		// Sealing binds credentials to the row's id: the store seals them once the id is
 		// known, in the transaction that creates the target.
-		seal = func(id int64) ([]byte, error) {
-			t.ID = id
-			if err := a.sealCredentials(t, in.Credentials); err != nil {
-				return nil, err
-			}
-			return t.Credentials, nil
-		}
+		seal = func(id int64) ([]byte, error) { return a.sealCredentialsFor(id, *in.Credentials) }
 	}
 	if err := a.opts.Store.CreateSealedTarget(ctx, t, seal); err != nil {
 		a.fail(c, err)
