@@ -190,7 +190,7 @@ func (a *api) tokenRole(ctx context.Context, t *posture.APIToken) (posture.Role,
 	}
 	for _, b := range bindings {
 		if b.TenantID == t.TenantID {
-			if stronger(t.Role, b.Role) {
+			if t.Role.Outranks(b.Role) {
 				return b.Role, nil
 			}
 			return t.Role, nil

@@ -210,7 +210,7 @@ func (a *api) provision(ctx context.Context, id *oidc.Identity) (*posture.User, 
 	}
 	best := map[int64]posture.RoleBinding{}
 	for _, m := range mappings {
-		if cur, ok := best[m.TenantID]; !ok || stronger(m.Role, cur.Role) {
+		if cur, ok := best[m.TenantID]; !ok || m.Role.Outranks(cur.Role) {
 			best[m.TenantID] = posture.RoleBinding{TenantID: m.TenantID, UserID: u.ID, Role: m.Role, GrantedBy: m.ClaimValue}
 		}
 	}
@@ -229,19 +229,6 @@ func (a *api) provision(ctx context.Context, id *oidc.Identity) (*posture.User, 
 	// Hand-granted roles win over claims; report what is in force.
 	inForce, err := a.opts.Store.RolesOf(ctx, u.ID)
 	return u, inForce, err
-}
-
-// stronger orders roles by posture.Roles (most powerful first).
-func stronger(a, b posture.Role) bool {
-	rank := func(r posture.Role) int {
-		for i, k := range posture.Roles {
-			if k == r {
-				return i
-			}
-		}
-		return len(posture.Roles)
-	}
-	return rank(a) < rank(b)
 }
 
 func truncate(s string, n int) string {

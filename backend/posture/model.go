@@ -1,6 +1,9 @@
 package posture
 
-import "time"
+import (
+	"slices"
+	"time"
+)
 
 // Tenant is an organization. Every piece of customer data belongs to exactly one tenant.
 type Tenant struct {
@@ -23,6 +26,18 @@ const (
 
 // Roles lists every role, most powerful first.
 var Roles = []Role{RoleAdmin, RoleSecurityManager, RoleOperator, RoleAuditor, RoleViewer}
+
+// Outranks reports whether r is more powerful than o (an unknown role ranks below every
+// known one).
+func (r Role) Outranks(o Role) bool {
+	rank := func(x Role) int {
+		if i := slices.Index(Roles, x); i >= 0 {
+			return i
+		}
+		return len(Roles)
+	}
+	return rank(r) < rank(o)
+}
 
 // Valid reports whether r is a known role.
 func (r Role) Valid() bool {

@@ -112,7 +112,7 @@ func (db *DB) SyncClaimRoles(ctx context.Context, userID int64, bindings []postu
 		if !b.Role.Valid() || b.TenantID == 0 {
 			return posture.Errorf(posture.EINVALID, "role binding needs a tenant and a known role (got %q)", b.Role)
 		}
-		if cur, ok := want[b.TenantID]; !ok || slices.Index(posture.Roles, b.Role) < slices.Index(posture.Roles, cur.Role) {
+		if cur, ok := want[b.TenantID]; !ok || b.Role.Outranks(cur.Role) {
 			want[b.TenantID] = b
 		}
 	}
