@@ -17,7 +17,7 @@ import { testIds } from '../../testids';
 import { useAlertRules, useChannels, useDeleteAlertRule, useDeliveries, useTestChannel, useUpdateAlertRule, useUpdateChannel } from './api';
 import { ChannelFormModal } from './ChannelFormModal';
 import { DeleteChannelModal } from './DeleteChannelModal';
-import { RowActions } from './RowActions';
+import { RowActions } from '../../components/RowActions';
 import { RuleFormModal } from './RuleFormModal';
 
 const T = testIds.alerts;

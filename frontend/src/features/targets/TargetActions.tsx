@@ -2,6 +2,7 @@ import { Button, Flex, Tooltip } from '@patternfly/react-core';
 import PlayIcon from '@patternfly/react-icons/dist/esm/icons/play-icon';
 import type { Target } from '../../api/types';
 import { useCan } from '../../auth/permissions';
+import { RowActions } from '../../components/RowActions';
 import { testIds } from '../../testids';
 import { isRunning } from './api';
 
@@ -44,23 +45,14 @@ export function TargetActions({
         </Tooltip>
       )}
       {can('target.write') && (
-        <>
-          <Button variant="secondary" size="sm" onClick={onEdit} data-testid={T.edit(t.id)} aria-label={`Edit: ${t.name}`}>
-            Edit
-          </Button>
-          <Button
-            variant="secondary"
-            size="sm"
-            onClick={onToggle}
-            data-testid={T.enable(t.id)}
-            aria-label={`${t.enabled ? 'Disable' : 'Enable'}: ${t.name}`}
-          >
-            {t.enabled ? 'Disable' : 'Enable'}
-          </Button>
-          <Button variant="link" isDanger size="sm" onClick={onDelete} data-testid={T.remove(t.id)} aria-label={`Delete: ${t.name}`}>
-            Delete
-          </Button>
-        </>
+        <RowActions
+          name={t.name}
+          enabled={t.enabled}
+          testIds={{ edit: T.edit(t.id), toggle: T.enable(t.id), remove: T.remove(t.id) }}
+          onEdit={onEdit}
+          onToggle={onToggle}
+          onDelete={onDelete}
+        />
       )}
     </Flex>
   );

@@ -1,11 +1,11 @@
 import { Button } from '@patternfly/react-core';
 
-/** Edit, Enable/Disable and Delete of one channel or rule row; shown only to roles that may change alerts. */
+/** Edit, Enable/Disable and Delete of one row of a list (targets, channels, rules); the caller shows it only to roles that may change the row. */
 export function RowActions({
   name,
   enabled,
   testIds,
-  togglePending,
+  togglePending = false,
   onEdit,
   onToggle,
   onDelete,
@@ -13,7 +13,7 @@ export function RowActions({
   name: string;
   enabled: boolean;
   testIds: { edit: string; toggle: string; remove: string };
-  togglePending: boolean;
+  togglePending?: boolean;
   onEdit: () => void;
   onToggle: () => void;
   onDelete: () => void;
