@@ -7,7 +7,7 @@ cd "$(dirname "$0")/.."
 config=${RUN_CONFIG:-e2e/demo/palisade.yaml}
 bin=${BIN:-bin/palisade}
 
-mkdir -p data
+(umask 077 && mkdir -p data) # the database, its key and its WAL: Palisade's user only
 if [ ! -s data/palisade.key ]; then
   (umask 077 && "$bin" keys generate >data/palisade.key)
   echo "==> created the sealing key data/palisade.key (keep it: it opens stored credentials)" >&2

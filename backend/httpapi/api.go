@@ -83,6 +83,7 @@ type api struct {
 	loginAttempts *keyedLimiter // per client address
 	tokenFailures *keyedLimiter // per client address
 	tokenUse      *keyedLimiter // per token
+	touches       *touches      // last uses of sessions and tokens, written in the background
 }
 
 // route is one API endpoint and the permission it needs: the policy test walks this table.
@@ -175,6 +176,7 @@ func (s *Server) MountAPI(opts APIOptions) {
 		tokenFailures: newKeyedLimiter(10, 10, 10000),
 		tokenUse:      newKeyedLimiter(1200, 100, 10000),
 	}
+	a.touches = newTouches(opts.Store, s.log) // a nil Store (route tests) writes nothing
 	s.api = a
 	router, err := specRouter()
 	if err != nil {
@@ -187,7 +189,7 @@ func (s *Server) MountAPI(opts APIOptions) {
 			// Permissions are per tenant: a route without one could never be checked.
 			panic("route " + r.path + " needs a :tenant to check " + string(r.perm))
 		}
-		s.engine.Handle(r.method, r.path, noStore, a.authenticate(), a.requirePermission(r.perm), a.validateRequests(router), r.handle)
+		s.engine.Handle(r.method, r.path, noStore, a.refuseBadText, a.authenticate(), a.requirePermission(r.perm), a.validateRequests(router), r.handle)
 	}
 }
 
@@ -288,6 +290,9 @@ func queryInt(c *gin.Context, name string, def, lo, hi int64) (int64, error) {
 func bindJSON(c *gin.Context, v any) error {
 	dec := newStrictDecoder(c.Request.Body)
 	if err := dec.Decode(v); err != nil {
+		if big := bodyTooLarge(err); big != nil {
+			return big
+		}
 		return posture.Errorf(posture.EINVALID, "request body: %s", jsonErrorMessage(err))
 	}
 	return nil

@@ -36,6 +36,7 @@ func TestIntegrationChangesAndTheirAuditEntriesAreOneTransaction(t *testing.T) {
 					if w := f.call(t, admin, "GET", "/api/v1/session", ""); w.Code != 200 {
 						t.Fatalf("session: %d", w.Code)
 					}
+					waitTokenUsed(t, f, f.Acme.Tenant.ID, "test-admin")
 					before := snapshot(t, f.DB)
 					refuseAuditEntries(t, f.DB)
 					w := f.call(t, admin, ec.method, ec.path(f.Acme), bodyOf(ec, f))

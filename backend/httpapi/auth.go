@@ -131,19 +131,26 @@ func (a *api) fromSession(ctx context.Context, c *gin.Context) (*principal, erro
 	if err != nil || raw == "" {
 		return nil, posture.Errorf(posture.EUNAUTHORIZED, "sign in first: no session")
 	}
-	s, err := a.opts.Store.Session(ctx, hashSecret(raw), a.opts.SessionIdle)
+	ended := posture.Errorf(posture.EUNAUTHORIZED, "the session expired or was ended; sign in again")
+	// The idle timeout is judged here, with this process's uses not yet written (touches).
+	s, err := a.opts.Store.Session(ctx, hashSecret(raw), 0)
 	if err != nil {
-		return nil, posture.Errorf(posture.EUNAUTHORIZED, "the session expired or was ended; sign in again")
+		// Only a real miss signs the user out; a database that cannot answer is a 503.
+		return nil, unlessMiss(err, posture.EUNAUTHORIZED, ended)
 	}
-	now := a.now()
-	if now.Sub(s.LastSeenAt) >= sessionTouchEvery {
-		if err := a.opts.Store.TouchSession(ctx, s.ID, now); err != nil {
-			return nil, err
-		}
+	now, last := a.now(), s.LastSeenAt
+	if pending := a.touches.lastSession(s.ID); pending.After(last) {
+		last = pending
+	}
+	if a.opts.SessionIdle > 0 && now.Sub(last) > a.opts.SessionIdle {
+		return nil, ended
+	}
+	if now.Sub(last) >= sessionTouchEvery {
+		a.touches.session(s.ID, now)
 	}
 	u, err := a.opts.Store.User(ctx, s.UserID)
 	if err != nil {
-		return nil, posture.Errorf(posture.EUNAUTHORIZED, "the session's user no longer exists")
+		return nil, unlessMiss(err, posture.ENOTFOUND, posture.Errorf(posture.EUNAUTHORIZED, "the session's user no longer exists"))
 	}
 	bindings, err := a.opts.Store.RolesOf(ctx, u.ID)
 	if err != nil {
@@ -162,6 +169,9 @@ func (a *api) fromToken(c *gin.Context, header string) (*principal, error) {
 		return nil, a.tokenRejected(c, "malformed Authorization header: expected Bearer pal_...")
 	}
 	t, err := a.opts.Store.APITokenByHash(c.Request.Context(), hashSecret(tok))
+	if err != nil && posture.ErrorCode(err) != posture.EUNAUTHORIZED {
+		return nil, err // the database, not the token: "revoked" would be a lie
+	}
 	if err != nil || !t.Active(a.now()) {
 		return nil, a.tokenRejected(c, "invalid, expired or revoked API token")
 	}
@@ -170,12 +180,26 @@ func (a *api) fromToken(c *gin.Context, header string) (*principal, error) {
 	}
 	role, err := a.tokenRole(c.Request.Context(), t)
 	if err != nil {
+		if posture.ErrorCode(err) != posture.EUNAUTHORIZED {
+			return nil, err
+		}
 		return nil, a.tokenRejected(c, posture.ErrorMessage(err))
 	}
-	if err := a.opts.Store.TouchAPIToken(c.Request.Context(), t.ID, a.now()); err != nil {
-		return nil, err
+	// last_used_at is written in the background, at most once a minute: a read must not
+	// wait for the write lock.
+	if now := a.now(); t.LastUsedAt == nil || now.Sub(*t.LastUsedAt) >= sessionTouchEvery {
+		a.touches.token(t.ID, now)
 	}
 	return &principal{token: t, roles: map[int64]posture.Role{t.TenantID: role}}, nil
+}
+
+// unlessMiss returns miss when err is a miss (its code is missCode), and err otherwise: an
+// infrastructure failure keeps its own code (503 unavailable, 500 internal).
+func unlessMiss(err error, missCode string, miss error) error {
+	if posture.ErrorCode(err) == missCode {
+		return miss
+	}
+	return err
 }
 
 // tokenRole is the role a token acts with: its own, but no more than its creator holds in
@@ -219,6 +243,10 @@ func (a *api) requirePermission(perm Permission) gin.HandlerFunc {
 			return
 		}
 		t, err := a.opts.Store.TenantBySlug(c.Request.Context(), slug)
+		if err != nil && posture.ErrorCode(err) != posture.ENOTFOUND {
+			a.fail(c, err) // the database could not say: not a "not found"
+			return
+		}
 		role, member := posture.Role(""), false
 		if err == nil {
 			role, member = p.roles[t.ID]

@@ -19,6 +19,8 @@ var statusOf = map[string]int{
 	posture.EINTERNAL:     http.StatusInternalServerError,
 	ERATELIMITED:          http.StatusTooManyRequests,
 	EUNAVAILABLE:          http.StatusServiceUnavailable,
+	ETOOLARGE:             http.StatusRequestEntityTooLarge,
+	EMETHOD:               http.StatusMethodNotAllowed,
 }
 
 // ErrorBody is the one JSON shape every error response has.
@@ -42,8 +44,11 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 		status = http.StatusInternalServerError
 	}
 	rid := requestID(c)
-	if status == http.StatusTooManyRequests {
+	switch status {
+	case http.StatusTooManyRequests:
 		c.Header("Retry-After", "60")
+	case http.StatusServiceUnavailable:
+		c.Header("Retry-After", "5") // a busy or restarting database is usually back within seconds
 	}
 	if status >= 500 {
 		log.ErrorContext(c.Request.Context(), "request failed", "request_id", rid, "path", c.FullPath(), "error", err.Error())
@@ -53,6 +58,6 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 
 var (
 	errNotFound = &posture.Error{Code: posture.ENOTFOUND, Message: "no such route"}
-	errMethod   = &posture.Error{Code: posture.EINVALID, Message: "method not allowed on this route"}
+	errMethod   = &posture.Error{Code: EMETHOD, Message: "method not allowed on this route"}
 	errMetrics  = &posture.Error{Code: posture.EUNAUTHORIZED, Message: "metrics need the bearer token set in server.metrics_token"}
 )

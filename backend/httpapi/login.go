@@ -38,6 +38,9 @@ type loginState struct {
 	Expires  time.Time `json:"e"`
 }
 
+// maxReturnTo is api/openapi.yaml's maxLength of return_to.
+const maxReturnTo = 2048
+
 // safeReturnTo keeps only a local path: an open redirect would turn the login into a
 // phishing tool.
 func safeReturnTo(s string) string {
@@ -73,6 +76,12 @@ func (a *api) loginAllowed(c *gin.Context) bool {
 }
 
 func (a *api) startLogin(c *gin.Context) {
+	// The route is outside the spec-validated API, so its one parameter's bound (the spec's
+	// maxLength) is checked here: the value ends up in a cookie.
+	if len(c.Query("return_to")) > maxReturnTo {
+		a.fail(c, posture.Errorf(posture.EINVALID, "query parameter \"return_to\" is longer than %d bytes", maxReturnTo))
+		return
+	}
 	if !a.loginAllowed(c) {
 		return
 	}
@@ -200,11 +209,22 @@ func (a *api) provision(ctx context.Context, id *oidc.Identity) (*posture.User, 
 	if id.EmailVerified {
 		email = id.Email
 	}
-	u := &posture.User{Issuer: id.Issuer, Subject: id.Subject, Email: email, DisplayName: name}
+	// The identity provider's claims are outside text too: an identifier that is not clean
+	// text is refused (cleaning it could make it another user's); display text is cleaned.
+	if !posture.TextIsClean(id.Issuer) || !posture.TextIsClean(id.Subject) {
+		return nil, nil, posture.Errorf(posture.EUNAUTHORIZED, "the identity provider sent an issuer or subject that is not valid text")
+	}
+	u := &posture.User{Issuer: id.Issuer, Subject: id.Subject, Email: posture.CleanText(email), DisplayName: posture.CleanText(name)}
 	if err := a.opts.Store.UpsertUser(ctx, u); err != nil {
 		return nil, nil, err
 	}
-	mappings, err := a.opts.Store.RoleMappingsFor(ctx, id.Groups)
+	groups := make([]string, 0, len(id.Groups))
+	for _, g := range id.Groups {
+		if posture.TextIsClean(g) { // a group that is not clean text maps to nothing
+			groups = append(groups, g)
+		}
+	}
+	mappings, err := a.opts.Store.RoleMappingsFor(ctx, groups)
 	if err != nil {
 		return nil, nil, err
 	}

@@ -87,13 +87,26 @@ func securityHeaders(tls bool) gin.HandlerFunc {
 func limitBody(max int64, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
 		if c.Request.ContentLength > max {
-			writeError(c, log, posture.Errorf(posture.EINVALID, "request body larger than %d bytes", max))
-			c.Status(http.StatusRequestEntityTooLarge)
+			writeError(c, log, tooLarge(max))
 			return
 		}
 		c.Request.Body = http.MaxBytesReader(c.Writer, c.Request.Body, max)
 		c.Next()
 	}
+}
+
+func tooLarge(max int64) error {
+	return posture.Errorf(ETOOLARGE, "request body larger than %d bytes (server.max_body_bytes)", max)
+}
+
+// bodyTooLarge is the 413 for a read that hit the body limit, wherever it happened, and nil
+// for any other error.
+func bodyTooLarge(err error) error {
+	var mbe *http.MaxBytesError
+	if errors.As(err, &mbe) {
+		return tooLarge(mbe.Limit)
+	}
+	return nil
 }
 
 // timeout bounds the work behind one request through its context; database calls and

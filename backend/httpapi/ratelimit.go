@@ -11,10 +11,13 @@ import (
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
-// EUNAVAILABLE and ERATELIMITED extend the domain codes with two that only HTTP has.
+// ERATELIMITED extends the domain codes with one that only HTTP has; EUNAVAILABLE is the
+// domain's, named here too for the handlers that refuse work this server is not set up for.
 const (
-	EUNAVAILABLE = "unavailable"
+	EUNAVAILABLE = posture.EUNAVAILABLE
 	ERATELIMITED = "rate_limited"
+	ETOOLARGE    = "too_large"          // the request body is over server.max_body_bytes
+	EMETHOD      = "method_not_allowed" // the route exists, not with this method
 )
 
 var errRateLimited = posture.Errorf(ERATELIMITED, "too many attempts; wait a minute and try again")

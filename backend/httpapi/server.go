@@ -156,6 +156,9 @@ func (s *Server) Serve(ctx context.Context, ln net.Listener) error {
 	if err := s.http.Shutdown(sctx); err != nil {
 		return err
 	}
+	if s.api != nil {
+		s.api.touches.flush(sctx) // the last uses of sessions and tokens are kept
+	}
 	if err := <-errc; err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return err
 	}

@@ -41,6 +41,10 @@ func (a *api) validateRequests(router routers.Router) gin.HandlerFunc {
 		}
 		in := &openapi3filter.RequestValidationInput{Request: c.Request, PathParams: params, Route: route, Options: opts}
 		if err := openapi3filter.ValidateRequest(c.Request.Context(), in); err != nil {
+			if big := bodyTooLarge(err); big != nil {
+				a.fail(c, big)
+				return
+			}
 			a.fail(c, posture.Errorf(posture.EINVALID, "%s", requestErrorMessage(err)))
 			return
 		}

@@ -15,6 +15,9 @@ const (
 	EUNAUTHORIZED = "unauthorized"
 	EFORBIDDEN    = "forbidden"
 	EINTERNAL     = "internal"
+	// EUNAVAILABLE: a dependency (the database, the identity provider) cannot answer now;
+	// trying again later can succeed. Never a miss, never the caller's fault.
+	EUNAVAILABLE = "unavailable"
 )
 
 // Error is a domain error whose Message is safe to show to a user.

@@ -131,6 +131,10 @@ type Run struct {
 	Resolved   int
 	Reopened   int
 	Errors     []CollectionError
+	// Owner names the process collecting a running run; HeartbeatAt is when it last said it
+	// was still at work. A run whose owner stopped is ended as interrupted.
+	Owner       string
+	HeartbeatAt *time.Time
 }
 
 // CollectionError says which source (file, resource type, endpoint) could not be read and why.

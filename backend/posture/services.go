@@ -54,7 +54,24 @@ type RunStore interface {
 	ListRuns(ctx context.Context, tenantID, targetID int64, limit int) ([]Run, error)
 	// LastCompleteRun is nil (and no error) when the target never completed a run.
 	LastCompleteRun(ctx context.Context, tenantID, targetID int64) (*Run, error)
+	// HeartbeatRun says a running run's process is still at work on it.
+	HeartbeatRun(ctx context.Context, tenantID, runID int64, at time.Time) error
 }
+
+// RunReconciler ends runs whose process is gone. It works across tenants: it is the
+// scheduler's housekeeping, never reached from a tenant's request.
+type RunReconciler interface {
+	// RunningRuns lists every run still marked running, in every tenant.
+	RunningRuns(ctx context.Context) ([]Run, error)
+	// InterruptRun ends a running run as failed with reason, only if it still belongs to owner
+	// and its last heartbeat is before staleBefore (so a run that came back is left alone).
+	// It reports whether the run was ended.
+	InterruptRun(ctx context.Context, tenantID, runID int64, owner string, staleBefore time.Time, reason string) (bool, error)
+}
+
+// InterruptedSource is the CollectionError source of a run ended because its process
+// stopped or could not go on; the message says why.
+const InterruptedSource = "interrupted"
 
 // ScoreStore reads score history.
 type ScoreStore interface {

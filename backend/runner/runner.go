@@ -5,6 +5,7 @@ package runner
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"log/slog"
 	"time"
@@ -55,7 +56,13 @@ type Runner struct {
 	// Attestations lists a tenant's attestations, of which the valid ones count in scores;
 	// nil: attestations are left out of scores, as for `palisade scan`.
 	Attestations func(ctx context.Context, tenantID int64) ([]posture.Attestation, error)
-	metrics      *runMetrics
+	// HeartbeatEvery is how often a running run says it is alive (default 20s); the
+	// scheduler's reconciler ends runs silent for longer than its lease as interrupted.
+	HeartbeatEvery time.Duration
+	// RecordFor is how long recording keeps trying while the database is unavailable
+	// (default 2m): a database back within it loses nothing.
+	RecordFor time.Duration
+	metrics   *runMetrics
 }
 
 type runMetrics struct {
@@ -106,11 +113,10 @@ func (r *Runner) Begin(ctx context.Context, t posture.Target, trigger string) (*
 	log := r.Log.With("target", t.Name, "tenant_id", t.TenantID, "run_id", run.ID)
 	log.Info("collection started", "trigger", trigger)
 	finish := func(ctx context.Context) (*posture.Run, error) {
+		stopBeating := r.heartbeat(ctx, t.TenantID, run.ID, log)
+		defer stopBeating()
 		out := r.collectAndEvaluate(ctx, t)
-		// Recording must happen even when the collection's context ran out.
-		recordCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*time.Minute)
-		defer cancel()
-		done, err := r.Runs.FinishRun(recordCtx, t.TenantID, run.ID, out)
+		done, err := r.record(ctx, t, run.ID, out, log)
 		if err != nil {
 			return nil, fmt.Errorf("record run %d of target %q: %w", run.ID, t.Name, err)
 		}
@@ -134,6 +140,10 @@ func (r *Runner) collectAndEvaluate(ctx context.Context, t posture.Target) postu
 		return failed(fmt.Sprintf("no collector for %s targets in this build", t.Kind))
 	}
 	col, err := src.Collect(ctx, t)
+	if ctx.Err() != nil {
+		// Whatever the collector made of the cancellation, the run did not see everything.
+		return interrupted(ctx)
+	}
 	if err != nil {
 		return failed(err.Error())
 	}
@@ -197,6 +207,19 @@ func (r *Runner) applyExceptions(ctx context.Context, t posture.Target, results 
 		results[i].Excepted = m.Excepted(t.TenantID, t.ID, results[i])
 	}
 	return nil
+}
+
+// interrupted is the outcome of a run whose context ended: the server stopping, or the
+// collection running past its timeout.
+func interrupted(ctx context.Context) posture.RunOutcome {
+	msg := "cancelled: Palisade was stopping"
+	switch cause := context.Cause(ctx); {
+	case errors.Is(ctx.Err(), context.DeadlineExceeded):
+		msg = "timed out: the collection took longer than its limit"
+	case cause != nil && !errors.Is(cause, context.Canceled):
+		msg = cause.Error()
+	}
+	return posture.RunOutcome{Status: posture.RunFailed, Errors: []posture.CollectionError{{Source: posture.InterruptedSource, Message: msg}}}
 }
 
 func failed(msg string) posture.RunOutcome {

@@ -26,7 +26,10 @@ type Runner interface {
 // LockStore is a lease-based lock shared by replicas (backend/store).
 type LockStore interface {
 	TryLock(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
+	RenewLock(ctx context.Context, key, owner string, ttl time.Duration) (bool, error)
 	Unlock(ctx context.Context, key, owner string) error
+	LockOwners(ctx context.Context) ([]string, error)
+	ReleaseLocksOf(ctx context.Context, owner string) error
 }
 
 // Options configure a Scheduler.
@@ -37,10 +40,16 @@ type Options struct {
 	MaxConcurrent uint
 	// Timeout bounds one collection.
 	Timeout time.Duration
-	Locks   LockStore
-	Runs    posture.RunStore
-	Log     *slog.Logger
-	Now     func() time.Time
+	// Lease is how long a lock or a run stays claimed without a sign of life from its
+	// process (default 2m): a process killed mid-run frees its target within it, and a
+	// database outage shorter than it loses nothing.
+	Lease time.Duration
+	Locks LockStore
+	Runs  posture.RunStore
+	// Reconciler ends runs whose process is gone (nil: runs are not reconciled).
+	Reconciler posture.RunReconciler
+	Log        *slog.Logger
+	Now        func() time.Time
 }
 
 // Starter begins a run and returns it with the function that completes it (backend/runner).
@@ -53,10 +62,12 @@ type Scheduler struct {
 	cron   gocron.Scheduler
 	runner Runner
 	opts   Options
-	// manual runs (RunNow) live outside gocron; base ends them at shutdown.
-	base   context.Context
-	stop   context.CancelFunc
-	manual sync.WaitGroup
+	// manual runs (RunNow) live outside gocron; base ends them at shutdown. inflight counts
+	// every collection, so that shutdown waits until each is recorded.
+	base     context.Context
+	stop     context.CancelFunc
+	inflight sync.WaitGroup
+	loops    sync.WaitGroup
 }
 
 // New builds a scheduler; Start begins running jobs.
@@ -70,9 +81,15 @@ func New(runner Runner, opts Options) (*Scheduler, error) {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
+	if opts.Lease <= 0 {
+		opts.Lease = 2 * time.Minute
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
 	schedOpts := []gocron.SchedulerOption{gocron.WithLimitConcurrentJobs(opts.MaxConcurrent, gocron.LimitModeWait)}
 	if opts.Locks != nil {
-		schedOpts = append(schedOpts, gocron.WithDistributedLocker(&locker{store: opts.Locks, owner: opts.Owner, ttl: opts.Timeout + time.Minute}))
+		schedOpts = append(schedOpts, gocron.WithDistributedLocker(&locker{store: opts.Locks, owner: opts.Owner, ttl: opts.Lease, log: opts.Log}))
 	}
 	cron, err := gocron.NewScheduler(schedOpts...)
 	if err != nil {
@@ -131,20 +148,36 @@ func (s *Scheduler) add(t posture.Target, sched Schedule) error {
 // Remove unschedules a target.
 func (s *Scheduler) Remove(t posture.Target) { s.cron.RemoveByTags(JobName(t)) }
 
-// Start begins running jobs; it does not block.
-func (s *Scheduler) Start() { s.cron.Start() }
+// Start ends the runs of processes that are gone (so that their targets are free at once),
+// then begins running jobs and reconciling runs every Lease/2; it does not block.
+func (s *Scheduler) Start() {
+	if s.opts.Reconciler != nil {
+		ctx, cancel := context.WithTimeout(s.base, 30*time.Second)
+		if _, err := s.Reconcile(ctx); err != nil {
+			s.opts.Log.Warn("interrupted runs not reconciled at start-up", "error", err.Error())
+		}
+		cancel()
+		s.loops.Add(1)
+		go s.reconcileEvery(s.opts.Lease / 2)
+	}
+	s.cron.Start()
+}
 
-// Shutdown stops scheduling and cancels running collections (their runs are still recorded,
-// as failed or partial), waiting until ctx ends at most.
+// Shutdown stops scheduling and cancels running collections, then waits until ctx ends at
+// most for each to be recorded (as failed, "cancelled: Palisade was stopping"). A run still
+// recording when ctx ends is ended by the next process's reconciler.
 func (s *Scheduler) Shutdown(ctx context.Context) error {
 	s.stop()
 	err := s.cron.ShutdownWithContext(ctx)
+	if errors.Is(err, gocron.ErrStopJobsTimedOut) {
+		err = nil // gocron stops waiting after its own timeout; inflight below still waits
+	}
 	done := make(chan struct{})
-	go func() { s.manual.Wait(); close(done) }()
+	go func() { s.inflight.Wait(); s.loops.Wait(); close(done) }()
 	select {
 	case <-done:
 	case <-ctx.Done():
-		return errors.Join(err, ctx.Err())
+		return errors.Join(err, fmt.Errorf("collections still recording at shutdown: %w", ctx.Err()))
 	}
 	return err
 }
@@ -159,23 +192,24 @@ func (s *Scheduler) RunNow(ctx context.Context, t posture.Target) (*posture.Run,
 	}
 	release := func() {}
 	if s.opts.Locks != nil {
-		got, err := s.opts.Locks.TryLock(ctx, JobName(t), s.opts.Owner, s.opts.Timeout+time.Minute)
+		got, err := s.opts.Locks.TryLock(ctx, JobName(t), s.opts.Owner, s.opts.Lease)
 		if err != nil {
 			return nil, err
 		}
 		if !got {
 			return nil, posture.Errorf(posture.ECONFLICT, "a collection of target %q is already running", t.Name)
 		}
-		release = func() { _ = (&lease{store: s.opts.Locks, key: JobName(t), owner: s.opts.Owner}).Unlock(s.base) }
+		l := newLease(s.opts.Locks, JobName(t), s.opts.Owner, s.opts.Lease, s.opts.Log)
+		release = func() { _ = l.Unlock(s.base) }
 	}
 	run, finish, err := st.Begin(ctx, t, "manual")
 	if err != nil {
 		release()
 		return nil, err
 	}
-	s.manual.Add(1)
+	s.inflight.Add(1)
 	go func() {
-		defer s.manual.Done()
+		defer s.inflight.Done()
 		defer release()
 		rctx, cancel := context.WithTimeout(s.base, s.opts.Timeout)
 		defer cancel()
@@ -187,6 +221,8 @@ func (s *Scheduler) RunNow(ctx context.Context, t posture.Target) (*posture.Run,
 }
 
 func (s *Scheduler) runOnce(ctx context.Context, t posture.Target, minGap time.Duration) {
+	s.inflight.Add(1)
+	defer s.inflight.Done()
 	log := s.opts.Log.With("target", t.Name, "tenant_id", t.TenantID)
 	if s.opts.Runs != nil {
 		// Another replica may have run this target moments ago (replicas' timers drift); the
@@ -209,6 +245,7 @@ type locker struct {
 	store LockStore
 	owner string
 	ttl   time.Duration
+	log   *slog.Logger
 }
 
 var errLocked = errors.New("held by another replica")
@@ -221,15 +258,43 @@ func (l *locker) Lock(ctx context.Context, key string) (gocron.Lock, error) {
 	if !ok {
 		return nil, errLocked
 	}
-	return &lease{store: l.store, key: key, owner: l.owner}, nil
+	return newLease(l.store, key, l.owner, l.ttl, l.log), nil
 }
 
+// lease is a held lock, renewed every ttl/4 until Unlock: a live process keeps its target
+// however long the collection takes, and a killed one loses it within ttl.
 type lease struct {
 	store      LockStore
 	key, owner string
+	stop       chan struct{}
+	stopped    chan struct{}
+	once       sync.Once
+}
+
+func newLease(store LockStore, key, owner string, ttl time.Duration, log *slog.Logger) *lease {
+	l := &lease{store: store, key: key, owner: owner, stop: make(chan struct{}), stopped: make(chan struct{})}
+	go func() {
+		defer close(l.stopped)
+		tick := time.NewTicker(ttl / 4)
+		defer tick.Stop()
+		for {
+			select {
+			case <-l.stop:
+				return
+			case <-tick.C:
+				ctx, cancel := context.WithTimeout(context.Background(), ttl/4)
+				if ok, err := store.RenewLock(ctx, key, owner, ttl); err != nil || !ok {
+					log.Warn("scheduler lock not renewed", "lock", key, "held", ok, "error", fmt.Sprint(err))
+				}
+				cancel()
+			}
+		}
+	}()
+	return l
 }
 
 func (l *lease) Unlock(ctx context.Context) error {
+	l.once.Do(func() { close(l.stop); <-l.stopped })
 	// The job's context may already be done; releasing must still happen.
 	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 10*time.Second)
 	defer cancel()

@@ -16,8 +16,9 @@ const pgBatch = 5000
 
 func (lc *lifecycle) insertFindings(rows []findingRow) error {
 	if lc.dialect != Postgres {
-		for i := 0; i < len(rows); i += batchSize {
-			chunk := rows[i:min(i+batchSize, len(rows))]
+		n := lc.insertRows()
+		for i := 0; i < len(rows); i += n {
+			chunk := rows[i:min(i+n, len(rows))]
 			if err := lc.tx.Omit("id", "asset_key", "seen_at").Create(&chunk).Error; err != nil {
 				return err
 			}
@@ -85,7 +86,7 @@ RETURNING id, fingerprint`
 
 func (lc *lifecycle) insertEvents(rows []findingEventRow) error {
 	if lc.dialect != Postgres {
-		return lc.tx.Omit("id").CreateInBatches(rows, batchSize).Error
+		return lc.tx.Omit("id").CreateInBatches(rows, lc.insertRows()).Error
 	}
 	for i := 0; i < len(rows); i += pgBatch {
 		chunk := rows[i:min(i+pgBatch, len(rows))]

@@ -40,6 +40,12 @@ type Options struct {
 	Now func() time.Time
 	// Migrations replaces the embedded migrations (tests of migration failure use it).
 	Migrations fs.FS
+	// BusyTimeout is how long an SQLite write waits for another's lock before it fails
+	// (then: EUNAVAILABLE, a 503). Default 10s.
+	BusyTimeout time.Duration
+	// Owner names this process in the runs it starts (schedule.NewOwnerID); the scheduler
+	// uses the same name in its locks. Empty: runs are reconciled by their heartbeat only.
+	Owner string
 }
 
 // DB is an open database with the stores built on it.
@@ -50,6 +56,7 @@ type DB struct {
 	log     *slog.Logger
 	now     func() time.Time
 	migs    fs.FS
+	owner   string
 }
 
 // Open connects and pings, so that an unreachable database fails here with a clear error.
@@ -63,13 +70,16 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 	var dial gorm.Dialector
 	switch o.Driver {
 	case Postgres:
-		dial = postgres.New(postgres.Config{DSN: o.DSN})
+		dial = postgresDialector{postgres.New(postgres.Config{DSN: o.DSN}).(*postgres.Dialector)}
 	case SQLite:
-		dsn, err := sqliteDSN(o.DSN)
+		if o.BusyTimeout <= 0 {
+			o.BusyTimeout = 10 * time.Second
+		}
+		dsn, err := sqliteDSN(o.DSN, o.BusyTimeout)
 		if err != nil {
 			return nil, err
 		}
-		dial = sqlite.Open(dsn)
+		dial = sqliteDialector{sqlite.Open(dsn).(*sqlite.Dialector)}
 	default:
 		return nil, fmt.Errorf("unknown database driver %q (want postgres or sqlite)", o.Driver)
 	}
@@ -96,30 +106,58 @@ func Open(ctx context.Context, o Options) (*DB, error) {
 		sqlDB.Close()
 		return nil, fmt.Errorf("connect to %s database: %s", o.Driver, redactDSN(err.Error(), o.DSN))
 	}
-	return &DB{gorm: g, sql: sqlDB, dialect: o.Driver, log: o.Logger, now: o.Now, migs: o.Migrations}, nil
+	return &DB{gorm: g, sql: sqlDB, dialect: o.Driver, log: o.Logger, now: o.Now, migs: o.Migrations, owner: o.Owner}, nil
 }
 
 // sqliteDSN turns a file path into a DSN with the pragmas Palisade relies on: foreign keys
 // enforced, WAL for concurrent readers, a busy timeout instead of instant "database is locked",
 // and IMMEDIATE transactions so two writers queue rather than deadlock on upgrade.
-func sqliteDSN(path string) (string, error) {
+func sqliteDSN(path string, busy time.Duration) (string, error) {
 	if strings.HasPrefix(path, "file:") || strings.Contains(path, "?") {
 		return "", errors.New("sqlite dsn must be a file path; Palisade sets the connection options itself")
 	}
 	if path != ":memory:" {
-		if dir := filepath.Dir(path); dir != "" {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return "", fmt.Errorf("create database directory: %w", err)
-			}
+		if err := privateFile(path); err != nil {
+			return "", err
 		}
 	}
 	q := url.Values{}
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", "journal_mode(WAL)")
-	q.Add("_pragma", "busy_timeout(10000)")
+	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", busy.Milliseconds()))
 	q.Add("_pragma", "synchronous(NORMAL)")
+	// A run's transaction touches more pages than the default 2 MB cache: spilling them and
+	// the statement journal to disk mid-transaction doubled the time it held the write lock.
+	q.Add("_pragma", "cache_size(-65536)")
+	q.Add("_pragma", "temp_store(MEMORY)")
 	q.Set("_txlock", "immediate")
 	return "file:" + path + "?" + q.Encode(), nil
+}
+
+// privateFile makes the SQLite file (and a directory made for it) readable by Palisade's
+// user only: the database holds findings, sessions and sealed credentials. SQLite gives its
+// -wal and -shm files the database file's mode.
+func privateFile(path string) error {
+	if dir := filepath.Dir(path); dir != "" {
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create database directory: %w", err)
+		}
+	}
+	f, err := os.OpenFile(path, os.O_RDONLY|os.O_CREATE, 0o600)
+	if err != nil {
+		return fmt.Errorf("open database file: %w", err)
+	}
+	defer f.Close()
+	info, err := f.Stat()
+	if err != nil {
+		return fmt.Errorf("open database file: %w", err)
+	}
+	if info.Mode().Perm()&0o077 != 0 {
+		if err := f.Chmod(0o600); err != nil {
+			return fmt.Errorf("database file %s is readable by others and cannot be made private: %w", path, err)
+		}
+	}
+	return nil
 }
 
 // redactDSN removes a password that a driver error might echo back.
@@ -137,11 +175,14 @@ func redactDSN(msg, dsn string) string {
 	return msg
 }
 
+// Owner is the name this process gives the runs it starts.
+func (db *DB) Owner() string { return db.owner }
+
 // Dialect is "postgres" or "sqlite".
 func (db *DB) Dialect() string { return db.dialect }
 
 // Ping checks the database answers; /readyz uses it.
-func (db *DB) Ping(ctx context.Context) error { return db.sql.PingContext(ctx) }
+func (db *DB) Ping(ctx context.Context) error { return unavailable(db.sql.PingContext(ctx)) }
 
 // Close releases the connections.
 func (db *DB) Close() error { return db.sql.Close() }

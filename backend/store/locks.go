@@ -36,3 +36,24 @@ func (db *DB) TryLock(ctx context.Context, key, owner string, ttl time.Duration)
 func (db *DB) Unlock(ctx context.Context, key, owner string) error {
 	return db.gorm.WithContext(ctx).Where("key = ? AND owner = ?", key, owner).Delete(&lockRow{}).Error
 }
+
+// RenewLock extends owner's hold on the lock until ttl from now; false when owner no longer
+// holds it (it expired and another replica took it).
+func (db *DB) RenewLock(ctx context.Context, key, owner string, ttl time.Duration) (bool, error) {
+	res := db.gorm.WithContext(ctx).Model(&lockRow{}).Where("key = ? AND owner = ?", key, owner).
+		Update("expires_at", db.now().UTC().Add(ttl))
+	return res.RowsAffected == 1, res.Error
+}
+
+// LockOwners lists the owners holding locks, so that the locks of a process known to be
+// dead can be released at once instead of when they expire.
+func (db *DB) LockOwners(ctx context.Context) ([]string, error) {
+	var owners []string
+	err := db.gorm.WithContext(ctx).Model(&lockRow{}).Distinct("owner").Order("owner").Pluck("owner", &owners).Error
+	return owners, err
+}
+
+// ReleaseLocksOf drops every lock an owner holds.
+func (db *DB) ReleaseLocksOf(ctx context.Context, owner string) error {
+	return db.gorm.WithContext(ctx).Where("owner = ?", owner).Delete(&lockRow{}).Error
+}

@@ -72,6 +72,8 @@ type runRow struct {
 	ResolvedCount  int
 	ReopenedCount  int
 	Errors         string
+	Owner          string
+	HeartbeatAt    *time.Time
 }
 
 func (runRow) TableName() string { return "collection_runs" }

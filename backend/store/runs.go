@@ -18,6 +18,7 @@ func runFromRow(r runRow) posture.Run {
 		ID: r.ID, TenantID: r.TenantID, TargetID: r.TargetID, Status: posture.RunStatus(r.Status),
 		StartedAt: r.StartedAt, FinishedAt: r.FinishedAt, Assets: r.AssetsCount, Evaluated: r.EvaluatedCount,
 		Failed: r.FailedCount, Opened: r.OpenedCount, Resolved: r.ResolvedCount, Reopened: r.ReopenedCount,
+		Owner: r.Owner, HeartbeatAt: r.HeartbeatAt,
 	}
 	_ = json.Unmarshal([]byte(r.Errors), &run.Errors)
 	return run
@@ -28,7 +29,9 @@ func (db *DB) StartRun(ctx context.Context, tenantID, targetID int64, trigger st
 	if _, err := db.Target(ctx, tenantID, targetID); err != nil {
 		return nil, err
 	}
-	row := runRow{TenantID: tenantID, TargetID: targetID, Status: string(posture.RunRunning), Trigger: trigger, StartedAt: at.UTC(), Errors: "[]"}
+	beat := dbStamp(at)
+	row := runRow{TenantID: tenantID, TargetID: targetID, Status: string(posture.RunRunning), Trigger: trigger, StartedAt: at.UTC(),
+		Errors: "[]", Owner: db.owner, HeartbeatAt: &beat}
 	var run posture.Run
 	err := db.tx(ctx, func(tx *gorm.DB) error {
 		if err := tx.Create(&row).Error; err != nil {
@@ -166,4 +169,38 @@ func (db *DB) FinishRun(ctx context.Context, tenantID, runID int64, out posture.
 		return nil, err
 	}
 	return &result, nil
+}
+
+// HeartbeatRun records that the process collecting a run is still at work on it.
+func (db *DB) HeartbeatRun(ctx context.Context, tenantID, runID int64, at time.Time) error {
+	return db.gorm.WithContext(ctx).Model(&runRow{}).Where("tenant_id = ? AND id = ? AND status = ?", tenantID, runID, posture.RunRunning).
+		Update("heartbeat_at", dbStamp(at)).Error
+}
+
+var _ posture.RunReconciler = (*DB)(nil)
+
+// RunningRuns lists the runs still marked running, in every tenant (the reconciler's view).
+func (db *DB) RunningRuns(ctx context.Context) ([]posture.Run, error) {
+	var rows []runRow
+	if err := db.gorm.WithContext(ctx).Where("status = ?", posture.RunRunning).Order("id").Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]posture.Run, len(rows))
+	for i, r := range rows {
+		out[i] = runFromRow(r)
+	}
+	return out, nil
+}
+
+// InterruptRun ends a run that is still running, still owned by owner and silent since
+// before staleBefore, as failed with the reason. Nothing of it is recorded but that: its
+// findings stay as the last finished run left them.
+func (db *DB) InterruptRun(ctx context.Context, tenantID, runID int64, owner string, staleBefore time.Time, reason string) (bool, error) {
+	now := dbStamp(db.now())
+	errs := jsonList([]posture.CollectionError{{Source: posture.InterruptedSource, Message: reason}})
+	res := db.gorm.WithContext(ctx).Model(&runRow{}).
+		Where("tenant_id = ? AND id = ? AND status = ? AND owner = ? AND (heartbeat_at IS NULL OR heartbeat_at < ?)",
+			tenantID, runID, posture.RunRunning, owner, dbStamp(staleBefore)).
+		Updates(map[string]any{"status": string(posture.RunFailed), "finished_at": now, "errors": errs})
+	return res.RowsAffected == 1, res.Error
 }

@@ -113,11 +113,12 @@ func (db *DB) CreateTicket(ctx context.Context, t *Ticket, sla SLA) error {
 			due := now.Add(time.Duration(days) * 24 * time.Hour)
 			row.DueAt = &due
 		}
-		if err := tx.Omit("id").Create(&row).Error; err != nil {
+		n, err := nextTicketNumber(tx, t.TenantID)
+		if err != nil {
 			return err
 		}
-		row.Key = fmt.Sprintf("PAL-%d", row.ID)
-		if err := tx.Model(&row).Update("key", row.Key).Error; err != nil {
+		row.Key = fmt.Sprintf("PAL-%d", n)
+		if err := tx.Omit("id").Create(&row).Error; err != nil {
 			return err
 		}
 		links := make([]ticketFindingRow, 0, len(found))
@@ -134,6 +135,21 @@ func (db *DB) CreateTicket(ctx context.Context, t *Ticket, sla SLA) error {
 		}
 		return sync.queue(notify.TicketChange{Ticket: *t, Actor: t.CreatedBy, Created: true, At: now})
 	})
+}
+
+// nextTicketNumber takes the tenant's next ticket number. Keys count per tenant, so a key
+// says nothing of other tenants' volume; the row lock of the update serializes concurrent
+// creations in one tenant.
+func nextTicketNumber(tx *gorm.DB, tenantID int64) (int64, error) {
+	var n []int64
+	if err := tx.Raw("UPDATE tenants SET ticket_seq = ticket_seq + 1 WHERE id = ? RETURNING ticket_seq", tenantID).
+		Scan(&n).Error; err != nil {
+		return 0, err
+	}
+	if len(n) != 1 {
+		return 0, posture.Errorf(posture.ENOTFOUND, "tenant not found")
+	}
+	return n[0], nil
 }
 
 func plural(n int) string {

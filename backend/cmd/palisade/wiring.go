@@ -10,6 +10,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 
 	"github.com/palisade-dev/palisade/backend/config"
+	"github.com/palisade-dev/palisade/backend/schedule"
 	"github.com/palisade-dev/palisade/backend/seal"
 	"github.com/palisade-dev/palisade/backend/store"
 )
@@ -49,7 +50,10 @@ func openDB(ctx context.Context, cfg config.Config, log *slog.Logger) (*store.DB
 	if err != nil {
 		return nil, usageError("database.dsn: %v", err)
 	}
-	db, err := store.Open(ctx, store.Options{Driver: cfg.Database.Driver, DSN: dsn, MaxOpenConns: cfg.Database.MaxOpenConns, Logger: log})
+	// The owner names this process in the runs it starts and the locks it takes, so that
+	// a later process can tell they were left by one that stopped (schedule.Reconcile).
+	db, err := store.Open(ctx, store.Options{Driver: cfg.Database.Driver, DSN: dsn, MaxOpenConns: cfg.Database.MaxOpenConns, Logger: log,
+		Owner: schedule.NewOwnerID()})
 	if err != nil {
 		return nil, fmt.Errorf("%w (check database.dsn / PALISADE_DATABASE_DSN)", err)
 	}
