@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net"
+	"net/netip"
 	"os"
 	"regexp"
 	"strconv"
@@ -55,10 +56,26 @@ type Server struct {
 	// AllowLoopbackClusters admits uploaded kubeconfigs that point at this host (kind,
 	// minikube, test clusters). Off by default: it would let users probe local services.
 	AllowLoopbackClusters bool `yaml:"allow_loopback_clusters"`
+	// OutboundAllow lists the private and loopback prefixes (CIDR, e.g. 10.0.0.0/8) that
+	// notification channels and uploaded kubeconfigs may reach. Empty, they reach only
+	// public addresses: users choose those destinations, and must not reach internal
+	// services through them.
+	OutboundAllow []string `yaml:"outbound_allow"`
 	// MetricsToken, when set, is the bearer token /metrics requires (Prometheus:
 	// authorization.credentials_file). Unset, /metrics is open, as exporters usually are:
 	// it shows counts and timings, never tenant data.
 	MetricsToken Secret `yaml:"metrics_token"`
+}
+
+// OutboundPrefixes returns OutboundAllow parsed (Validate has checked every entry).
+func (s Server) OutboundPrefixes() []netip.Prefix {
+	var out []netip.Prefix
+	for _, v := range s.OutboundAllow {
+		if p, err := netip.ParsePrefix(strings.TrimSpace(v)); err == nil {
+			out = append(out, p.Masked())
+		}
+	}
+	return out
 }
 
 // Database selects the SQL backend.
@@ -319,6 +336,11 @@ func (c Config) Validate() error {
 	}
 	if c.Checks.BackupRPO < 0 {
 		bad("checks.backup_rpo", "must not be negative")
+	}
+	for i, s := range c.Server.OutboundAllow {
+		if _, err := netip.ParsePrefix(strings.TrimSpace(s)); err != nil {
+			bad(fmt.Sprintf("server.outbound_allow[%d]", i), "must be a CIDR prefix such as 10.0.0.0/8 or 127.0.0.1/32, got %q", s)
+		}
 	}
 	c.Checks.validateWatchedLabels(bad)
 	c.validateTargets(bad)

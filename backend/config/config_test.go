@@ -1,6 +1,7 @@
 package config
 
 import (
+	"fmt"
 	"maps"
 	"os"
 	"path/filepath"
@@ -73,6 +74,8 @@ func TestValidationNamesTheKey(t *testing.T) {
 		{"lease", "alerts:\n  delivery_lease: 0s\n", nil, "alerts.delivery_lease"},
 		{"metrics token file", "server:\n  metrics_token: file:/no/such/metrics-token\n", nil, "server.metrics_token"},
 		{"sla days", "tickets:\n  sla_days:\n    high: 99999\n", nil, "tickets.sla_days.high"},
+		{"outbound allow", "server:\n  outbound_allow: [10.0.0.0/8, 10.0.0.0/33]\n", nil, `server.outbound_allow[1]: must be a CIDR prefix such as 10.0.0.0/8 or 127.0.0.1/32, got "10.0.0.0/33"`},
+		{"outbound allow without length", "server:\n  outbound_allow: [192.168.1.1]\n", nil, "server.outbound_allow[0]"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -84,6 +87,26 @@ func TestValidationNamesTheKey(t *testing.T) {
 				t.Errorf("error %q does not name %q", err, tc.wantKey)
 			}
 		})
+	}
+}
+
+func TestOutboundAllow(t *testing.T) {
+	cfg, err := Load(writeFile(t, "server:\n  outbound_allow: [10.0.0.0/8, \"fd00::/8\"]\n"), true, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(cfg.Server.OutboundPrefixes()); got != "[10.0.0.0/8 fd00::/8]" {
+		t.Errorf("from the file: %s", got)
+	}
+	cfg, err = Load("", false, []string{"PALISADE_SERVER_OUTBOUND_ALLOW=127.0.0.1/32, 192.168.7.9/16"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := fmt.Sprint(cfg.Server.OutboundPrefixes()); got != "[127.0.0.1/32 192.168.0.0/16]" {
+		t.Errorf("from the environment: %s", got)
+	}
+	if got := Default().Server.OutboundPrefixes(); len(got) != 0 {
+		t.Errorf("the default allows %v; want nothing but public addresses", got)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -11,6 +12,7 @@ import (
 	"github.com/gin-gonic/gin"
 
 	"github.com/palisade-dev/palisade/backend/alerting"
+	"github.com/palisade-dev/palisade/backend/csa"
 	"github.com/palisade-dev/palisade/backend/notify"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
@@ -206,7 +208,9 @@ func (a *api) testChannel(c *gin.Context) {
 	sendErr := sender.Send(c.Request.Context(), msg)
 	a.audit(c, "channel.test", "channel:"+strconv.FormatInt(ch.ID, 10), nil, gin.H{"delivered": sendErr == nil})
 	if sendErr != nil {
-		c.JSON(http.StatusOK, gin.H{"delivered": false, "error": truncate(sendErr.Error(), 300)})
+		// Only the failure's class: the answer, or the address a name resolved to, would
+		// let whoever configures channels read internal services through them.
+		c.JSON(http.StatusOK, gin.H{"delivered": false, "error": notify.Reason(sendErr)})
 		return
 	}
 	c.JSON(http.StatusOK, gin.H{"delivered": true, "error": ""})
@@ -278,6 +282,11 @@ func (a *api) createRule(c *gin.Context) {
 	}
 	r := alerting.Rule{TenantID: tenantOf(c).Tenant.ID, Name: in.Name, MinSeverity: sev, Checks: in.Checks, Areas: in.Areas,
 		Targets: in.Targets, Kinds: in.Kinds, ChannelID: in.ChannelID, Digest: in.Digest}
+	sel := ruleSelectors{Checks: in.Checks, Areas: in.Areas, Kinds: in.Kinds, Targets: in.Targets}
+	if err := a.checkRuleSelectors(c.Request.Context(), r.TenantID, sel); err != nil {
+		a.fail(c, err)
+		return
+	}
 	ctx, settle := audited(a, c, "alert_rule.create", func(any) auditLine {
 		return auditLine{"alert_rule:" + strconv.FormatInt(r.ID, 10), nil, toRule(r)}
 	})
@@ -287,6 +296,55 @@ func (a *api) createRule(c *gin.Context) {
 	}
 	settle(nil)
 	c.JSON(http.StatusCreated, toRule(r))
+}
+
+// ruleSelectors are what a rule selects events by.
+type ruleSelectors struct {
+	Checks, Areas, Kinds []string
+	Targets              []int64
+}
+
+// checkRuleSelectors refuses a selector that can never match: a check the catalog does not
+// have, a CSA id that is no area or recommendation, an unknown event kind, or a target that
+// is not the tenant's (another tenant's id is answered like an unknown one).
+func (a *api) checkRuleSelectors(ctx context.Context, tenantID int64, s ruleSelectors) error {
+	for _, id := range s.Checks {
+		if a.opts.Catalog == nil {
+			break // no catalog to check against (tests that serve no checks)
+		}
+		if _, ok := a.opts.Catalog.Get(id); !ok {
+			return posture.Errorf(posture.EINVALID, "checks: %q is not a known check id", id)
+		}
+	}
+	for _, id := range s.Areas {
+		if !csaSelects(id) {
+			return posture.Errorf(posture.EINVALID, "areas: %q is not a CSA area or recommendation id", id)
+		}
+	}
+	for _, k := range s.Kinds {
+		if !slices.Contains(alerting.Kinds, k) {
+			return posture.Errorf(posture.EINVALID, "kinds: %q is not an event kind", k)
+		}
+	}
+	for _, id := range s.Targets {
+		if _, err := a.opts.Store.Target(ctx, tenantID, id); posture.ErrorCode(err) == posture.ENOTFOUND {
+			return posture.Errorf(posture.EINVALID, "targets: %d is not a target of this tenant", id)
+		} else if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// csaSelects reports whether id names a CSA recommendation or a group of them (an area
+// such as 3.1.2, or 3.1 for all): rules match areas by prefix.
+func csaSelects(id string) bool {
+	for _, r := range csa.All() {
+		if r.ID == id || strings.HasPrefix(r.ID, id+".") {
+			return true
+		}
+	}
+	return false
 }
 
 func parseMinSeverity(s string) (posture.Severity, error) {

@@ -231,6 +231,16 @@ func (p rulePatch) apply(r *alerting.Rule) error {
 	return nil
 }
 
+// selectors are the selectors the patch sets.
+func (p rulePatch) selectors() ruleSelectors {
+	var s ruleSelectors
+	setIf(&s.Checks, p.Checks)
+	setIf(&s.Areas, p.Areas)
+	setIf(&s.Kinds, p.Kinds)
+	setIf(&s.Targets, p.Targets)
+	return s
+}
+
 func (a *api) updateRule(c *gin.Context) {
 	r, ok := loadOwn(a, c, a.opts.Alerts.Rule)
 	if !ok {
@@ -243,6 +253,12 @@ func (a *api) updateRule(c *gin.Context) {
 	}
 	before := toRule(*r)
 	if err := in.apply(r); err != nil {
+		a.fail(c, err)
+		return
+	}
+	// Only what the patch sets: a selector that has gone stale since (a deleted target)
+	// must not keep the rule from being disabled or renamed.
+	if err := a.checkRuleSelectors(c.Request.Context(), r.TenantID, in.selectors()); err != nil {
 		a.fail(c, err)
 		return
 	}

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"os"
 	"strings"
 	"sync"
@@ -21,7 +22,9 @@ import (
 
 	"github.com/palisade-dev/palisade/backend/alerting"
 	"github.com/palisade-dev/palisade/backend/checks"
+	"github.com/palisade-dev/palisade/backend/egress"
 	"github.com/palisade-dev/palisade/backend/httpapi"
+	"github.com/palisade-dev/palisade/backend/notify"
 	"github.com/palisade-dev/palisade/backend/outbox"
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/runner"
@@ -59,6 +62,9 @@ type fixture struct {
 	Acme    *tenantFixture
 	Globex  *tenantFixture
 	clock   *storetest.Clock
+	// Outbound is where channels may connect: the test receivers on 127.0.0.1, unless a
+	// test narrows it.
+	Outbound egress.Policy
 }
 
 func testSealer(t testing.TB) *seal.Sealer {
@@ -84,7 +90,7 @@ func newFixture(t testing.TB, dialect string) *fixture {
 	t.Helper()
 	clk := storetest.NewClock(time.Now().UTC().Truncate(time.Second))
 	db := storetest.OpenWith(t, dialect, storetest.Options{Now: clk.Now, Migrate: true})
-	f := &fixture{DB: db, clock: clk}
+	f := &fixture{DB: db, clock: clk, Outbound: egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}}
 	sealer := testSealer(t)
 	f.Acme = seedTenant(t, db, "acme", clk, sealer)
 	f.Globex = seedTenant(t, db, "globex", clk, sealer)
@@ -96,14 +102,17 @@ func newFixture(t testing.TB, dialect string) *fixture {
 		Store: db, Sealer: sealer, LoginSealer: sealer, Catalog: checks.Builtin(), Now: clk.Now,
 		CredentialContext: store.TargetCredentialsContext,
 		CheckCredentials: func(kind posture.TargetKind, raw []byte, kctx string) error {
-			_, err := sources.ParseKubeconfig(raw, kctx, false)
+			_, err := sources.ParseKubeconfig(raw, kctx, egress.Policy{})
 			return err
 		},
 		RunNow: func(ctx context.Context, tg posture.Target) (*posture.Run, error) {
 			return db.StartRun(ctx, tg.TenantID, tg.ID, "manual", clk.Now())
 		},
 		Interval: func(s string) (time.Duration, error) { return schedule.CheckedInterval(s, clk.Now()) },
-		Alerts:   db, Tickets: db, BuildChannel: outbox.Sender, ChannelContext: store.ChannelSecretContext,
+		Alerts:   db, Tickets: db, ChannelContext: store.ChannelSecretContext,
+		BuildChannel: func(ch alerting.Channel, secret []byte) (notify.Channel, error) {
+			return outbox.Sender(ch, secret, f.Outbound)
+		},
 		ManifestRoots: []string{"/srv"},
 	})
 	f.Server, f.Handler = srv, srv.Handler()

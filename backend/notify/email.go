@@ -17,6 +17,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/palisade-dev/palisade/backend/egress"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -26,7 +27,8 @@ const DefaultEmailTimeout = 30 * time.Second
 
 // EmailConfig configures SMTP delivery. STARTTLS is always required except when
 // DisableStartTLS is set, which is accepted only for a loopback Host (a local test relay)
-// and never together with a Username: credentials are sent only over TLS.
+// and never together with a Username: credentials are sent only over TLS. Host must be a
+// destination Policy allows, when configured and when connecting.
 type EmailConfig struct {
 	Host               string // relay host name (also the TLS server name)
 	Port               int    // default 587
@@ -36,6 +38,7 @@ type EmailConfig struct {
 	DisableStartTLS    bool        // loopback hosts only; the zero value (STARTTLS required) is the safe default
 	TLSConfig          *tls.Config // optional (e.g. RootCAs for a private relay); ServerName defaults to Host
 	Timeout            time.Duration
+	Policy             egress.Policy
 }
 
 // Email sends one plain-text, quoted-printable message per Send.
@@ -46,6 +49,7 @@ type Email struct {
 	to   []*mail.Address
 	tls  *tls.Config
 	now  func() time.Time
+	dial func(ctx context.Context, network, addr string) (net.Conn, error) // checks cfg.Policy on the address dialled
 }
 
 // NewEmail validates cfg. Errors have code EINVALID and never contain the password.
@@ -61,6 +65,9 @@ func NewEmail(cfg EmailConfig) (*Email, error) {
 	}
 	if cfg.Port < 1 || cfg.Port > 65535 {
 		return bad("port %d is out of range", cfg.Port)
+	}
+	if err := cfg.Policy.CheckHost(cfg.Host); err != nil {
+		return nil, posture.WrapError(posture.EINVALID, egress.ErrNotAllowed, "email: host: %s", posture.ErrorMessage(err))
 	}
 	if cfg.DisableStartTLS && !isLoopback(cfg.Host) {
 		return bad("STARTTLS can be disabled only for a loopback host")
@@ -102,7 +109,7 @@ func NewEmail(cfg EmailConfig) (*Email, error) {
 	cfg.To = append([]string(nil), cfg.To...)
 	return &Email{
 		cfg: cfg, addr: net.JoinHostPort(cfg.Host, strconv.Itoa(cfg.Port)),
-		from: from, to: to, tls: tc, now: time.Now,
+		from: from, to: to, tls: tc, now: time.Now, dial: cfg.Policy.Dialer().DialContext,
 	}, nil
 }
 
@@ -133,7 +140,7 @@ func (e *Email) Send(ctx context.Context, m Message) error {
 	ctx, cancel := withTimeout(ctx, e.cfg.Timeout)
 	defer cancel()
 
-	conn, err := (&net.Dialer{}).DialContext(ctx, "tcp", e.addr)
+	conn, err := e.dial(ctx, "tcp", e.addr)
 	if err != nil {
 		return smtpFailure(ctx, "connect to "+e.addr, err)
 	}
@@ -152,7 +159,7 @@ func (e *Email) Send(ctx context.Context, m Message) error {
 	if !e.cfg.DisableStartTLS {
 		if ok, _ := c.Extension("STARTTLS"); !ok {
 			// No plaintext fallback: that is exactly what a downgrade attack looks like.
-			return permanent(0, "email: %s does not offer STARTTLS", e.addr)
+			return failed(false, 0, 0, "email: "+e.addr, "the relay does not offer STARTTLS", nil)
 		}
 		if err := c.StartTLS(e.tls); err != nil {
 			return smtpFailure(ctx, "STARTTLS", err)
@@ -160,7 +167,7 @@ func (e *Email) Send(ctx context.Context, m Message) error {
 	}
 	if e.cfg.Username != "" {
 		if ok, _ := c.Extension("AUTH"); !ok {
-			return permanent(0, "email: %s does not offer AUTH", e.addr)
+			return failed(false, 0, 0, "email: "+e.addr, "the relay does not offer AUTH", nil)
 		}
 		// PlainAuth itself refuses to run without TLS (except to localhost).
 		if err := c.Auth(smtp.PlainAuth("", e.cfg.Username, e.cfg.Password, e.cfg.Host)); err != nil {
@@ -190,19 +197,20 @@ func (e *Email) Send(ctx context.Context, m Message) error {
 }
 
 // smtpFailure classifies an SMTP error: 4xx replies are transient by definition, 5xx
-// permanent; certificate problems are permanent; network trouble is retryable.
+// permanent; certificate problems and refused destinations are permanent; network trouble
+// is retryable. The relay's reply text is not quoted, only its code: the "relay" may be any
+// service its configurer wants to read.
 func smtpFailure(ctx context.Context, stage string, err error) *DeliveryError {
+	where := "email: " + stage
 	var tpe *textproto.Error
+	var pe textproto.ProtocolError
 	switch {
 	case errors.As(err, &tpe):
-		return &DeliveryError{Retryable: tpe.Code/100 == 4, Status: tpe.Code, Err: fmt.Errorf("email: %s: %w", stage, err)}
-	case isTLSVerifyError(err):
-		return permanent(0, "email: %s: TLS certificate verification failed: %w", stage, err)
-	case ctx.Err() != nil:
-		return retryable(0, 0, "email: %s: %w", stage, ctx.Err())
-	default:
-		return retryable(0, 0, "email: %s: %w", stage, err)
+		return failed(tpe.Code/100 == 4, tpe.Code, 0, where, fmt.Sprintf("SMTP reply %d", tpe.Code), err)
+	case errors.As(err, &pe):
+		return failed(false, 0, 0, where, "the destination does not speak SMTP", err)
 	}
+	return connectFailure(ctx, where, err)
 }
 
 // safeMsgID is what may appear literally in a Message-ID (a subset of RFC 5322 atext).

@@ -29,6 +29,7 @@ func relayEmail(t *testing.T, r *testRelay, mod func(*EmailConfig)) *Email {
 		Username: "alerts", Password: smtpPassword,
 		TLSConfig: &tls.Config{RootCAs: r.roots},
 		Timeout:   5 * time.Second,
+		Policy:    loopbackAllowed,
 	}
 	if mod != nil {
 		mod(&cfg)
@@ -191,7 +192,7 @@ func TestEmailFailures(t *testing.T) {
 		}
 		port := ln.Addr().(*net.TCPAddr).Port
 		ln.Close()
-		e, err := NewEmail(EmailConfig{Host: "127.0.0.1", Port: port, From: "p@example.com", To: []string{"s@example.com"}})
+		e, err := NewEmail(EmailConfig{Host: "127.0.0.1", Port: port, From: "p@example.com", To: []string{"s@example.com"}, Policy: loopbackAllowed})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -224,7 +225,7 @@ func TestNewEmailValidates(t *testing.T) {
 		{"host with port", func(c *EmailConfig) { c.Host = "smtp.example.com:25" }},
 		{"port out of range", func(c *EmailConfig) { c.Port = 70000 }},
 		{"plaintext to a remote relay", func(c *EmailConfig) { c.DisableStartTLS, c.Username, c.Password = true, "", "" }},
-		{"credentials without TLS", func(c *EmailConfig) { c.Host, c.DisableStartTLS = "127.0.0.1", true }},
+		{"credentials without TLS", func(c *EmailConfig) { c.Host, c.DisableStartTLS, c.Policy = "127.0.0.1", true, loopbackAllowed }},
 		{"password without username", func(c *EmailConfig) { c.Username = "" }},
 		{"bad from", func(c *EmailConfig) { c.From = "not an address" }},
 		{"from with CRLF", func(c *EmailConfig) { c.From = "p@example.com\r\nBcc: x@evil.example" }},

@@ -13,6 +13,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/palisade-dev/palisade/backend/egress"
 )
 
 // poster sends one JSON POST and classifies the outcome. Shared by Webhook and Slack.
@@ -23,12 +25,13 @@ type poster struct {
 	timeout time.Duration
 }
 
-func newPoster(kind string, u *url.URL, base *http.Client, timeout time.Duration) *poster {
-	c := &http.Client{}
-	if base != nil {
-		cp := *base
-		c = &cp
-	}
+// newPoster posts to u through a transport that checks every address it dials against
+// policy.
+func newPoster(kind string, u *url.URL, policy egress.Policy, timeout time.Duration) *poster {
+	tr := policy.Transport()
+	// Senders are built per delivery: idle connections would only pile up.
+	tr.DisableKeepAlives = true
+	c := &http.Client{Transport: tr}
 	// Never follow redirects: the signed body would be replayed to wherever the redirect
 	// points, and a redirect from a configured endpoint means the configuration is stale.
 	c.CheckRedirect = func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }
@@ -56,32 +59,21 @@ func (p *poster) post(ctx context.Context, body []byte, hdr http.Header) error {
 
 	resp, err := p.client.Do(req)
 	if err != nil {
-		return transportError(ctx, where, err)
+		// *url.Error quotes the full URL, which may hold a credential: keep only its cause.
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return connectFailure(ctx, where, err)
 	}
 	defer resp.Body.Close()
-	// Read a bounded amount so the connection can be reused, and keep a little for the error.
-	snippet, _ := io.ReadAll(io.LimitReader(resp.Body, maxRespBody))
+	// The answer is read (bounded) and dropped: it is never quoted, since the destination
+	// may be an internal page its configurer could not otherwise read.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxRespBody))
 	if resp.StatusCode >= 200 && resp.StatusCode < 300 {
 		return nil
 	}
-	return statusError(where, resp, snippet)
-}
-
-// transportError classifies a failure before any response arrived.
-func transportError(ctx context.Context, where string, err error) *DeliveryError {
-	// *url.Error quotes the full URL, which may hold a credential: keep only its cause.
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		err = ue.Err
-	}
-	if isTLSVerifyError(err) {
-		return permanent(0, "%s: TLS certificate verification failed: %w", where, err)
-	}
-	if ctx.Err() != nil {
-		// Our timeout or the caller's cancellation: the receiver may be fine later.
-		return retryable(0, 0, "%s: %w", where, ctx.Err())
-	}
-	return retryable(0, 0, "%s: %w", where, err)
+	return statusError(where, resp)
 }
 
 // isTLSVerifyError reports certificate problems, which retries cannot fix.
@@ -93,20 +85,17 @@ func isTLSVerifyError(err error) bool {
 	return errors.As(err, &cv) || errors.As(err, &ua) || errors.As(err, &he) || errors.As(err, &ci)
 }
 
-// statusError classifies a non-2xx response.
-func statusError(where string, resp *http.Response, body []byte) *DeliveryError {
+// statusError classifies a non-2xx response by its status code alone.
+func statusError(where string, resp *http.Response) *DeliveryError {
 	code := resp.StatusCode
-	msg := fmt.Sprintf("%s: status %d", where, code)
-	if s := bodySnippet(body); s != "" {
-		msg += ": " + s
-	}
+	reason := fmt.Sprintf("HTTP status %d", code)
 	switch {
 	case code >= 300 && code < 400:
-		return permanent(code, "%s (redirects are not followed; fix the configured URL)", msg)
+		return failed(false, code, 0, where, reason+" (redirects are not followed; fix the configured URL)", nil)
 	case code == http.StatusRequestTimeout, code == http.StatusTooManyRequests, code >= 500:
-		return retryable(code, retryAfter(resp.Header.Get("Retry-After"), time.Now()), "%s", msg)
+		return failed(true, code, retryAfter(resp.Header.Get("Retry-After"), time.Now()), where, reason, nil)
 	default:
-		return permanent(code, "%s", msg)
+		return failed(false, code, 0, where, reason, nil)
 	}
 }
 
@@ -130,10 +119,4 @@ func retryAfter(v string, now time.Time) time.Duration {
 		d = t.Sub(now).Round(time.Second)
 	}
 	return min(max(d, 0), maxRetryAfter)
-}
-
-// bodySnippet keeps the start of an error response (Slack says e.g. "invalid_payload") as
-// one printable line.
-func bodySnippet(b []byte) string {
-	return oneLine(string(b[:min(len(b), maxErrSnippet*2)]), maxErrSnippet)
 }

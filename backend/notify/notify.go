@@ -6,6 +6,11 @@
 // channel treats it as hostile: sizes are capped, one-line fields lose control characters,
 // Slack text is escaped and email headers cannot be injected. Secrets (webhook secret, SMTP
 // password, the path of a Slack webhook URL) never appear in errors.
+//
+// Destinations obey an egress.Policy, when configured and again when connecting. Errors
+// name a failure's class and status code, never the receiver's answer or the address a name
+// resolved to: people who configure a channel must not be able to read internal services
+// through it.
 package notify
 
 import (
@@ -16,10 +21,12 @@ import (
 	"net/url"
 	"sort"
 	"strings"
+	"syscall"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/palisade-dev/palisade/backend/egress"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -63,7 +70,6 @@ const (
 	MaxFieldValue  = 1 << 10  // bytes
 	maxRespBody    = 64 << 10 // response bytes read (then discarded)
 	maxRetryAfter  = time.Hour
-	maxErrSnippet  = 200 // bytes of a response body quoted in an error
 	minSecretBytes = 16
 )
 
@@ -73,6 +79,7 @@ type DeliveryError struct {
 	Retryable  bool
 	RetryAfter time.Duration // from Retry-After when the receiver sent one; 0 = use backoff
 	Status     int           // HTTP status or SMTP reply code; 0 when there was no response
+	Reason     string        // the failure's class, safe to show: "HTTP status 503", "timed out", ...
 	Err        error
 }
 
@@ -102,12 +109,64 @@ func IsRetryable(err error) (bool, time.Duration) {
 	return true, 0
 }
 
-func permanent(status int, format string, args ...any) *DeliveryError {
-	return &DeliveryError{Status: status, Err: fmt.Errorf(format, args...)}
+// Reason is what went wrong, as a class safe to show to whoever configured the channel
+// (a channel test): never the receiver's answer, never an address a name resolved to.
+func Reason(err error) string {
+	var de *DeliveryError
+	if errors.As(err, &de) && de.Reason != "" {
+		return de.Reason
+	}
+	return "delivery failed"
 }
 
-func retryable(status int, after time.Duration, format string, args ...any) *DeliveryError {
-	return &DeliveryError{Retryable: true, RetryAfter: after, Status: status, Err: fmt.Errorf(format, args...)}
+// permanent is a failure of our own making (a message that cannot be encoded, a queued
+// payload that is not what it should be); its text holds nothing from the receiver.
+func permanent(status int, format string, args ...any) *DeliveryError {
+	return &DeliveryError{Status: status, Reason: "the message could not be prepared", Err: fmt.Errorf(format, args...)}
+}
+
+// failed is a failure classified as reason: its text is where + ": " + reason, and cause
+// stays in the chain (errors.Is) without being printed, as it may quote the receiver or
+// name the address dialled.
+func failed(retry bool, status int, after time.Duration, where, reason string, cause error) *DeliveryError {
+	return &DeliveryError{Retryable: retry, RetryAfter: after, Status: status, Reason: reason,
+		Err: &classified{msg: where + ": " + reason, cause: cause}}
+}
+
+// classified prints its own message and unwraps to its cause.
+type classified struct {
+	msg   string
+	cause error
+}
+
+func (c *classified) Error() string { return c.msg }
+func (c *classified) Unwrap() error { return c.cause }
+
+// connectFailure classifies a failure before any answer arrived (connect, TLS, timeout).
+func connectFailure(ctx context.Context, where string, err error) *DeliveryError {
+	var dns *net.DNSError
+	switch {
+	case errors.Is(err, egress.ErrNotAllowed):
+		// Checked on the address dialled: a name that now resolves to a refused address.
+		return failed(false, 0, 0, where, "destination not allowed", err)
+	case isTLSVerifyError(err):
+		return failed(false, 0, 0, where, "TLS certificate verification failed", err)
+	case errors.Is(ctx.Err(), context.DeadlineExceeded) || isTimeout(err):
+		// Our timeout: the receiver may be fine later.
+		return failed(true, 0, 0, where, "timed out", errors.Join(ctx.Err(), err))
+	case ctx.Err() != nil:
+		return failed(true, 0, 0, where, "cancelled", ctx.Err())
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return failed(true, 0, 0, where, "the destination refused the connection", err)
+	case errors.As(err, &dns):
+		return failed(true, 0, 0, where, "the destination's host name could not be resolved", err)
+	}
+	return failed(true, 0, 0, where, "the connection failed", err)
+}
+
+func isTimeout(err error) bool {
+	var ne net.Error
+	return errors.As(err, &ne) && ne.Timeout()
 }
 
 // isLoopback reports whether host (a name or an IP, without port) is this machine, the only
@@ -120,9 +179,10 @@ func isLoopback(host string) bool {
 	return ip != nil && ip.IsLoopback()
 }
 
-// parseEndpoint validates a channel URL. Errors never echo the URL: Slack-style webhook URLs
-// carry their credential in the path and url.Parse errors quote the whole input.
-func parseEndpoint(kind, raw string) (*url.URL, error) {
+// parseEndpoint validates a channel URL and its host against the policy. Errors never echo
+// the URL: Slack-style webhook URLs carry their credential in the path and url.Parse errors
+// quote the whole input.
+func parseEndpoint(kind, raw string, policy egress.Policy) (*url.URL, error) {
 	u, err := url.Parse(raw)
 	if err != nil || u.Host == "" || u.Opaque != "" {
 		return nil, posture.Errorf(posture.EINVALID, "%s: url is not an absolute http(s) URL", kind)
@@ -135,6 +195,9 @@ func parseEndpoint(kind, raw string) (*url.URL, error) {
 		}
 	default:
 		return nil, posture.Errorf(posture.EINVALID, "%s: url scheme must be https", kind)
+	}
+	if err := policy.CheckHost(u.Hostname()); err != nil {
+		return nil, posture.WrapError(posture.EINVALID, egress.ErrNotAllowed, "%s: url: %s", kind, posture.ErrorMessage(err))
 	}
 	u.Fragment = ""
 	return u, nil

@@ -5,11 +5,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"strings"
 	"time"
 	"unicode/utf16"
+
+	"github.com/palisade-dev/palisade/backend/egress"
 )
 
 // Slack limits (https://docs.slack.dev/reference/block-kit/blocks), counted in UTF-16 code
@@ -27,7 +28,7 @@ const (
 type SlackConfig struct {
 	URL     string        // the incoming webhook URL; its path is a credential and never logged
 	Timeout time.Duration // per request; default 10s
-	Client  *http.Client  // optional base client; redirects are never followed
+	Policy  egress.Policy // where it may connect; redirects are never followed
 }
 
 // Slack posts Block Kit messages with a plain "text" fallback, which is also what
@@ -36,11 +37,11 @@ type Slack struct{ poster *poster }
 
 // NewSlack validates cfg. Errors have code EINVALID and never contain the URL.
 func NewSlack(cfg SlackConfig) (*Slack, error) {
-	u, err := parseEndpoint("slack", cfg.URL)
+	u, err := parseEndpoint("slack", cfg.URL, cfg.Policy)
 	if err != nil {
 		return nil, err
 	}
-	return &Slack{poster: newPoster("slack", u, cfg.Client, cfg.Timeout)}, nil
+	return &Slack{poster: newPoster("slack", u, cfg.Policy, cfg.Timeout)}, nil
 }
 
 // Kind implements Channel.

@@ -12,7 +12,7 @@ import (
 func sendSlack(t *testing.T, m Message) (raw string, got slackMessage) {
 	t.Helper()
 	srv, reqs := recorder(t, nil)
-	s, err := NewSlack(SlackConfig{URL: srv.URL + "/services/T000/B000/XXXX"})
+	s, err := NewSlack(SlackConfig{URL: srv.URL + "/services/T000/B000/XXXX", Policy: loopbackAllowed})
 	if err != nil {
 		t.Fatal(err)
 	}

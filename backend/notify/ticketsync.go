@@ -4,12 +4,12 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"net/http"
 	"net/url"
 	"regexp"
 	"strconv"
 	"time"
 
+	"github.com/palisade-dev/palisade/backend/egress"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -420,7 +420,7 @@ type TicketSyncConfig struct {
 	ProjectKey string        // default "PAL"
 	IssueType  string        // default "Bug"
 	Timeout    time.Duration // per request; default 10s
-	Client     *http.Client  // optional base client; redirects are never followed
+	Policy     egress.Policy // where it may connect; redirects are never followed
 }
 
 // TicketSync posts ticket changes as signed, Jira-shaped JSON.
@@ -440,7 +440,7 @@ func NewTicketSync(cfg TicketSyncConfig) (*TicketSync, error) {
 	if err != nil {
 		return nil, err
 	}
-	hook, err := newWebhook(TicketSyncKind, WebhookConfig{URL: cfg.URL, Secret: cfg.Secret, Timeout: cfg.Timeout, Client: cfg.Client})
+	hook, err := newWebhook(TicketSyncKind, WebhookConfig{URL: cfg.URL, Secret: cfg.Secret, Timeout: cfg.Timeout, Policy: cfg.Policy})
 	if err != nil {
 		return nil, err
 	}

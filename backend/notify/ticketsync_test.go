@@ -245,7 +245,7 @@ func TestTicketEventIsBounded(t *testing.T) {
 
 func TestTicketSyncSendsSignedPayloadAndPing(t *testing.T) {
 	srv, got := recorder(t, nil)
-	ts, err := NewTicketSync(TicketSyncConfig{URL: srv.URL + "/sync", Secret: testSecret, ProjectKey: "SEC"})
+	ts, err := NewTicketSync(TicketSyncConfig{URL: srv.URL + "/sync", Secret: testSecret, ProjectKey: "SEC", Policy: loopbackAllowed})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/palisade-dev/palisade/backend/egress"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -38,7 +39,7 @@ type WebhookConfig struct {
 	URL     string            // https (http only for loopback hosts)
 	Secret  []byte            // HMAC key, at least 16 bytes; 32 random bytes recommended
 	Timeout time.Duration     // per request; default 10s
-	Client  *http.Client      // optional base client (transport, proxy); redirects are never followed
+	Policy  egress.Policy     // where it may connect; redirects are never followed
 	Headers map[string]string // extra request headers, e.g. Authorization; cannot override ours
 }
 
@@ -65,7 +66,7 @@ func NewWebhook(cfg WebhookConfig) (*Webhook, error) { return newWebhook("webhoo
 // newWebhook is NewWebhook for a channel kind that posts signed JSON (webhook,
 // ticket-sync); kind names it in errors.
 func newWebhook(kind string, cfg WebhookConfig) (*Webhook, error) {
-	u, err := parseEndpoint(kind, cfg.URL)
+	u, err := parseEndpoint(kind, cfg.URL, cfg.Policy)
 	if err != nil {
 		return nil, err
 	}
@@ -89,7 +90,7 @@ func newWebhook(kind string, cfg WebhookConfig) (*Webhook, error) {
 	return &Webhook{
 		secret:  bytes.Clone(cfg.Secret),
 		headers: hdr,
-		poster:  newPoster(kind, u, cfg.Client, cfg.Timeout),
+		poster:  newPoster(kind, u, cfg.Policy, cfg.Timeout),
 		now:     time.Now,
 	}, nil
 }

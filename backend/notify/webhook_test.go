@@ -10,16 +10,21 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strconv"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
+	"github.com/palisade-dev/palisade/backend/egress"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
 var testSecret = []byte("0123456789abcdef0123456789abcdef")
+
+// loopbackAllowed admits the test receivers, which listen on 127.0.0.1.
+var loopbackAllowed = egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
 
 func sampleMessage() Message {
 	return Message{
@@ -73,11 +78,13 @@ func recorder(t *testing.T, handle http.HandlerFunc) (*httptest.Server, func() [
 	return srv, func() []captured { mu.Lock(); defer mu.Unlock(); return append([]captured(nil), got...) }
 }
 
+// mustWebhook builds a webhook with the test secret, allowed to reach the test receivers.
 func mustWebhook(t *testing.T, cfg WebhookConfig) *Webhook {
 	t.Helper()
 	if cfg.Secret == nil {
 		cfg.Secret = testSecret
 	}
+	cfg.Policy = loopbackAllowed
 	w, err := NewWebhook(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -299,7 +306,7 @@ func TestNewWebhookValidates(t *testing.T) {
 		})
 	}
 	for _, ok := range []string{"https://hooks.example.com/x", "http://127.0.0.1:8080/x", "http://localhost/x", "http://[::1]/x"} {
-		if _, err := NewWebhook(WebhookConfig{URL: ok, Secret: testSecret}); err != nil {
+		if _, err := NewWebhook(WebhookConfig{URL: ok, Secret: testSecret, Policy: egress.Policy{}.WithLoopback()}); err != nil {
 			t.Errorf("NewWebhook(%s) = %v, want ok", ok, err)
 		}
 	}

@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/palisade-dev/palisade/backend/alerting"
+	"github.com/palisade-dev/palisade/backend/egress"
 	"github.com/palisade-dev/palisade/backend/notify"
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/seal"
@@ -37,6 +38,7 @@ type Worker struct {
 	Context  ChannelSecretContext
 	Log      *slog.Logger
 	BaseURL  string        // links in messages point here
+	Outbound egress.Policy // where channels may connect (server.outbound_allow)
 	Interval time.Duration // between polls; default 5s
 	Lease    time.Duration // how long a claimed delivery is ours; default 2m
 	Now      func() time.Time
@@ -96,7 +98,7 @@ func (w *Worker) deliver(ctx context.Context, d alerting.Delivery) error {
 	if err != nil {
 		return &notify.DeliveryError{Err: err}
 	}
-	sender, err := Build(*ch, w.Sealer, w.Context)
+	sender, err := Build(*ch, w.Sealer, w.Context, w.Outbound)
 	if err != nil {
 		return &notify.DeliveryError{Err: err}
 	}
@@ -136,7 +138,7 @@ func (w *Worker) now() time.Time {
 }
 
 // Build makes the sender of a channel, opening its sealed secret.
-func Build(ch alerting.Channel, sealer *seal.Sealer, sealContext ChannelSecretContext) (notify.Channel, error) {
+func Build(ch alerting.Channel, sealer *seal.Sealer, sealContext ChannelSecretContext, policy egress.Policy) (notify.Channel, error) {
 	secret := []byte(nil)
 	if len(ch.Secret) > 0 {
 		if sealer == nil {
@@ -147,25 +149,31 @@ func Build(ch alerting.Channel, sealer *seal.Sealer, sealContext ChannelSecretCo
 			return nil, posture.Errorf(posture.EINVALID, "channel %q: its secret cannot be opened (was the sealing key changed?)", ch.Name)
 		}
 	}
-	return Sender(ch, secret)
+	return Sender(ch, secret, policy)
 }
 
-// Sender makes the sender of a channel given its secret in the clear.
-func Sender(ch alerting.Channel, secret []byte) (notify.Channel, error) {
+// Sender makes the sender of a channel given its secret in the clear; it may connect only
+// where policy allows.
+func Sender(ch alerting.Channel, secret []byte, policy egress.Policy) (notify.Channel, error) {
 	switch ch.Kind {
 	case "webhook":
-		return notify.NewWebhook(notify.WebhookConfig{URL: ch.Settings["url"], Secret: secret})
+		return notify.NewWebhook(notify.WebhookConfig{URL: ch.Settings["url"], Secret: secret, Policy: policy})
 	case "slack":
-		return notify.NewSlack(notify.SlackConfig{URL: string(secret)}) // the URL is the secret
+		return notify.NewSlack(notify.SlackConfig{URL: string(secret), Policy: policy}) // the URL is the secret
 	case notify.TicketSyncKind:
 		return notify.NewTicketSync(notify.TicketSyncConfig{URL: ch.Settings["url"], Secret: secret,
-			ProjectKey: ch.Settings["project_key"], IssueType: ch.Settings["issue_type"]})
+			ProjectKey: ch.Settings["project_key"], IssueType: ch.Settings["issue_type"], Policy: policy})
 	case "email":
 		port, _ := strconv.Atoi(ch.Settings["port"])
 		return notify.NewEmail(notify.EmailConfig{Host: ch.Settings["host"], Port: port, From: ch.Settings["from"],
-			To: splitList(ch.Settings["to"]), Username: ch.Settings["username"], Password: string(secret)})
+			To: splitList(ch.Settings["to"]), Username: ch.Settings["username"], Password: string(secret), Policy: policy})
 	}
 	return nil, posture.Errorf(posture.EINVALID, "unknown channel kind %q", ch.Kind)
+}
+
+// SenderFor is Sender bound to policy: what the API validates and tests channels with.
+func SenderFor(policy egress.Policy) func(ch alerting.Channel, secret []byte) (notify.Channel, error) {
+	return func(ch alerting.Channel, secret []byte) (notify.Channel, error) { return Sender(ch, secret, policy) }
 }
 
 func splitList(s string) []string {

@@ -7,12 +7,14 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/palisade-dev/palisade/backend/alerting"
+	"github.com/palisade-dev/palisade/backend/egress"
 	"github.com/palisade-dev/palisade/backend/notify"
 	"github.com/palisade-dev/palisade/backend/outbox"
 	"github.com/palisade-dev/palisade/backend/posture"
@@ -91,8 +93,12 @@ func (e *env) run(t *testing.T, status posture.ResultStatus) *posture.Run {
 	return done
 }
 
+// loopbackAllowed admits the test receivers, which listen on 127.0.0.1.
+var loopbackAllowed = egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}
+
 func (e *env) worker() *outbox.Worker {
-	return &outbox.Worker{Store: e.db, Sealer: e.sealer, Context: store.ChannelSecretContext, Log: slog.New(slog.DiscardHandler), Now: e.clk.Now}
+	return &outbox.Worker{Store: e.db, Sealer: e.sealer, Context: store.ChannelSecretContext, Log: slog.New(slog.DiscardHandler), Now: e.clk.Now,
+		Outbound: loopbackAllowed}
 }
 
 // TestDriftAlertSurvivesACrashBetweenEnqueueAndSend: a run that turns a workload privileged

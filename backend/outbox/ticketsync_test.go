@@ -99,7 +99,7 @@ func TestIntegrationTicketSyncReachesATrackerIdempotentlyAndInOrder(t *testing.T
 
 			ch := &alerting.Channel{Name: "jira", Kind: notify.TicketSyncKind,
 				Settings: map[string]string{"url": srv.URL + "/palisade", "project_key": "SEC"}}
-			if _, err := outbox.Sender(*ch, tr.secret); err != nil { // what the channel API checks first
+			if _, err := outbox.Sender(*ch, tr.secret, loopbackAllowed); err != nil { // what the channel API checks first
 				t.Fatal(err)
 			}
 			e.channel(t, ch, tr.secret)

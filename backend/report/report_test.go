@@ -439,11 +439,22 @@ func TestTableSanitizes(t *testing.T) {
 		t.Fatal(err)
 	}
 	out := b.String()
-	if strings.ContainsAny(out, "\x1b\t\r") {
+	if strings.ContainsAny(out, "\x1b\x07\t\r\u009b\u202e") {
 		t.Errorf("table holds control characters:\n%q", out)
 	}
-	if got := clean("a\x1b[31mb\u202ec\nd"); got != "a?[31mb?c d" {
-		t.Errorf("clean = %q", got)
+	tests := []struct{ in, want string }{
+		{"a\x1b[31mb\u202ec\nd", `a\x1b[31mb\u202ec d`},
+		{"evil\x1b]0;pwned\x07", `evil\x1b]0;pwned\x07`},
+		{"tab\tand\r\n", "tab and  "},
+		{"c1\u009bx", `c1\u009bx`},
+		{"ok ✓", "ok ✓"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.in, func(t *testing.T) {
+			if got := clean(tc.in); got != tc.want {
+				t.Errorf("clean(%q) = %q, want %q", tc.in, got, tc.want)
+			}
+		})
 	}
 }
 

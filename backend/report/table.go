@@ -5,9 +5,9 @@ import (
 	"io"
 	"strings"
 	"text/tabwriter"
-	"unicode"
 
 	"github.com/palisade-dev/palisade/backend/csa"
+	"github.com/palisade-dev/palisade/backend/termsafe"
 )
 
 // WriteTable writes the scan for people: findings aligned in columns (worst first), collection
@@ -119,22 +119,17 @@ func dash(s string) string {
 	return s
 }
 
-// clean makes a value safe and single-line for a terminal: whitespace controls become spaces,
-// other control characters (ESC, BEL, ...) and bidirectional overrides ("Trojan Source") become
-// '?'.
+// clean makes a value safe and single-line for a terminal: whitespace controls become spaces
+// (a tab would break the columns), every other control character, bidirectional override
+// ("Trojan Source") and invalid UTF-8 byte becomes a visible escape (termsafe.String).
 func clean(s string) string {
-	return strings.Map(func(r rune) rune {
-		switch {
-		case r == '\t' || r == '\n' || r == '\r':
+	return termsafe.String(strings.Map(func(r rune) rune {
+		if r == '\t' || r == '\n' || r == '\r' {
 			return ' '
-		case unsafeRune(r):
-			return '?'
 		}
 		return r
-	}, s)
+	}, s))
 }
 
 // unsafeRune reports control characters and bidirectional formatting characters.
-func unsafeRune(r rune) bool {
-	return unicode.IsControl(r) || r >= 0x202A && r <= 0x202E || r >= 0x2066 && r <= 0x2069 || r == 0x200E || r == 0x200F
-}
+func unsafeRune(r rune) bool { return termsafe.Unsafe(r) }

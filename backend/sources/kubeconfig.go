@@ -1,18 +1,14 @@
 package sources
 
 import (
-	"fmt"
-	"net"
-	"net/netip"
+	"net/http"
 	"net/url"
-	"strings"
-	"syscall"
-	"time"
 
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
 	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
+	"github.com/palisade-dev/palisade/backend/egress"
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
@@ -23,8 +19,9 @@ const maxKubeconfig = 1 << 20
 // kubeconfigs must be self-contained: an exec plugin or auth provider would run a command
 // on Palisade's host, and a file path would read Palisade's own files, so both are refused.
 //
-// allowLoopback admits loopback API servers, for local clusters (kind, minikube, tests).
-func ParseKubeconfig(raw []byte, context string, allowLoopback bool) (*rest.Config, error) {
+// The API server must be a destination policy allows: checked here for an IP literal, and
+// on every connection for the address actually dialled (a name can resolve elsewhere later).
+func ParseKubeconfig(raw []byte, context string, policy egress.Policy) (*rest.Config, error) {
 	if len(raw) > maxKubeconfig {
 		return nil, posture.Errorf(posture.EINVALID, "kubeconfig is larger than %d bytes", maxKubeconfig)
 	}
@@ -32,7 +29,7 @@ func ParseKubeconfig(raw []byte, context string, allowLoopback bool) (*rest.Conf
 	if err != nil {
 		return nil, posture.Errorf(posture.EINVALID, "kubeconfig is not valid YAML or JSON")
 	}
-	if err := selfContained(cfg, allowLoopback); err != nil {
+	if err := selfContained(cfg, policy); err != nil {
 		return nil, err
 	}
 	name := context
@@ -46,37 +43,14 @@ func ParseKubeconfig(raw []byte, context string, allowLoopback bool) (*rest.Conf
 	if err != nil {
 		return nil, posture.Errorf(posture.EINVALID, "kubeconfig context %q is not usable: %v", name, err)
 	}
-	if !allowLoopback {
-		// Checked again when connecting: a name can resolve to another address later.
-		rc.Dial = (&net.Dialer{Timeout: 30 * time.Second, Control: refuseHostAddresses}).DialContext
-	}
+	rc.Dial = policy.Dialer().DialContext
+	// No proxy from the environment: the proxy's address would be checked instead of the
+	// API server's, and the proxy would reach what the policy refuses.
+	rc.Proxy = func(*http.Request) (*url.URL, error) { return nil, nil }
 	return rc, nil
 }
 
-// refuseHostAddresses keeps uploaded kubeconfigs from reaching Palisade's own host or the
-// cloud metadata service: loopback, link-local and unspecified addresses are refused.
-// Private ranges stay allowed: that is where clusters live.
-func refuseHostAddresses(_, address string, _ syscall.RawConn) error {
-	host, _, err := net.SplitHostPort(address)
-	if err != nil {
-		return err
-	}
-	ip, err := netip.ParseAddr(host)
-	if err != nil {
-		return err
-	}
-	if forbiddenAddr(ip) {
-		return fmt.Errorf("address %s is not allowed for an uploaded kubeconfig", ip)
-	}
-	return nil
-}
-
-func forbiddenAddr(ip netip.Addr) bool {
-	ip = ip.Unmap()
-	return ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsUnspecified() || ip.IsMulticast()
-}
-
-func selfContained(cfg *clientcmdapi.Config, allowLoopback bool) error {
+func selfContained(cfg *clientcmdapi.Config, policy egress.Policy) error {
 	for name, u := range cfg.AuthInfos {
 		switch {
 		case u.Exec != nil:
@@ -88,7 +62,7 @@ func selfContained(cfg *clientcmdapi.Config, allowLoopback bool) error {
 		}
 	}
 	for name, c := range cfg.Clusters {
-		if err := checkCluster(name, c, allowLoopback); err != nil {
+		if err := checkCluster(name, c, policy); err != nil {
 			return err
 		}
 	}
@@ -97,7 +71,7 @@ func selfContained(cfg *clientcmdapi.Config, allowLoopback bool) error {
 
 // checkCluster refuses what would let an uploaded kubeconfig reach other places than a
 // Kubernetes API over verified TLS.
-func checkCluster(name string, c *clientcmdapi.Cluster, allowLoopback bool) error {
+func checkCluster(name string, c *clientcmdapi.Cluster, policy egress.Policy) error {
 	switch {
 	case c.CertificateAuthority != "":
 		return posture.Errorf(posture.EINVALID, "kubeconfig cluster %q refers to a CA file; embed certificate-authority-data", name)
@@ -110,14 +84,8 @@ func checkCluster(name string, c *clientcmdapi.Cluster, allowLoopback bool) erro
 	if err != nil || u.Scheme != "https" || u.Hostname() == "" {
 		return posture.Errorf(posture.EINVALID, "kubeconfig cluster %q: server must be an https:// URL", name)
 	}
-	if allowLoopback {
-		return nil
-	}
-	if ip, err := netip.ParseAddr(u.Hostname()); err == nil && forbiddenAddr(ip) {
-		return posture.Errorf(posture.EINVALID, "kubeconfig cluster %q: server %s is a loopback, link-local or unspecified address", name, ip)
-	}
-	if strings.EqualFold(u.Hostname(), "localhost") {
-		return posture.Errorf(posture.EINVALID, "kubeconfig cluster %q: server localhost is not allowed", name)
+	if err := policy.CheckHost(u.Hostname()); err != nil {
+		return posture.WrapError(posture.EINVALID, egress.ErrNotAllowed, "kubeconfig cluster %q: server: %s", name, posture.ErrorMessage(err))
 	}
 	return nil
 }

@@ -1,8 +1,16 @@
 package sources
 
 import (
+	"context"
+	"errors"
+	"net"
+	"net/http"
+	"net/netip"
 	"strings"
 	"testing"
+
+	"github.com/palisade-dev/palisade/backend/egress"
+	"github.com/palisade-dev/palisade/backend/posture"
 )
 
 const kubeconfigTemplate = `apiVersion: v1
@@ -27,6 +35,9 @@ func kubeconfig(server, clusterExtra, user string) []byte {
 	return []byte(strings.NewReplacer("SERVER", server, "CLUSTEREXTRA", clusterExtra, "USER", user).Replace(kubeconfigTemplate))
 }
 
+// privateAllowed is a policy with the private ranges where clusters live allowlisted.
+var privateAllowed = egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("10.0.0.0/8")}}
+
 func TestParseKubeconfigRefusesWhatReachesBeyondTheCluster(t *testing.T) {
 	token := "    token: abc"
 	cases := []struct {
@@ -40,37 +51,67 @@ func TestParseKubeconfigRefusesWhatReachesBeyondTheCluster(t *testing.T) {
 		{"skip TLS verify", "https://10.0.0.1:6443", "    insecure-skip-tls-verify: true", token, "TLS verification"},
 		{"plain http", "http://10.0.0.1:8080", "", token, "https://"},
 		{"loopback", "https://127.0.0.1:6443", "", token, "loopback"},
-		{"metadata service", "https://169.254.169.254", "", token, "link-local"},
+		{"metadata service", "https://169.254.169.254", "", token, "metadata"},
+		{"link-local", "https://169.254.1.1", "", token, "link-local"},
 		{"localhost", "https://localhost:6443", "", token, "localhost"},
 		{"IPv6 loopback", "https://[::1]:6443", "", token, "loopback"},
+		{"unspecified", "https://0.0.0.0:6443", "", token, "unspecified"},
+		{"private, not allowlisted", "https://192.168.1.1:6443", "", token, "server.outbound_allow"},
+		{"CGNAT, not allowlisted", "https://100.64.0.1:6443", "", token, "private"},
+		{"ULA, not allowlisted", "https://[fd00::1]:6443", "", token, "private"},
 	}
 	for _, c := range cases {
-		_, err := ParseKubeconfig(kubeconfig(c.server, c.extra, c.user), "", false)
-		if err == nil || !strings.Contains(err.Error(), c.want) {
-			t.Errorf("%s: err = %v, want it to mention %q", c.name, err, c.want)
+		t.Run(c.name, func(t *testing.T) {
+			_, err := ParseKubeconfig(kubeconfig(c.server, c.extra, c.user), "", privateAllowed)
+			if posture.ErrorCode(err) != posture.EINVALID || !strings.Contains(err.Error(), c.want) {
+				t.Errorf("err = %v, want EINVALID mentioning %q", err, c.want)
+			}
+		})
+	}
+	if _, err := ParseKubeconfig(kubeconfig("https://10.0.0.1:6443", "", token), "", egress.Policy{}); err == nil {
+		t.Error("a private address is accepted without an allowlist")
+	}
+	if _, err := ParseKubeconfig(kubeconfig("https://10.0.0.1:6443", "", token), "", privateAllowed); err != nil {
+		t.Errorf("a self-contained kubeconfig for an allowlisted private address: %v", err)
+	}
+	if _, err := ParseKubeconfig(kubeconfig("https://k8s.example.com:6443", "", token), "", egress.Policy{}); err != nil {
+		t.Errorf("a name (checked when connecting): %v", err)
+	}
+	for _, server := range []string{"https://127.0.0.1:6443", "https://localhost:6443", "https://[::1]:6443"} {
+		if _, err := ParseKubeconfig(kubeconfig(server, "", token), "", egress.Policy{}.WithLoopback()); err != nil {
+			t.Errorf("%s with loopback allowed (server.allow_loopback_clusters): %v", server, err)
 		}
 	}
-	if _, err := ParseKubeconfig(kubeconfig("https://10.0.0.1:6443", "", token), "", false); err != nil {
-		t.Errorf("a self-contained kubeconfig for a private address: %v", err)
+	if _, err := ParseKubeconfig(kubeconfig("https://169.254.169.254", "", token), "", egress.Policy{}.WithLoopback()); err == nil {
+		t.Error("allowing loopback admits the metadata service")
 	}
-	if _, err := ParseKubeconfig(kubeconfig("https://127.0.0.1:6443", "", token), "", true); err != nil {
-		t.Errorf("loopback with allowLoopback: %v", err)
-	}
-	if _, err := ParseKubeconfig(kubeconfig("https://10.0.0.1:6443", "", token), "other", false); err == nil {
+	if _, err := ParseKubeconfig(kubeconfig("https://10.0.0.1:6443", "", token), "other", privateAllowed); err == nil {
 		t.Error("a missing context is accepted")
 	}
-	if _, err := ParseKubeconfig([]byte("{{{"), "", false); err == nil || strings.Contains(err.Error(), "{{{") {
+	if _, err := ParseKubeconfig([]byte("{{{"), "", privateAllowed); err == nil || strings.Contains(err.Error(), "{{{") {
 		t.Errorf("garbage: %v (must fail without echoing input)", err)
 	}
 }
 
-func TestDialRefusesHostAddresses(t *testing.T) {
-	for _, addr := range []string{"127.0.0.1:443", "[::1]:443", "169.254.169.254:80", "0.0.0.0:443"} {
-		if err := refuseHostAddresses("tcp", addr, nil); err == nil {
-			t.Errorf("%s allowed at dial time", addr)
-		}
+// TestUploadedKubeconfigsDialThroughThePolicy: the client configuration dials through the
+// policy (so a name that resolves to 127.0.0.1 is refused when connecting) and ignores
+// proxies from the environment.
+func TestUploadedKubeconfigsDialThroughThePolicy(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
 	}
-	if err := refuseHostAddresses("tcp", "10.1.2.3:6443", nil); err != nil {
-		t.Errorf("private cluster address refused: %v", err)
+	defer ln.Close()
+	rc, err := ParseKubeconfig(kubeconfig("https://cluster.example.com:6443", "", "    token: abc"), "", privateAllowed)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := rc.Dial(context.Background(), "tcp", ln.Addr().String()); !errors.Is(err, egress.ErrNotAllowed) {
+		t.Errorf("dial 127.0.0.1: %v, want ErrNotAllowed", err)
+	}
+	t.Setenv("HTTPS_PROXY", "http://10.0.0.9:3128")
+	req, _ := http.NewRequest(http.MethodGet, "https://cluster.example.com:6443/api", nil)
+	if u, err := rc.Proxy(req); u != nil || err != nil {
+		t.Errorf("proxy %v %v, want none", u, err)
 	}
 }

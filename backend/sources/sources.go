@@ -8,8 +8,11 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"path/filepath"
+	"strings"
 	"time"
 
+	"github.com/palisade-dev/palisade/backend/egress"
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/runner"
 	"github.com/palisade-dev/palisade/collectors/kubernetes"
@@ -18,13 +21,28 @@ import (
 
 // Manifests collects a manifests target: Settings["path"], a file or directory. A path that
 // cannot be read at all fails the run; unreadable files make it partial.
-func Manifests() runner.Source {
+//
+// A path below one of roots (server.manifest_roots) is read through an os.Root opened on
+// that root, whoever made the target: no symbolic link, at any depth and whenever it was
+// made, can lead the read out of the root; such a link is a collection error naming it. A
+// path below no root (a configuration-file target) is read as `palisade scan` reads it.
+// Variadic so that callers with no roots (tests, tools) stay `Manifests()`.
+func Manifests(roots ...string) runner.Source {
 	return runner.SourceFunc(func(ctx context.Context, t posture.Target) (*runner.Collection, error) {
 		path := t.Settings["path"]
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("manifests path %q: %w", path, err)
+		arg, opts := path, manifests.Options{}
+		if root, rel, ok := rootOf(path, roots); ok {
+			r, err := os.OpenRoot(root)
+			if err != nil {
+				return nil, fmt.Errorf("open manifest root %q: %w", root, err)
+			}
+			defer r.Close()
+			arg, opts.Root = rel, r
 		}
-		res, err := manifests.Load(ctx, []string{path}, nil, manifests.Options{})
+		if err := statTarget(path, arg, opts.Root); err != nil {
+			return nil, err
+		}
+		res, err := manifests.Load(ctx, []string{arg}, nil, opts)
 		if err != nil {
 			return nil, err
 		}
@@ -36,6 +54,40 @@ func Manifests() runner.Source {
 	})
 }
 
+// statTarget fails the run when the target's path itself cannot be read (through r when
+// confined), rather than reporting a run that saw nothing.
+func statTarget(path, arg string, r *os.Root) error {
+	var err error
+	if r == nil {
+		_, err = os.Stat(arg)
+	} else if _, err = r.Stat(arg); manifests.LeavesRoot(r, err) {
+		return fmt.Errorf("manifests path %q: %s", path, manifests.LeavesRootMessage)
+	}
+	if err != nil {
+		return fmt.Errorf("manifests path %q: %w", path, err)
+	}
+	return nil
+}
+
+// rootOf finds the first root that lexically contains the cleaned absolute path p and
+// returns it with p relative to it.
+func rootOf(p string, roots []string) (root, rel string, ok bool) {
+	if !filepath.IsAbs(p) {
+		return "", "", false
+	}
+	p = filepath.Clean(p)
+	for _, r := range roots {
+		if !filepath.IsAbs(r) {
+			continue
+		}
+		r = filepath.Clean(r)
+		if rel, err := filepath.Rel(r, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return r, rel, true
+		}
+	}
+	return "", "", false
+}
+
 // ClusterOptions tune live collections.
 type ClusterOptions struct {
 	PageSize int64
@@ -43,8 +95,8 @@ type ClusterOptions struct {
 	Log      *slog.Logger
 	// OpenCredentials unseals a target's uploaded kubeconfig; nil when uploads are off.
 	OpenCredentials func(t posture.Target) ([]byte, error)
-	// AllowLoopback admits uploaded kubeconfigs whose server is on this host.
-	AllowLoopback bool
+	// Outbound says which API servers uploaded kubeconfigs may reach.
+	Outbound egress.Policy
 }
 
 // Cluster collects a cluster target: Settings["kubeconfig"] and Settings["context"], or the
@@ -61,7 +113,7 @@ func Cluster(o ClusterOptions) runner.Source {
 			if err != nil {
 				return nil, posture.Errorf(posture.EINVALID, "the target's credentials cannot be opened (was the sealing key changed?)")
 			}
-			if opts.RESTConfig, err = ParseKubeconfig(raw, t.Settings["context"], o.AllowLoopback); err != nil {
+			if opts.RESTConfig, err = ParseKubeconfig(raw, t.Settings["context"], o.Outbound); err != nil {
 				return nil, err
 			}
 			opts.Kubeconfig = ""

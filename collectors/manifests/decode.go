@@ -11,6 +11,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"os"
 	"strings"
 	"unicode/utf8"
 
@@ -43,6 +44,12 @@ type Options struct {
 	// DefaultNamespace is given to namespaced objects that name none (as kubectl would
 	// apply them to the current namespace). Default "default".
 	DefaultNamespace string
+	// Root confines Load to a directory: the paths given are relative to it, and a path or
+	// symbolic link (a file or a directory, at any depth, whenever it was made) that leaves
+	// it is a collection error (LeavesRootMessage) instead of being read. Errors and Sources
+	// name files as Root.Name() joined with the relative path. Nil reads through the os
+	// package, following links anywhere: the paths a user named on the command line.
+	Root *os.Root
 }
 
 func (o Options) withDefaults() Options {

@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
@@ -35,6 +34,7 @@ func IsManifestFile(name string) bool {
 // is compacted (kubeinv.Inventory.Compact) before it is returned.
 func Load(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*Result, error) {
 	opts = opts.withDefaults()
+	fsys := opts.fileSystem()
 	res := NewResult()
 	var files []string
 	for _, p := range paths {
@@ -42,22 +42,22 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 			files = append(files, StdinPath)
 			continue
 		}
-		info, err := os.Stat(p)
+		info, err := fsys.stat(p)
 		if err != nil {
-			res.Errors = append(res.Errors, posture.CollectionError{Source: p, Message: pathError(err)})
+			res.Errors = append(res.Errors, posture.CollectionError{Source: fsys.display(p), Message: fsys.describe(err)})
 			continue
 		}
 		if !info.IsDir() {
 			files = append(files, p)
 			continue
 		}
-		files = append(files, walk(p, res)...)
+		files = append(files, walk(fsys, p, res)...)
 	}
 	if err := ctx.Err(); err != nil {
 		return res, err
 	}
 	if len(files) > opts.MaxFiles {
-		res.Errors = append(res.Errors, posture.CollectionError{Source: paths[0], Message: fmt.Sprintf("more than %d files; the rest were not scanned", opts.MaxFiles)})
+		res.Errors = append(res.Errors, posture.CollectionError{Source: fsys.display(paths[0]), Message: fmt.Sprintf("more than %d files; the rest were not scanned", opts.MaxFiles)})
 		files = files[:opts.MaxFiles]
 	}
 	// Decode files on every core; merge them in file order as they finish, so the result
@@ -88,7 +88,7 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 			defer wg.Done()
 			for i := range next {
 				part := &Result{}
-				readFile(files[i], opts, part)
+				readFile(fsys, files[i], opts, part)
 				done(i, part)
 			}
 		}()
@@ -121,62 +121,76 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 }
 
 // walk lists the manifest files under dir in lexical order, skipping hidden directories.
-func walk(dir string, res *Result) []string {
+// Symbolic links to directories are not followed; one that leaves a confining root is
+// reported, so that nothing out of the root is skipped without a word.
+func walk(fsys fileSystem, dir string, res *Result) []string {
 	var found []string
-	walkErr := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	top := true // the walk's first entry is dir itself, in whatever form the walker gives it
+	walkErr := fsys.walkDir(dir, func(path string, d fs.DirEntry, err error) error {
+		isTop := top
+		top = false
 		if err != nil {
-			res.Errors = append(res.Errors, posture.CollectionError{Source: path, Message: pathError(err)})
+			res.Errors = append(res.Errors, posture.CollectionError{Source: fsys.display(path), Message: fsys.describe(err)})
 			if d != nil && d.IsDir() {
 				return fs.SkipDir
 			}
 			return nil
 		}
 		if d.IsDir() {
-			if path != dir && strings.HasPrefix(d.Name(), ".") {
+			if !isTop && strings.HasPrefix(d.Name(), ".") {
 				return fs.SkipDir
 			}
 			return nil
 		}
-		if (d.Type().IsRegular() || d.Type()&fs.ModeSymlink != 0) && IsManifestFile(d.Name()) {
-			found = append(found, path)
+		isLink := d.Type()&fs.ModeSymlink != 0
+		switch {
+		case (d.Type().IsRegular() || isLink) && IsManifestFile(d.Name()):
+			found = append(found, path) // readFile checks where a link leads
+		case isLink:
+			if err := fsys.checkLink(path); err != nil {
+				res.Errors = append(res.Errors, posture.CollectionError{Source: fsys.display(path), Message: fsys.describe(err)})
+			}
 		}
 		return nil
 	})
 	if walkErr != nil {
-		res.Errors = append(res.Errors, posture.CollectionError{Source: dir, Message: pathError(walkErr)})
+		res.Errors = append(res.Errors, posture.CollectionError{Source: fsys.display(dir), Message: fsys.describe(walkErr)})
 	}
 	sort.Strings(found)
 	return found
 }
 
-func readFile(path string, opts Options, res *Result) {
-	info, err := os.Stat(path)
-	if err != nil {
+// readFile reads one file; through a root, stat and open each resolve the path again
+// inside it, so swapping the file for a link between the walk and the read changes nothing.
+func readFile(fsys fileSystem, path string, opts Options, res *Result) {
+	source := fsys.display(path)
+	fail := func(msg string) {
 		res.Files++
-		res.Errors = append(res.Errors, posture.CollectionError{Source: path, Message: pathError(err)})
+		res.Errors = append(res.Errors, posture.CollectionError{Source: source, Message: msg})
+	}
+	info, err := fsys.stat(path)
+	if err != nil {
+		fail(fsys.describe(err))
 		return
 	}
 	if info.IsDir() {
 		return // a symlink to a directory: not followed
 	}
 	if !info.Mode().IsRegular() {
-		res.Files++
-		res.Errors = append(res.Errors, posture.CollectionError{Source: path, Message: "not a regular file; not scanned"})
+		fail("not a regular file; not scanned")
 		return
 	}
 	if info.Size() > opts.MaxFileBytes {
-		res.Files++
-		res.Errors = append(res.Errors, posture.CollectionError{Source: path, Message: fmt.Sprintf("file is %d bytes, larger than the %d-byte limit; not scanned", info.Size(), opts.MaxFileBytes)})
+		fail(fmt.Sprintf("file is %d bytes, larger than the %d-byte limit; not scanned", info.Size(), opts.MaxFileBytes))
 		return
 	}
-	f, err := os.Open(path)
+	f, err := fsys.open(path)
 	if err != nil {
-		res.Files++
-		res.Errors = append(res.Errors, posture.CollectionError{Source: path, Message: pathError(err)})
+		fail(fsys.describe(err))
 		return
 	}
 	defer f.Close()
-	read(f, path, opts, res) // read caps again: the file may have grown since Stat
+	read(f, source, opts, res) // read caps again: the file may have grown since Stat
 }
 
 func pathError(err error) string {

@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/http/httptest"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/palisade-dev/palisade/backend/alerting"
 	"github.com/palisade-dev/palisade/backend/checks"
+	"github.com/palisade-dev/palisade/backend/egress"
 	"github.com/palisade-dev/palisade/backend/httpapi"
 	"github.com/palisade-dev/palisade/backend/notify"
 	"github.com/palisade-dev/palisade/backend/outbox"
@@ -87,7 +89,8 @@ func newLoop(t *testing.T, c *kubeharness.Cluster, rule alerting.Rule, role post
 	}))
 	rule.TenantID, rule.ChannelID = l.ten.ID, ch.ID
 	must(t, l.db.CreateRule(ctx, &rule))
-	l.worker = &outbox.Worker{Store: l.db, Sealer: sealer, Context: store.ChannelSecretContext, Log: log}
+	l.worker = &outbox.Worker{Store: l.db, Sealer: sealer, Context: store.ChannelSecretContext, Log: log,
+		Outbound: egress.Policy{Allow: []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}}} // soc listens there
 
 	api := httpapi.New(httpapi.Config{Listen: "127.0.0.1:0", ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second,
 		IdleTimeout: 5 * time.Second, RequestTimeout: 10 * time.Second, ShutdownTimeout: time.Second, MaxBodyBytes: 1 << 20}, log, nil)

@@ -194,7 +194,8 @@ func writeConfig(s Stack, root, kubeconfig string, port int, work string) error 
 			fmt.Fprintf(&mappings, "    - {tenant: %s, group: %q, role: %s}\n", t, t+":"+r, r)
 		}
 	}
-	cfg := fmt.Sprintf(`server: {listen: "127.0.0.1:%d", public_url: %q}
+	// outbound_allow: the browser tests' webhook receivers listen on 127.0.0.1.
+	cfg := fmt.Sprintf(`server: {listen: "127.0.0.1:%d", public_url: %q, outbound_allow: [127.0.0.1/32]}
 database: {driver: sqlite, dsn: %q}
 secrets: {key: "file:%s"}
 log: {level: warn, format: text}

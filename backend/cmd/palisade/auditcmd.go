@@ -12,6 +12,7 @@ import (
 
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/store"
+	"github.com/palisade-dev/palisade/backend/termsafe"
 )
 
 func init() { extraCommands = append(extraCommands, newAuditCommand) }
@@ -86,7 +87,7 @@ func verifyAudit(ctx context.Context, db *store.DB, expectHead string, out io.Wr
 		return err
 	}
 	if br != nil {
-		return failure("audit log broken at entry %d: %s", br.EntryID, br.Reason)
+		return failure("audit log broken at entry %d: %s", br.EntryID, termsafe.String(br.Reason))
 	}
 	if headID > 0 {
 		id := headID
@@ -107,7 +108,8 @@ func verifyAudit(ctx context.Context, db *store.DB, expectHead string, out io.Wr
 	}
 	fmt.Fprintln(out, "audit log intact: every entry matches its hash and links to the one before")
 	if id > 0 {
-		fmt.Fprintf(out, "head: %d:%s (keep it outside the database; pass it to --expect-head next time)\n", id, hash)
+		// The hash is read from a database that may have been tampered with.
+		fmt.Fprintf(out, "head: %d:%s (keep it outside the database; pass it to --expect-head next time)\n", id, termsafe.String(hash))
 	}
 	return nil
 }

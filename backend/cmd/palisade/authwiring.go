@@ -81,12 +81,12 @@ func (l *lazyLogin) EndSessionURL(hint, post string) string {
 func apiOptions(ctx context.Context, db *store.DB, cfg config.Config, sealer *seal.Sealer, sched *schedule.Scheduler, log *slog.Logger) (httpapi.APIOptions, error) {
 	opts := httpapi.APIOptions{
 		Store: db, Sealer: sealer, CredentialContext: store.TargetCredentialsContext,
-		Alerts: db, BuildChannel: outbox.Sender, ChannelContext: store.ChannelSecretContext, Tickets: db, TicketSLA: cfg.Tickets.SLA(),
+		Alerts: db, BuildChannel: outbox.SenderFor(outboundPolicy(cfg)), ChannelContext: store.ChannelSecretContext, Tickets: db, TicketSLA: cfg.Tickets.SLA(),
 		CheckCredentials: func(kind posture.TargetKind, raw []byte, kctx string) error {
 			if kind != posture.TargetCluster {
 				return posture.Errorf(posture.EINVALID, "only cluster targets take credentials (a kubeconfig)")
 			}
-			_, err := sources.ParseKubeconfig(raw, kctx, cfg.Server.AllowLoopbackClusters)
+			_, err := sources.ParseKubeconfig(raw, kctx, clusterPolicy(cfg))
 			return err
 		},
 		Interval:        func(s string) (time.Duration, error) { return schedule.CheckedInterval(s, time.Now()) },

@@ -11,6 +11,7 @@ import (
 
 	"github.com/palisade-dev/palisade/backend/checks"
 	"github.com/palisade-dev/palisade/backend/csa"
+	"github.com/palisade-dev/palisade/backend/termsafe"
 )
 
 func init() { extraCommands = append(extraCommands, newChecksCommand) }
@@ -35,7 +36,8 @@ func newChecksCommand(opts *globalOptions) *cobra.Command {
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "ID\tSEVERITY\tCSA\tTITLE")
 			for _, c := range catalog.Checks() {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.ID, c.Severity, strings.Join(c.CSA, ","), c.Title)
+				// Custom checks come from the configuration: their text is data too.
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", termsafe.String(c.ID), c.Severity, termsafe.String(strings.Join(c.CSA, ",")), termsafe.String(c.Title))
 			}
 			if err := tw.Flush(); err != nil {
 				return err
@@ -87,15 +89,18 @@ func loadCatalog(opts *globalOptions) (*checks.Catalog, error) {
 	return catalog, err
 }
 
+// printCheck explains a check; a custom one's text comes from the configuration, so every
+// field goes through termsafe (multi-line ones keep their newlines).
 func printCheck(w io.Writer, c *checks.Check) {
-	fmt.Fprintf(w, "%s: %s\n\n", c.ID, c.Title)
-	fmt.Fprintf(w, "Severity:    %s\nApplies to:  %s\nCSA:         %s\n", c.Severity, c.Applies, strings.Join(c.CSA, ", "))
+	one, text := termsafe.String, termsafe.Text
+	fmt.Fprintf(w, "%s: %s\n\n", one(c.ID), one(c.Title))
+	fmt.Fprintf(w, "Severity:    %s\nApplies to:  %s\nCSA:         %s\n", c.Severity, one(string(c.Applies)), one(strings.Join(c.CSA, ", ")))
 	for _, r := range c.References {
-		fmt.Fprintf(w, "Reference:   %s %s %s\n", r.Framework, r.ID, r.Title)
+		fmt.Fprintf(w, "Reference:   %s %s %s\n", one(r.Framework), one(r.ID), one(r.Title))
 	}
-	fmt.Fprintf(w, "\n%s\n\nRemediation: %s\n", c.Description, c.Remediation.Text)
+	fmt.Fprintf(w, "\n%s\n\nRemediation: %s\n", text(c.Description), text(c.Remediation.Text))
 	if c.Remediation.Example != "" {
-		fmt.Fprintf(w, "\nExample:\n%s\n", indent(c.Remediation.Example, "  "))
+		fmt.Fprintf(w, "\nExample:\n%s\n", indent(text(c.Remediation.Example), "  "))
 	}
 }
 

@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	"github.com/spf13/cobra"
+
+	"github.com/palisade-dev/palisade/backend/termsafe"
 )
 
 func newConfigCommand(opts *globalOptions) *cobra.Command {
@@ -23,14 +25,16 @@ effective settings, secrets redacted. Exit 0 when valid, 2 with the offending ke
 				return err
 			}
 			w := cmd.OutOrStdout()
+			// Values come from a file and the environment: printed through termsafe.
+			one := termsafe.String
 			fmt.Fprintln(w, "configuration is valid")
-			fmt.Fprintf(w, "  server.listen      %s\n", cfg.Server.Listen)
-			fmt.Fprintf(w, "  database.driver    %s\n", cfg.Database.Driver)
-			fmt.Fprintf(w, "  database.dsn       %s\n", displayDSN(cfg.Database.Driver, string(cfg.Database.DSN), cfg.Database.DSN.String()))
-			fmt.Fprintf(w, "  log                %s, %s\n", cfg.Log.Level, cfg.Log.Format)
+			fmt.Fprintf(w, "  server.listen      %s\n", one(cfg.Server.Listen))
+			fmt.Fprintf(w, "  database.driver    %s\n", one(cfg.Database.Driver))
+			fmt.Fprintf(w, "  database.dsn       %s\n", one(displayDSN(cfg.Database.Driver, string(cfg.Database.DSN), cfg.Database.DSN.String())))
+			fmt.Fprintf(w, "  log                %s, %s\n", one(cfg.Log.Level), one(cfg.Log.Format))
 			sealing := "not configured (credentials cannot be stored)"
 			if cfg.Secrets.Key != "" {
-				sealing = fmt.Sprintf("key %s, %d previous key(s)", cfg.Secrets.Key, len(cfg.Secrets.PreviousKeys))
+				sealing = fmt.Sprintf("key %s, %d previous key(s)", one(cfg.Secrets.Key.String()), len(cfg.Secrets.PreviousKeys))
 			}
 			fmt.Fprintf(w, "  secrets            %s\n", sealing)
 			return nil

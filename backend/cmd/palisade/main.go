@@ -13,6 +13,8 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+
+	"github.com/palisade-dev/palisade/backend/termsafe"
 )
 
 // Set at build time with -ldflags "-X main.version=... -X main.commit=... -X main.date=...".
@@ -74,7 +76,8 @@ func run(ctx context.Context, args []string, e env) int {
 	if err == nil {
 		return exitOK
 	}
-	fmt.Fprintf(e.stderr, "palisade: %v\n", err)
+	// Errors quote data (file names, API server answers): shown escaped, never raw.
+	fmt.Fprintf(e.stderr, "palisade: %s\n", termsafe.Text(err.Error()))
 	var ec *exitCodeError
 	if errors.As(err, &ec) {
 		return ec.code

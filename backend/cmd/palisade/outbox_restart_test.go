@@ -107,7 +107,7 @@ func TestIntegrationAlertSurvivesAKilledProcess(t *testing.T) {
 	must(os.WriteFile(manifest, []byte(appManifest(false)), 0o600))
 	key, err := seal.GenerateKey()
 	must(err)
-	must(os.WriteFile(cfgPath, []byte(fmt.Sprintf(`server: {listen: "127.0.0.1:0"}
+	must(os.WriteFile(cfgPath, []byte(fmt.Sprintf(`server: {listen: "127.0.0.1:0", outbound_allow: [127.0.0.1/32]}
 database: {driver: sqlite, dsn: %q}
 secrets: {key: %q}
 alerts: {delivery_lease: 3s}

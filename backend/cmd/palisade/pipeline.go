@@ -2,15 +2,13 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
-	"encoding/hex"
 	"fmt"
 	"log/slog"
-	"os"
 	"time"
 
 	"github.com/palisade-dev/palisade/backend/checks"
 	"github.com/palisade-dev/palisade/backend/config"
+	"github.com/palisade-dev/palisade/backend/egress"
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/runner"
 	"github.com/palisade-dev/palisade/backend/schedule"
@@ -103,12 +101,18 @@ func targetFromConfig(ct config.Target, tenantID int64) (posture.Target, error) 
 	return t, nil
 }
 
-// replicaID names this process in scheduler locks.
-func replicaID() string {
-	host, _ := os.Hostname()
-	b := make([]byte, 4)
-	_, _ = rand.Read(b)
-	return fmt.Sprintf("%s-%d-%s", host, os.Getpid(), hex.EncodeToString(b))
+// outboundPolicy is where notification channels may connect (server.outbound_allow).
+func outboundPolicy(cfg config.Config) egress.Policy {
+	return egress.Policy{Allow: cfg.Server.OutboundPrefixes()}
+}
+
+// clusterPolicy is where uploaded kubeconfigs may connect: as channels, plus this host with
+// server.allow_loopback_clusters (kind, minikube, tests).
+func clusterPolicy(cfg config.Config) egress.Policy {
+	if cfg.Server.AllowLoopbackClusters {
+		return outboundPolicy(cfg).WithLoopback()
+	}
+	return outboundPolicy(cfg)
 }
 
 // startScheduler builds the runner and scheduler for the configuration's targets.
@@ -129,9 +133,9 @@ func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, sealer
 	r := &runner.Runner{
 		Runs: db,
 		Sources: map[posture.TargetKind]runner.Source{
-			posture.TargetManifests: sources.Manifests(),
+			posture.TargetManifests: sources.Manifests(cfg.Server.ManifestRoots...),
 			posture.TargetCluster: sources.Cluster(sources.ClusterOptions{Log: log, OpenCredentials: openCredentials,
-				AllowLoopback: cfg.Server.AllowLoopbackClusters}),
+				Outbound: clusterPolicy(cfg)}),
 		},
 		Catalog:      catalog,
 		CheckConfig:  checkCfg,
@@ -142,7 +146,7 @@ func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, sealer
 		Attestations: db.ListAttestations,
 	}
 	r.RegisterMetrics(reg)
-	sched, err := schedule.New(r, schedule.Options{Owner: replicaID(), Locks: db, Runs: db, Log: log, Timeout: 10 * time.Minute})
+	sched, err := schedule.New(r, schedule.Options{Owner: db.Owner(), Locks: db, Runs: db, Reconciler: db, Log: log, Timeout: 10 * time.Minute})
 	if err != nil {
 		return nil, nil, err
 	}

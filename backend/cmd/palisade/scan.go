@@ -14,6 +14,7 @@ import (
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/report"
 	"github.com/palisade-dev/palisade/backend/scoring"
+	"github.com/palisade-dev/palisade/backend/termsafe"
 	"github.com/palisade-dev/palisade/collectors/kubeinv"
 	"github.com/palisade-dev/palisade/collectors/manifests"
 )
@@ -114,7 +115,7 @@ func runScan(ctx context.Context, opts *globalOptions, so *scanOptions) error {
 	start := time.Now()
 	var got *collected
 	if so.kubeconfig != "" {
-		progress("collecting from cluster (kubeconfig %s)", so.kubeconfig)
+		progress("collecting from cluster (kubeconfig %s)", termsafe.String(so.kubeconfig))
 		got, err = collectCluster(ctx, so, opts)
 	} else {
 		got, err = collectManifests(ctx, so.paths, opts.env.stdin)
@@ -137,7 +138,8 @@ func runScan(ctx context.Context, opts *globalOptions, so *scanOptions) error {
 		return err
 	}
 	for _, w := range got.warnings {
-		progress("warning: %s: %s", w.Source, w.Message)
+		// Sources and messages quote the scanned input (object names, unknown field names).
+		progress("warning: %s: %s", termsafe.String(w.Source), termsafe.String(w.Message))
 	}
 	overall := "n/a"
 	if v := card.Overall.Score.Value; v != nil {

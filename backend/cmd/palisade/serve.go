@@ -80,7 +80,7 @@ func serve(ctx context.Context, opts *globalOptions) error {
 	srv.MountUI(webui.Handler(webui.Assets()))
 	// Alerts queued by runs (or left by a previous process) go out from here.
 	worker := &outbox.Worker{Store: db, Sealer: credSealer, Context: store.ChannelSecretContext, Log: log, BaseURL: cfg.PublicURL(),
-		Lease: cfg.Alerts.DeliveryLease}
+		Lease: cfg.Alerts.DeliveryLease, Outbound: outboundPolicy(cfg)}
 	workerCtx, stopWorker := context.WithCancel(ctx)
 	workerDone := make(chan struct{})
 	go func() { worker.Run(workerCtx); close(workerDone) }()

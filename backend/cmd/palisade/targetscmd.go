@@ -12,6 +12,7 @@ import (
 	"github.com/palisade-dev/palisade/backend/schedule"
 	"github.com/palisade-dev/palisade/backend/scoring"
 	"github.com/palisade-dev/palisade/backend/store"
+	"github.com/palisade-dev/palisade/backend/termsafe"
 )
 
 func init() { extraCommands = append(extraCommands, newTargetsCommand) }
@@ -61,7 +62,9 @@ func newTargetsCommand(opts *globalOptions) *cobra.Command {
 				if r.Stale {
 					score += " (stale)"
 				}
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", r.Tenant, r.Name, r.Kind, r.Schedule, last, r.LastStatus, r.LastErrors, score)
+				// Names and schedules come from the API (or an older version's database).
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", termsafe.String(r.Tenant), termsafe.String(r.Name),
+					termsafe.String(r.Kind), termsafe.String(r.Schedule), last, termsafe.String(r.LastStatus), r.LastErrors, score)
 			}
 			return tw.Flush()
 		})
