@@ -39,6 +39,12 @@ func Dialects(t testing.TB) []string {
 type Options struct {
 	Now     func() time.Time
 	Migrate bool // apply all migrations (default true through Open)
+	// Owner names the process in the runs the database starts (store.Options.Owner).
+	Owner string
+	// DSN reopens an existing database of the dialect instead of a fresh one.
+	DSN string
+	// BusyTimeout is SQLite's wait for another's write lock (store.Options.BusyTimeout).
+	BusyTimeout time.Duration
 }
 
 // Open returns a migrated, empty database of the dialect, removed when the test ends.
@@ -50,11 +56,12 @@ func Open(t testing.TB, dialect string) *store.DB {
 func OpenWith(t testing.TB, dialect string, o Options) *store.DB {
 	t.Helper()
 	ctx := context.Background()
-	opts := store.Options{Driver: dialect, Now: o.Now, MaxOpenConns: 8}
-	switch dialect {
-	case store.SQLite:
+	opts := store.Options{Driver: dialect, Now: o.Now, MaxOpenConns: 8, Owner: o.Owner, BusyTimeout: o.BusyTimeout, DSN: o.DSN}
+	switch {
+	case opts.DSN != "":
+	case dialect == store.SQLite:
 		opts.DSN = filepath.Join(t.TempDir(), "palisade.db")
-	case store.Postgres:
+	case dialect == store.Postgres:
 		opts.DSN = freshSchema(t)
 	default:
 		t.Fatalf("unknown dialect %q", dialect)
