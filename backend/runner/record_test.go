@@ -147,8 +147,8 @@ func TestIntegrationCancelledRunIsRecordedAsInterrupted(t *testing.T) {
 	ten, tgt := storetest.Seed(t, db, "acme", posture.TargetCluster)
 	for _, tc := range []struct {
 		name, want string
-		ctx    func() (context.Context, context.CancelFunc)
-		cancel bool
+		ctx        func() (context.Context, context.CancelFunc)
+		cancel     bool
 	}{
 		{"stopping", "cancelled: Palisade was stopping", func() (context.Context, context.CancelFunc) { return context.WithCancel(context.Background()) }, true},
 		{"timeout", "timed out", func() (context.Context, context.CancelFunc) {

@@ -49,7 +49,7 @@ func TestProcessGone(t *testing.T) {
 	}
 	host, _ := os.Hostname()
 	for owner, want := range map[string]bool{
-		fmt.Sprintf("%s-%d-1", host, os.Getpid()): true, // our pid, another start: a restarted container's predecessor
+		fmt.Sprintf("%s-%d-1", host, os.Getpid()): true,  // our pid, another start: a restarted container's predecessor
 		"elsewhere-1-123":                         false, // another host: only its lease tells
 		fmt.Sprintf("%s-%d-r0a1b2c3", host, 1):    false, // start unknown (no /proc where it ran)
 		"replica-a":                               false,
