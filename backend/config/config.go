@@ -52,6 +52,8 @@ type Server struct {
 	TLSCertFile     string        `yaml:"tls_cert_file"`
 	TLSKeyFile      string        `yaml:"tls_key_file"`
 	// ManifestRoots are the directories manifests targets created through the API may read.
+	// Every manifests target below one (from the API or this file) is read through os.Root:
+	// no symbolic link can lead it out.
 	ManifestRoots []string `yaml:"manifest_roots"`
 	// AllowLoopbackClusters admits uploaded kubeconfigs that point at this host (kind,
 	// minikube, test clusters). Off by default: it would let users probe local services.

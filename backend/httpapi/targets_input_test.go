@@ -124,6 +124,10 @@ func TestNamesWithControlCharactersRefused(t *testing.T) {
 			if w.Code != 400 || e.Error.Code != "invalid" || !strings.Contains(e.Error.Message, `field "`+tc.field+`"`) {
 				t.Fatalf("%d %s, want 400 naming field %q", w.Code, w.Body.String(), tc.field)
 			}
+			// It says why in words, and does not echo the value (or the spec's placeholder URL).
+			if !strings.HasSuffix(e.Error.Message, "must not contain control characters") || strings.Contains(e.Error.Message, "x1b") {
+				t.Fatalf("message %q", e.Error.Message)
+			}
 		})
 	}
 	t.Run("ordinary unicode", func(t *testing.T) {

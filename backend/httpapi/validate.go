@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
 	"github.com/getkin/kin-openapi/openapi3filter"
@@ -73,7 +74,26 @@ func requestErrorMessage(err error) string {
 	} else if reason == "" && re.Err != nil {
 		reason = re.Err.Error()
 	}
-	return truncate(fmt.Sprintf("%s: %s", where, reason), 300)
+	return truncate(fmt.Sprintf("%s: %s", where, schemaReason(reason)), 300)
+}
+
+// schemaReason says what a pattern wants in words, and keeps only the last line of the
+// JSON Schema validator's multi-line report (the first names a placeholder schema URL).
+// Neither repeats the refused value: it may be what a terminal must not see.
+func schemaReason(reason string) string {
+	switch {
+	case strings.Contains(reason, `x00-\x1F`) || strings.Contains(reason, `x00-\\x1F`):
+		return "must not contain control characters"
+	case strings.Contains(reason, "[a-z0-9][a-z0-9-]"):
+		return "must be 1 to 63 lowercase letters, digits and dashes, not starting with a dash"
+	}
+	if i := strings.LastIndex(reason, "\n- at "); i >= 0 {
+		line := reason[i+len("\n- at "):]
+		if j := strings.Index(line, "': "); j >= 0 {
+			return line[j+3:]
+		}
+	}
+	return reason
 }
 
 func joinPointer(p []string) string {
