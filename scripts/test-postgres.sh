@@ -5,6 +5,7 @@
 #
 #   scripts/test-postgres.sh start   -> prints the DSN on stdout, state kept in $PGTEST_DIR
 #   scripts/test-postgres.sh stop
+#   scripts/test-postgres.sh pause|resume   -> stop the server keeping its data / start it again
 set -euo pipefail
 
 state_file="${PALISADE_PGTEST_STATE:-${TMPDIR:-/tmp}/palisade-pgtest.state}"
@@ -40,12 +41,30 @@ start() {
   if [ "$(id -u)" = 0 ]; then chown postgres: "$dir"; chmod 700 "$dir"; fi
   as_owner "$bin/initdb" -D "$dir/data" -U palisade --auth=trust -E UTF8 --no-locale >"$dir/initdb.log" 2>&1 || {
     cat "$dir/initdb.log" >&2; exit 2; }
-  as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -t 60 \
-    -o "-c listen_addresses=127.0.0.1 -p $port -k $dir -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
-    start >/dev/null || { cat "$dir/server.log" >&2; exit 2; }
+  server_start "$bin" "$dir" "$port"
   "$bin/createdb" -h 127.0.0.1 -p "$port" -U palisade palisade_test
   printf 'PGTEST_BIN=%q\nPGTEST_DIR=%q\nPGTEST_PORT=%q\n' "$bin" "$dir" "$port" >"$state_file"
   echo "postgres://palisade@127.0.0.1:$port/palisade_test?sslmode=disable"
+}
+
+server_start() {
+  as_owner "$1/pg_ctl" -D "$2/data" -l "$2/server.log" -w -t 60 \
+    -o "-c listen_addresses=127.0.0.1 -p $3 -k $2 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+    start >/dev/null || { cat "$2/server.log" >&2; exit 2; }
+}
+
+# pause stops the server and keeps its data; resume starts it again on the same port (the
+# fault-injection tests stop the database under a running Palisade).
+pause() {
+  # shellcheck disable=SC1090
+  . "$state_file"
+  as_owner "$PGTEST_BIN/pg_ctl" -D "$PGTEST_DIR/data" -m fast -w stop >/dev/null
+}
+
+resume() {
+  # shellcheck disable=SC1090
+  . "$state_file"
+  server_start "$PGTEST_BIN" "$PGTEST_DIR" "$PGTEST_PORT"
 }
 
 stop() {
@@ -59,5 +78,7 @@ stop() {
 case "${1:-}" in
   start) start ;;
   stop) stop ;;
-  *) echo "usage: $0 start|stop" >&2; exit 2 ;;
+  pause) pause ;;
+  resume) resume ;;
+  *) echo "usage: $0 start|stop|pause|resume" >&2; exit 2 ;;
 esac

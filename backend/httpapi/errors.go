@@ -50,7 +50,11 @@ func writeError(c *gin.Context, log *slog.Logger, err error) {
 	case http.StatusServiceUnavailable:
 		c.Header("Retry-After", "5") // a busy or restarting database is usually back within seconds
 	}
-	if status >= 500 {
+	switch {
+	case status == http.StatusServiceUnavailable:
+		// Expected while a dependency is away, and many at once: not an error of ours.
+		log.WarnContext(c.Request.Context(), "request refused: unavailable", "request_id", rid, "path", c.FullPath(), "error", err.Error())
+	case status >= 500:
 		log.ErrorContext(c.Request.Context(), "request failed", "request_id", rid, "path", c.FullPath(), "error", err.Error())
 	}
 	c.AbortWithStatusJSON(status, ErrorBody{Error: ErrorDetail{Code: code, Message: posture.ErrorMessage(err), RequestID: rid}})

@@ -151,10 +151,11 @@ func (r *Runner) collectAndEvaluate(ctx context.Context, t posture.Target) postu
 		return posture.RunOutcome{Status: posture.RunFailed, Errors: col.Errors}
 	}
 	results := r.Catalog.Evaluate(col.Inventory, r.CheckConfig)
-	if err := r.applyExceptions(ctx, t, results); err != nil {
+	log := r.Log.With("target", t.Name, "tenant_id", t.TenantID)
+	if err := r.untilAvailable(ctx, log, "exceptions", func(ctx context.Context) error { return r.applyExceptions(ctx, t, results) }); err != nil {
 		// Without the exceptions every failure would look unexcepted and reopen
 		// suppressed findings: record nothing rather than something wrong.
-		return failed("cannot read exceptions: " + err.Error())
+		return failed("cannot read exceptions: " + posture.ErrorMessage(err))
 	}
 	out := posture.RunOutcome{Status: col.Status, Results: results, Errors: col.Errors, OwnerLabelKey: r.CheckConfig.OwnerLabel,
 		FinishedAt: r.now()}
@@ -163,9 +164,9 @@ func (r *Runner) collectAndEvaluate(ctx context.Context, t posture.Target) postu
 	if col.Status == posture.RunComplete {
 		opts := scoring.Options{Weights: r.Weights, OwnerLabelKey: r.CheckConfig.OwnerLabel,
 			Now: r.now(), Excepted: func(res posture.Result) bool { return res.Excepted }}
-		if err := r.attestations(ctx, t.TenantID, &opts); err != nil {
+		if err := r.untilAvailable(ctx, log, "attestations", func(ctx context.Context) error { return r.attestations(ctx, t.TenantID, &opts) }); err != nil {
 			// Scoring without them would count every attested recommendation as failing.
-			return failed("cannot read attestations: " + err.Error())
+			return failed("cannot read attestations: " + posture.ErrorMessage(err))
 		}
 		out.Scores = Snapshots(scoring.Compute(results, opts))
 		out.Watched = r.watched(col.Inventory)

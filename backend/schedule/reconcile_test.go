@@ -180,3 +180,67 @@ func TestIntegrationHeldLockIsRenewed(t *testing.T) {
 		t.Fatal("the released lock is still held")
 	}
 }
+
+// TestIntegrationEditingATargetKeepsItsRunDeletingCancelsIt: a collection under way goes on
+// when its target's schedule is changed (the job is rescheduled), and is cancelled, saying
+// so, when the target is deleted.
+func TestIntegrationEditingATargetKeepsItsRunDeletingCancelsIt(t *testing.T) {
+	ctx := context.Background()
+	db := storetest.Open(t, store.SQLite)
+	ten, tgt := storetest.Seed(t, db, "acme", posture.TargetCluster)
+	started, release := make(chan struct{}, 2), make(chan struct{})
+	r := &runner.Runner{Runs: db, Log: slog.New(slog.DiscardHandler), Sources: map[posture.TargetKind]runner.Source{
+		posture.TargetCluster: runner.SourceFunc(func(ctx context.Context, _ posture.Target) (*runner.Collection, error) {
+			started <- struct{}{}
+			select {
+			case <-release:
+				return &runner.Collection{Status: posture.RunFailed, Errors: []posture.CollectionError{{Source: "test", Message: "finished"}}}, nil
+			case <-ctx.Done():
+				return nil, ctx.Err()
+			}
+		})}}
+	s, err := New(r, Options{Owner: "replica-a", Locks: db, Runs: db, Timeout: time.Minute, Log: slog.New(slog.DiscardHandler)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer func() { _ = s.Shutdown(ctx) }()
+	if err := s.Add(*tgt); err != nil {
+		t.Fatal(err)
+	}
+	s.Start()
+	<-started
+	// A new schedule: the job is replaced, the run in flight is not touched.
+	tgt.Schedule = "2h"
+	s.Remove(*tgt, false)
+	if err := s.Add(*tgt); err != nil {
+		t.Fatal(err)
+	}
+	close(release)
+	waitRun := func(want string) posture.Run {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			runs, err := db.ListRuns(ctx, ten.ID, tgt.ID, 10)
+			if err != nil {
+				t.Fatal(err)
+			}
+			for _, r := range runs {
+				if len(r.Errors) == 1 && strings.Contains(r.Errors[0].Message, want) {
+					return r
+				}
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("no run recorded %q: %+v", want, runs)
+			}
+			time.Sleep(20 * time.Millisecond)
+		}
+	}
+	waitRun("finished")
+
+	// Deleting the target cancels its next collection and says why.
+	release = make(chan struct{})
+	go func() { _, _ = s.RunNow(ctx, *tgt) }()
+	<-started
+	s.Remove(*tgt, true)
+	waitRun("cancelled: the target was deleted")
+}

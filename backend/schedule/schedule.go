@@ -65,10 +65,21 @@ type Scheduler struct {
 	// manual runs (RunNow) live outside gocron; base ends them at shutdown. inflight counts
 	// every collection, so that shutdown waits until each is recorded.
 	base     context.Context
-	stop     context.CancelFunc
+	stop     context.CancelCauseFunc
 	inflight sync.WaitGroup
 	loops    sync.WaitGroup
+	// running cancels the collection in flight per target (JobName), for a deleted target;
+	// stopping is set when Shutdown begins, after which no collection starts.
+	mu       sync.Mutex
+	running  map[string]context.CancelCauseFunc
+	stopping bool
 }
+
+// Why a collection was cancelled; the run records it (runner.interrupted).
+var (
+	errStopping      = errors.New("cancelled: Palisade was stopping")
+	errTargetDeleted = errors.New("cancelled: the target was deleted")
+)
 
 // New builds a scheduler; Start begins running jobs.
 func New(runner Runner, opts Options) (*Scheduler, error) {
@@ -95,8 +106,8 @@ func New(runner Runner, opts Options) (*Scheduler, error) {
 	if err != nil {
 		return nil, err
 	}
-	base, stop := context.WithCancel(context.Background())
-	return &Scheduler{cron: cron, runner: runner, opts: opts, base: base, stop: stop}, nil
+	base, stop := context.WithCancelCause(context.Background())
+	return &Scheduler{cron: cron, runner: runner, opts: opts, base: base, stop: stop, running: map[string]context.CancelCauseFunc{}}, nil
 }
 
 // Schedule says when a target runs.
@@ -145,8 +156,44 @@ func (s *Scheduler) add(t posture.Target, sched Schedule) error {
 	return err
 }
 
-// Remove unschedules a target.
-func (s *Scheduler) Remove(t posture.Target) { s.cron.RemoveByTags(JobName(t)) }
+// Remove unschedules a target. A collection of it already under way goes on (a changed
+// schedule or a disabled target does not throw away the work in flight), unless the target
+// was deleted: that one is cancelled and recorded as such.
+func (s *Scheduler) Remove(t posture.Target, deleted bool) {
+	s.cron.RemoveByTags(JobName(t))
+	if deleted {
+		s.mu.Lock()
+		cancel := s.running[JobName(t)]
+		s.mu.Unlock()
+		if cancel != nil {
+			cancel(errTargetDeleted)
+		}
+	}
+}
+
+// collection gives a collection of t its context: the scheduler's lifetime (not gocron's
+// job, which ends when the job is rescheduled), its timeout, and a cancel for deletion.
+// It returns ok false once Shutdown has begun; done must be called when the run is recorded.
+func (s *Scheduler) collection(t posture.Target) (ctx context.Context, done func(), ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.stopping {
+		return nil, nil, false
+	}
+	ctx, cancel := context.WithCancelCause(s.base)
+	ctx, stopTimer := context.WithTimeout(ctx, s.opts.Timeout)
+	key := JobName(t)
+	s.running[key] = cancel
+	s.inflight.Add(1)
+	return ctx, func() {
+		s.mu.Lock()
+		delete(s.running, key)
+		s.mu.Unlock()
+		stopTimer()
+		cancel(nil)
+		s.inflight.Done()
+	}, true
+}
 
 // Start ends the runs of processes that are gone (so that their targets are free at once),
 // then begins running jobs and reconciling runs every Lease/2; it does not block.
@@ -167,7 +214,10 @@ func (s *Scheduler) Start() {
 // most for each to be recorded (as failed, "cancelled: Palisade was stopping"). A run still
 // recording when ctx ends is ended by the next process's reconciler.
 func (s *Scheduler) Shutdown(ctx context.Context) error {
-	s.stop()
+	s.mu.Lock()
+	s.stopping = true
+	s.mu.Unlock()
+	s.stop(errStopping)
 	err := s.cron.ShutdownWithContext(ctx)
 	if errors.Is(err, gocron.ErrStopJobsTimedOut) {
 		err = nil // gocron stops waiting after its own timeout; inflight below still waits
@@ -202,17 +252,20 @@ func (s *Scheduler) RunNow(ctx context.Context, t posture.Target) (*posture.Run,
 		l := newLease(s.opts.Locks, JobName(t), s.opts.Owner, s.opts.Lease, s.opts.Log)
 		release = func() { _ = l.Unlock(s.base) }
 	}
+	rctx, done, ok := s.collection(t)
+	if !ok {
+		release()
+		return nil, posture.Errorf(posture.EUNAVAILABLE, "Palisade is stopping; try again on another replica or after the restart")
+	}
 	run, finish, err := st.Begin(ctx, t, "manual")
 	if err != nil {
+		done()
 		release()
 		return nil, err
 	}
-	s.inflight.Add(1)
 	go func() {
-		defer s.inflight.Done()
-		defer release()
-		rctx, cancel := context.WithTimeout(s.base, s.opts.Timeout)
-		defer cancel()
+		defer done()
+		defer release() // before done: Shutdown returns (and the database closes) after done
 		if _, err := finish(rctx); err != nil {
 			s.opts.Log.Error("collection could not be recorded", "target", t.Name, "error", err.Error())
 		}
@@ -221,8 +274,6 @@ func (s *Scheduler) RunNow(ctx context.Context, t posture.Target) (*posture.Run,
 }
 
 func (s *Scheduler) runOnce(ctx context.Context, t posture.Target, minGap time.Duration) {
-	s.inflight.Add(1)
-	defer s.inflight.Done()
 	log := s.opts.Log.With("target", t.Name, "tenant_id", t.TenantID)
 	if s.opts.Runs != nil {
 		// Another replica may have run this target moments ago (replicas' timers drift); the
@@ -233,8 +284,11 @@ func (s *Scheduler) runOnce(ctx context.Context, t posture.Target, minGap time.D
 			return
 		}
 	}
-	ctx, cancel := context.WithTimeout(ctx, s.opts.Timeout)
-	defer cancel()
+	ctx, done, ok := s.collection(t)
+	if !ok {
+		return
+	}
+	defer done()
 	if _, err := s.runner.Run(ctx, t, "schedule"); err != nil {
 		log.Error("collection could not be recorded", "error", err.Error())
 	}

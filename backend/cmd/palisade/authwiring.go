@@ -114,7 +114,7 @@ func apiOptions(ctx context.Context, db *store.DB, cfg config.Config, sealer *se
 	if sched != nil {
 		opts.RunNow = sched.RunNow
 		opts.TargetChanged = func(t posture.Target, deleted bool) {
-			sched.Remove(t)
+			sched.Remove(t, deleted)
 			if !deleted && t.Enabled {
 				if err := sched.Add(t); err != nil {
 					log.Error("cannot schedule target", "target", t.Name, "error", err.Error())
