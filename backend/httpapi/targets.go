@@ -1,19 +1,15 @@
 package httpapi
 
 import (
-	"errors"
-	"io/fs"
 	"net/http"
-	"os"
-	"path/filepath"
 	"strconv"
-	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
 
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/scoring"
+	"github.com/palisade-dev/palisade/collectors/manifests"
 )
 
 func (a *api) listTenants(c *gin.Context) {
@@ -143,7 +139,7 @@ func (a *api) checkSettings(kind posture.TargetKind, settings map[string]string)
 		switch {
 		case kind == posture.TargetCluster && k == "context":
 		case kind == posture.TargetManifests && k == "path":
-			if err := checkManifestPath(v, a.opts.ManifestRoots); err != nil {
+			if err := manifests.CheckConfined(v, a.opts.ManifestRoots); err != nil {
 				return err
 			}
 		default:
@@ -154,76 +150,6 @@ func (a *api) checkSettings(kind posture.TargetKind, settings map[string]string)
 		}
 	}
 	return nil
-}
-
-// checkManifestPath admits a path below one of the manifest roots both as written and as
-// the file system resolves it. It resolves the path through an os.Root opened on the first
-// root that contains it as written, which refuses ".." and symbolic links (file or directory,
-// at any depth) leaving the root: exactly how every collection of the target reads it
-// (backend/sources), so what is accepted here is what collections can read. Real-path
-// containment (EvalSymlinks of path and root) would also admit an absolute link that points
-// back inside the root, which os.Root then refuses at every run.
-//
-// A path that does not exist yet is checked up to its longest existing part and accepted:
-// a GitOps checkout may be cloned after its target is declared, and whatever appears there
-// later, links included, is read through the root and so cannot leave it.
-func checkManifestPath(p string, roots []string) error {
-	root, rel, ok := underRoot(p, roots)
-	if !ok {
-		return posture.Errorf(posture.EINVALID, "settings.path must be below one of the server's manifest roots (server.manifest_roots)")
-	}
-	r, err := os.OpenRoot(root)
-	if errors.Is(err, fs.ErrNotExist) {
-		return nil // nothing below the root exists yet
-	}
-	if err != nil {
-		return posture.WrapError(posture.EINVALID, err, "settings.path: the manifest root cannot be opened")
-	}
-	defer r.Close()
-	for part := rel; ; part = filepath.Dir(part) {
-		_, err := r.Stat(part)
-		switch {
-		case err == nil:
-			return nil
-		case leavesRoot(r, err):
-			return posture.Errorf(posture.EINVALID, "settings.path leaves the server's manifest root through a symbolic link")
-		case !errors.Is(err, fs.ErrNotExist):
-			return posture.WrapError(posture.EINVALID, err, "settings.path cannot be resolved below the manifest root: %s", errors.Unwrap(err))
-		}
-		if part == "." {
-			return nil
-		}
-	}
-}
-
-// leavesRoot reports whether err is r refusing a path that leaves it. os keeps that error
-// unexported; asking r for ".." returns it without touching the disk. (The manifests
-// collector has the same test, manifests.LeavesRoot; httpapi does not import collectors.)
-func leavesRoot(r *os.Root, err error) bool {
-	_, probe := r.Lstat("..")
-	if inner := errors.Unwrap(probe); inner != nil {
-		probe = inner
-	}
-	return err != nil && probe != nil && errors.Is(err, probe)
-}
-
-// underRoot finds the first root containing the cleaned absolute path p as written and
-// returns it with p relative to it; the same choice as backend/sources makes at collection.
-func underRoot(p string, roots []string) (root, rel string, ok bool) {
-	if !filepath.IsAbs(p) {
-		return "", "", false
-	}
-	p = filepath.Clean(p)
-	for _, r := range roots {
-		if !filepath.IsAbs(r) {
-			continue
-		}
-		r = filepath.Clean(r)
-		if rel, err := filepath.Rel(r, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return r, rel, true
-		}
-	}
-	return "", "", false
 }
 
 // apply copies the input's fields onto t, validating the schedule and sealing credentials.

@@ -26,39 +26,41 @@ type touches struct {
 	retry time.Duration
 
 	mu       sync.Mutex
-	sessions map[string]time.Time
-	tokens   map[int64]time.Time
+	sessions pending[string]
+	tokens   pending[int64]
 	running  bool
 	idle     chan struct{} // closed when the writer stops; nil while none ran
 }
 
-// maxPendingTouches bounds memory when the database stays away: older uses are dropped
-// (last_seen_at only moves forward, so a dropped touch costs at most an early idle expiry).
+// maxPendingTouches bounds memory when the database stays away: uses of ids not already
+// pending are dropped (last_seen_at only moves forward, so a dropped use costs at most an
+// early idle expiry).
 const maxPendingTouches = 100_000
 
+// pending is the newest unwritten use per id. Callers hold touches.mu.
+type pending[K comparable] map[K]time.Time
+
+func (p pending[K]) note(id K, at time.Time) {
+	if _, ok := p[id]; (ok || len(p) < maxPendingTouches) && at.After(p[id]) {
+		p[id] = at
+	}
+}
+
 func newTouches(store touchStore, log *slog.Logger) *touches {
-	return &touches{store: store, log: log, retry: time.Second, sessions: map[string]time.Time{}, tokens: map[int64]time.Time{}}
+	return &touches{store: store, log: log, retry: time.Second, sessions: pending[string]{}, tokens: pending[int64]{}}
 }
 
 func (t *touches) session(id string, at time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.sessions) < maxPendingTouches || !t.sessions[id].IsZero() {
-		if at.After(t.sessions[id]) {
-			t.sessions[id] = at
-		}
-	}
+	t.sessions.note(id, at)
 	t.startLocked()
 }
 
 func (t *touches) token(id int64, at time.Time) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.tokens) < maxPendingTouches || !t.tokens[id].IsZero() {
-		if at.After(t.tokens[id]) {
-			t.tokens[id] = at
-		}
-	}
+	t.tokens.note(id, at)
 	t.startLocked()
 }
 
@@ -82,8 +84,14 @@ func (t *touches) run(done chan struct{}) {
 	defer close(done)
 	for {
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-		ok := t.write(ctx)
+		err := writeAll(ctx, t, t.sessions, t.store.TouchSession)
+		if err == nil {
+			err = writeAll(ctx, t, t.tokens, t.store.TouchAPIToken)
+		}
 		cancel()
+		if err != nil {
+			t.log.Warn("session or token use not recorded yet; will retry", "error", err.Error())
+		}
 		t.mu.Lock()
 		if len(t.sessions) == 0 && len(t.tokens) == 0 {
 			t.running = false
@@ -91,53 +99,32 @@ func (t *touches) run(done chan struct{}) {
 			return
 		}
 		t.mu.Unlock()
-		if !ok {
+		if err != nil {
 			time.Sleep(t.retry)
 		}
 	}
 }
 
-// write stores every pending use once; an entry leaves the map only when the value written
-// is still the newest. It reports whether every write succeeded.
-func (t *touches) write(ctx context.Context) bool {
+// writeAll writes every pending use of p once; an entry leaves p only when the value
+// written is still the newest. It stops at the first failure.
+func writeAll[K comparable](ctx context.Context, t *touches, p pending[K], write func(context.Context, K, time.Time) error) error {
 	t.mu.Lock()
-	sessions, tokens := make(map[string]time.Time, len(t.sessions)), make(map[int64]time.Time, len(t.tokens))
-	for k, v := range t.sessions {
-		sessions[k] = v
-	}
-	for k, v := range t.tokens {
-		tokens[k] = v
+	batch := make(map[K]time.Time, len(p))
+	for k, v := range p {
+		batch[k] = v
 	}
 	t.mu.Unlock()
-	ok := true
-	for id, at := range sessions {
-		if err := t.store.TouchSession(ctx, id, at); err != nil {
-			ok = false
-			t.log.Warn("session activity not recorded yet; will retry", "error", err.Error())
-			break
+	for id, at := range batch {
+		if err := write(ctx, id, at); err != nil {
+			return err
 		}
 		t.mu.Lock()
-		if t.sessions[id].Equal(at) {
-			delete(t.sessions, id)
+		if p[id].Equal(at) {
+			delete(p, id)
 		}
 		t.mu.Unlock()
 	}
-	for id, at := range tokens {
-		if !ok {
-			break
-		}
-		if err := t.store.TouchAPIToken(ctx, id, at); err != nil {
-			ok = false
-			t.log.Warn("API token use not recorded yet; will retry", "error", err.Error())
-			break
-		}
-		t.mu.Lock()
-		if t.tokens[id].Equal(at) {
-			delete(t.tokens, id)
-		}
-		t.mu.Unlock()
-	}
-	return ok
+	return nil
 }
 
 // flush waits until every pending use is written or ctx ends (shutdown).

@@ -118,9 +118,9 @@ func TestRootOf(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.path, func(t *testing.T) {
-			root, rel, ok := rootOf(tc.path, []string{"relative", "/srv/m/"})
+			root, rel, ok := manifests.RootOf(tc.path, []string{"relative", "/srv/m/"})
 			if root != tc.root || rel != tc.rel || ok != tc.ok {
-				t.Errorf("rootOf(%q) = %q, %q, %v; want %q, %q, %v", tc.path, root, rel, ok, tc.root, tc.rel, tc.ok)
+				t.Errorf("RootOf(%q) = %q, %q, %v; want %q, %q, %v", tc.path, root, rel, ok, tc.root, tc.rel, tc.ok)
 			}
 		})
 	}

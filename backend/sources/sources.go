@@ -8,8 +8,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
-	"strings"
 	"time"
 
 	"github.com/palisade-dev/palisade/backend/egress"
@@ -31,7 +29,7 @@ func Manifests(roots ...string) runner.Source {
 	return runner.SourceFunc(func(ctx context.Context, t posture.Target) (*runner.Collection, error) {
 		path := t.Settings["path"]
 		arg, opts := path, manifests.Options{}
-		if root, rel, ok := rootOf(path, roots); ok {
+		if root, rel, ok := manifests.RootOf(path, roots); ok {
 			r, err := os.OpenRoot(root)
 			if err != nil {
 				return nil, fmt.Errorf("open manifest root %q: %w", root, err)
@@ -67,25 +65,6 @@ func statTarget(path, arg string, r *os.Root) error {
 		return fmt.Errorf("manifests path %q: %w", path, err)
 	}
 	return nil
-}
-
-// rootOf finds the first root that lexically contains the cleaned absolute path p and
-// returns it with p relative to it.
-func rootOf(p string, roots []string) (root, rel string, ok bool) {
-	if !filepath.IsAbs(p) {
-		return "", "", false
-	}
-	p = filepath.Clean(p)
-	for _, r := range roots {
-		if !filepath.IsAbs(r) {
-			continue
-		}
-		r = filepath.Clean(r)
-		if rel, err := filepath.Rel(r, p); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
-			return r, rel, true
-		}
-	}
-	return "", "", false
 }
 
 // ClusterOptions tune live collections.
