@@ -21,6 +21,7 @@
 package scoring
 
 import (
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -300,126 +301,156 @@ const (
 // Compute scores results (one target's run, or the latest results of many targets).
 // See the package documentation for the rules.
 func Compute(results []posture.Result, opts Options) Scorecard {
-	weights := opts.Weights
-	if weights == nil {
-		weights = posture.DefaultWeights()
-	}
-	recs := opts.Recommendations
-	if recs == nil {
-		recs = csa.All()
-	}
-	attSev := opts.AttestationSeverity
-	if attSev == posture.SeverityInfo {
-		attSev = posture.SeverityMedium
-	}
-
-	overall := &scope{}
-	areas := map[string]*scope{}
-	recScopes := map[string]*scope{}
-	namespaces := map[string]*scope{}
-	owners := map[string]*scope{}
-	get := func(m map[string]*scope, k string) *scope {
-		s := m[k]
-		if s == nil {
-			s = &scope{}
-			m[k] = s
-		}
-		return s
-	}
-
-	// Catalog scopes exist even without evidence, so the UI can show "no evidence".
-	var areaOrder, recOrder []string
-	for _, r := range recs {
-		if _, ok := recScopes[r.ID]; !ok {
-			recOrder = append(recOrder, r.ID)
-			get(recScopes, r.ID)
-		}
-		if a := r.Area(); areas[a] == nil {
-			areaOrder = append(areaOrder, a)
-			get(areas, a)
-		}
-	}
-	sort.SliceStable(areaOrder, func(i, j int) bool { return lessDotted(areaOrder[i], areaOrder[j]) })
-
-	// add records one result in every scope it belongs to.
-	add := func(r posture.Result, withV, withoutV verdict, inNamespaceScopes bool) {
-		w := weights[r.Severity]
-		targets := []*scope{overall}
-		seenArea := map[string]bool{}
-		seenRec := map[string]bool{}
-		for _, id := range r.CSA {
-			if id == "" || seenRec[id] {
-				continue
-			}
-			seenRec[id] = true
-			targets = append(targets, get(recScopes, id))
-			if a := csa.AreaOf(id); !seenArea[a] {
-				seenArea[a] = true
-				targets = append(targets, get(areas, a))
-			}
-		}
-		if inNamespaceScopes {
-			if ns := namespaceOf(r.Asset); ns != "" {
-				targets = append(targets, get(namespaces, ns))
-			}
-			if opts.OwnerLabelKey != "" {
-				targets = append(targets, get(owners, r.Asset.Labels[opts.OwnerLabelKey]))
-			}
-		}
-		for _, s := range targets {
-			s.with.add(r.CheckID, r.Severity, w, withV)
-			s.without.add(r.CheckID, r.Severity, w, withoutV)
-		}
-	}
-
+	acc := NewAccumulator(opts)
 	for _, r := range results {
-		switch r.Status {
-		case posture.Pass:
-			add(r, vPass, vPass, true)
-		case posture.NotApplicable:
-			add(r, vNA, vNA, true)
-		default: // fail, and anything unknown: fail closed
-			if opts.Excepted != nil && opts.Excepted(r) {
-				add(r, vExcepted, vFail, true)
-			} else {
-				add(r, vFail, vFail, true)
-			}
+		acc.Add(r)
+	}
+	return acc.Card()
+}
+
+// Accumulator scores results as they arrive, so that a caller never has to hold them all
+// (`palisade scan` streams a check's results to the report and here, then lets them go).
+// Add every result, then call Card once.
+type Accumulator struct {
+	opts       Options
+	weights    posture.Weights
+	recs       []csa.Recommendation
+	attSev     posture.Severity
+	overall    *scope
+	areas      map[string]*scope
+	recScopes  map[string]*scope
+	namespaces map[string]*scope
+	owners     map[string]*scope
+	areaOrder  []string
+	recOrder   []string
+	targets    []*scope // scratch for Add
+}
+
+// NewAccumulator starts a scorecard; catalog scopes exist from the start, so the UI can show
+// "no evidence".
+func NewAccumulator(opts Options) *Accumulator {
+	a := &Accumulator{opts: opts, weights: opts.Weights, recs: opts.Recommendations, attSev: opts.AttestationSeverity,
+		overall: &scope{}, areas: map[string]*scope{}, recScopes: map[string]*scope{}, namespaces: map[string]*scope{},
+		owners: map[string]*scope{}}
+	if a.weights == nil {
+		a.weights = posture.DefaultWeights()
+	}
+	if a.recs == nil {
+		a.recs = csa.All()
+	}
+	if a.attSev == posture.SeverityInfo {
+		a.attSev = posture.SeverityMedium
+	}
+	for _, r := range a.recs {
+		if _, ok := a.recScopes[r.ID]; !ok {
+			a.recOrder = append(a.recOrder, r.ID)
+			getScope(a.recScopes, r.ID)
+		}
+		if area := r.Area(); a.areas[area] == nil {
+			a.areaOrder = append(a.areaOrder, area)
+			getScope(a.areas, area)
 		}
 	}
+	sort.SliceStable(a.areaOrder, func(i, j int) bool { return lessDotted(a.areaOrder[i], a.areaOrder[j]) })
+	return a
+}
 
+func getScope(m map[string]*scope, k string) *scope {
+	s := m[k]
+	if s == nil {
+		s = &scope{}
+		m[k] = s
+	}
+	return s
+}
+
+// Add counts one result: pass, not applicable, or (anything else, failing closed) a failure,
+// excepted when opts.Excepted says so.
+func (a *Accumulator) Add(r posture.Result) {
+	switch r.Status {
+	case posture.Pass:
+		a.add(r, vPass, vPass, true)
+	case posture.NotApplicable:
+		a.add(r, vNA, vNA, true)
+	default:
+		if a.opts.Excepted != nil && a.opts.Excepted(r) {
+			a.add(r, vExcepted, vFail, true)
+		} else {
+			a.add(r, vFail, vFail, true)
+		}
+	}
+}
+
+// add records one result in every scope it belongs to, each area once however many of its
+// recommendations the result supports.
+func (a *Accumulator) add(r posture.Result, withV, withoutV verdict, inNamespaceScopes bool) {
+	w := a.weights[r.Severity]
+	targets := append(a.targets[:0], a.overall)
+	for i, id := range r.CSA {
+		if id == "" || slices.Contains(r.CSA[:i], id) {
+			continue
+		}
+		targets = append(targets, getScope(a.recScopes, id))
+		area := csa.AreaOf(id)
+		seen := false
+		for _, prev := range r.CSA[:i] {
+			seen = seen || (prev != "" && csa.AreaOf(prev) == area)
+		}
+		if !seen {
+			targets = append(targets, getScope(a.areas, area))
+		}
+	}
+	if inNamespaceScopes {
+		if ns := namespaceOf(r.Asset); ns != "" {
+			targets = append(targets, getScope(a.namespaces, ns))
+		}
+		if a.opts.OwnerLabelKey != "" {
+			targets = append(targets, getScope(a.owners, r.Asset.Labels[a.opts.OwnerLabelKey]))
+		}
+	}
+	for _, s := range targets {
+		s.with.add(r.CheckID, r.Severity, w, withV)
+		s.without.add(r.CheckID, r.Severity, w, withoutV)
+	}
+	a.targets = targets
+}
+
+// Card adds the attestations and returns the scorecard of everything added.
+func (a *Accumulator) Card() Scorecard {
+	opts, overall, areas, recScopes := a.opts, a.overall, a.areas, a.recScopes
 	// Attestations: latest expiry per CSA ID.
 	latest := map[string]Attestation{}
-	for _, a := range opts.Attestations {
-		if cur, ok := latest[a.CSAID]; !ok || a.ValidUntil.After(cur.ValidUntil) {
-			latest[a.CSAID] = a
+	for _, at := range opts.Attestations {
+		if cur, ok := latest[at.CSAID]; !ok || at.ValidUntil.After(cur.ValidUntil) {
+			latest[at.CSAID] = at
 		}
 	}
 	var statuses []AttestationStatus
-	for _, rec := range recs {
+	for _, rec := range a.recs {
 		if rec.Mode != csa.ModeAttest && rec.Mode != csa.ModePartial {
 			continue
 		}
-		a, ok := latest[rec.ID]
-		valid := ok && !opts.Now.IsZero() && a.ValidUntil.After(opts.Now)
-		statuses = append(statuses, AttestationStatus{CSAID: rec.ID, Mode: rec.Mode, Valid: valid, ValidUntil: a.ValidUntil, Ref: a.Ref})
+		at, ok := latest[rec.ID]
+		valid := ok && !opts.Now.IsZero() && at.ValidUntil.After(opts.Now)
+		statuses = append(statuses, AttestationStatus{CSAID: rec.ID, Mode: rec.Mode, Valid: valid, ValidUntil: at.ValidUntil, Ref: at.Ref})
 		if !valid {
 			overall.needsAtt++
 			areas[rec.Area()].needsAtt++
 			recScopes[rec.ID].needsAtt++
 		}
 		if !opts.IgnoreAttestations {
-			synth := posture.Result{CheckID: AttestationCheckID(rec.ID), Severity: attSev, CSA: []string{rec.ID}, Status: posture.Fail}
+			synth := posture.Result{CheckID: AttestationCheckID(rec.ID), Severity: a.attSev, CSA: []string{rec.ID}, Status: posture.Fail}
 			v := vFail
 			if valid {
 				synth.Status, v = posture.Pass, vPass
 			}
-			add(synth, v, v, false)
+			a.add(synth, v, v, false)
 		}
 	}
 
 	// Areas and recommendations seen in results but not in the catalog go after, in numeric order.
-	areaOrder = appendExtra(areaOrder, areas)
-	recOrder = appendExtra(recOrder, recScopes)
+	areaOrder := appendExtra(a.areaOrder, areas)
+	recOrder := appendExtra(a.recOrder, recScopes)
 
 	limit := opts.MaxContributors
 	if limit == 0 {
@@ -427,9 +458,8 @@ func Compute(results []posture.Result, opts Options) Scorecard {
 	}
 	card := Scorecard{Attestations: statuses}
 	var areaWith, areaWithout []Score
-	for _, a := range areaOrder {
-		s := areas[a]
-		ss := finish(ScopeArea, a, s, -1)
+	for _, id := range areaOrder {
+		ss := finish(ScopeArea, id, areas[id], -1)
 		areaWith = append(areaWith, ss.Score)
 		areaWithout = append(areaWithout, ss.ScoreWithoutExceptions)
 		card.Areas = append(card.Areas, capScope(ss, limit))
@@ -442,8 +472,8 @@ func Compute(results []posture.Result, opts Options) Scorecard {
 	for _, id := range recOrder {
 		card.Recommendations = append(card.Recommendations, finish(ScopeRecommendation, id, recScopes[id], limit))
 	}
-	card.Namespaces = finishAll(ScopeNamespace, namespaces, limit)
-	card.Owners = finishAll(ScopeOwner, owners, limit)
+	card.Namespaces = finishAll(ScopeNamespace, a.namespaces, limit)
+	card.Owners = finishAll(ScopeOwner, a.owners, limit)
 	return card
 }
 

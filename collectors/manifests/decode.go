@@ -17,7 +17,6 @@ import (
 
 	"gopkg.in/yaml.v3"
 	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
-	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/collectors/kubeinv"
@@ -81,6 +80,30 @@ type Ignored struct {
 	Name       string `json:"name,omitempty"`
 }
 
+// Ambiguity is an object whose manifest gives a key twice. sigs.k8s.io/yaml (kubectl's
+// reader) silently uses the later value, the API server's strict field validation refuses
+// the object: either way what was reviewed may not be what runs. Hidden is the object read
+// with the earlier values, so that what the duplicate conceals can be checked too (nil when
+// that reading does not decode).
+type Ambiguity struct {
+	Source     string
+	Document   int
+	Item       int
+	Label      string // "apps/v1 Deployment web"
+	AssetKey   string
+	Duplicates []duplicateKey
+	Hidden     any
+}
+
+// DuplicatePaths lists the duplicated keys as "path (lines a and b)".
+func (a Ambiguity) DuplicatePaths() []string {
+	out := make([]string, len(a.Duplicates))
+	for i, d := range a.Duplicates {
+		out[i] = fmt.Sprintf("%s (lines %d and %d)", d.Path, d.Line, d.Shown)
+	}
+	return out
+}
+
 // Result is what a load produced: the inventory, one error per bad file or document, and
 // the objects that were skipped because their kind is not inspected.
 type Result struct {
@@ -90,6 +113,9 @@ type Result struct {
 	// Warnings are about objects that were used but had fields the decoder ignored
 	// (unknown or duplicated: usually a typo that silently drops a setting).
 	Warnings []posture.CollectionError
+	// Ambiguous lists the objects whose manifests give a key twice (in the inventory with
+	// the later values, as kubectl would apply them).
+	Ambiguous []Ambiguity
 	// Sources maps each object's asset key to the file it came from, so findings can
 	// point at a file (SARIF locations, the table's LOCATION column).
 	Sources map[string]string
@@ -132,9 +158,21 @@ func Read(r io.Reader, source string, opts Options, res *Result) {
 }
 
 // read is Read without the flush, for files decoded in parallel.
-func read(r io.Reader, source string, opts Options, res *Result) {
+func read(r io.Reader, source string, opts Options, res *Result) { readSized(r, source, -1, opts, res) }
+
+// readSized is read with the input's expected size (-1: unknown), so that a file is read into
+// one buffer of its size instead of a doubling series of them.
+func readSized(r io.Reader, source string, size int64, opts Options, res *Result) {
 	res.Files++
-	data, err := io.ReadAll(io.LimitReader(r, opts.MaxFileBytes+1))
+	var data []byte
+	var err error
+	if size >= 0 && size <= opts.MaxFileBytes {
+		buf := bytes.NewBuffer(make([]byte, 0, size+1))
+		_, err = buf.ReadFrom(io.LimitReader(r, opts.MaxFileBytes+1))
+		data = buf.Bytes()
+	} else {
+		data, err = io.ReadAll(io.LimitReader(r, opts.MaxFileBytes+1))
+	}
 	if err != nil {
 		res.addError(&DocumentError{Source: source, Reason: fmt.Sprintf("read: %v", err)})
 		return
@@ -212,37 +250,97 @@ func decodeDocument(raw []byte, source string, doc int, opts Options, res *Resul
 	if isBlank(raw) {
 		return
 	}
-	if err := checkYAML(raw, opts.MaxAliasNodes); err != nil {
-		res.addError(&DocumentError{Source: source, Document: doc, Reason: err.Error()})
-		return
-	}
-	js, err := sigsyaml.YAMLToJSON(raw)
+	js, dups, root, err := yamlToJSON(raw, opts.MaxAliasNodes)
 	if err != nil {
-		res.addError(&DocumentError{Source: source, Document: doc, Reason: fmt.Sprintf("invalid YAML: %v", err)})
+		res.addError(&DocumentError{Source: source, Document: doc, Reason: yamlErrorReason(err)})
 		return
 	}
-	js = bytes.TrimSpace(js)
-	if len(js) == 0 || string(js) == "null" {
+	if len(js) == 0 {
 		return
 	}
 	if js[0] != '{' {
 		res.addError(&DocumentError{Source: source, Document: doc, Reason: "not a Kubernetes object (the document is not a mapping)"})
 		return
 	}
-	decodeObject(js, source, doc, 0, 0, opts, res, budget)
+	d := &document{js: js, tm: typeMetaOf(root), source: source, doc: doc}
+	if len(dups) > 0 {
+		d.dups = dups
+		// The reading the duplicates hide, decoded beside the one used: what a duplicate key
+		// conceals is judged by checking it (see Ambiguity).
+		if d.hiddenJS, _, err = nodeToJSON(root, opts.MaxAliasNodes, true); err != nil {
+			d.hiddenJS = nil
+		}
+	}
+	decodeObject(d, 0, opts, res, budget)
 }
 
-func decodeObject(js []byte, source string, doc, item, depth int, opts Options, res *Result, budget *int) {
-	fail := func(format string, args ...any) {
-		res.addError(&DocumentError{Source: source, Document: doc, Item: item, Reason: fmt.Sprintf(format, args...)})
+// yamlErrorReason words a conversion error: limits as they are, the rest as invalid YAML.
+func yamlErrorReason(err error) string {
+	var le *yamlLimitError
+	if errors.As(err, &le) || strings.HasPrefix(err.Error(), "invalid YAML") {
+		return err.Error()
 	}
+	return "invalid YAML: " + err.Error()
+}
+
+// document is one object's JSON on its way to the inventory, with where it came from.
+type document struct {
+	js     []byte
+	tm     typeMeta
+	source string
+	doc    int
+	item   int
+	// dups are keys given twice (the later value is used); hiddenJS is the object read
+	// with the earlier values instead.
+	dups     []duplicateKey
+	hiddenJS []byte
+}
+
+func (d *document) fail(res *Result, format string, args ...any) {
+	res.addError(&DocumentError{Source: d.source, Document: d.doc, Item: d.item, Reason: fmt.Sprintf(format, args...)})
+}
+
+// typeMetaOf reads apiVersion, kind and metadata.name from a document's top-level mapping
+// (plain strings there; anything else is left for the typed decode to refuse).
+func typeMetaOf(root *yaml.Node) typeMeta {
 	var tm typeMeta
-	if err := json.Unmarshal(js, &tm); err != nil {
-		fail("read apiVersion/kind: %v", cleanJSONError(err))
-		return
+	if root == nil || root.Kind != yaml.MappingNode {
+		return tm
 	}
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		if k.Kind != yaml.ScalarNode {
+			continue
+		}
+		switch k.Value {
+		case "apiVersion":
+			tm.APIVersion = scalarString(v)
+		case "kind":
+			tm.Kind = scalarString(v)
+		case "metadata":
+			if v.Kind == yaml.MappingNode {
+				for j := 0; j+1 < len(v.Content); j += 2 {
+					if v.Content[j].Value == "name" {
+						tm.Metadata.Name = scalarString(v.Content[j+1])
+					}
+				}
+			}
+		}
+	}
+	return tm
+}
+
+func scalarString(n *yaml.Node) string {
+	if n.Kind != yaml.ScalarNode {
+		return ""
+	}
+	return n.Value
+}
+
+func decodeObject(d *document, depth int, opts Options, res *Result, budget *int) {
+	tm := d.tm
 	if tm.Kind == "" || tm.APIVersion == "" {
-		fail("not a Kubernetes object: apiVersion and kind are required")
+		d.fail(res, "not a Kubernetes object: apiVersion and kind are required")
 		return
 	}
 	label := tm.APIVersion + " " + tm.Kind
@@ -250,72 +348,117 @@ func decodeObject(js []byte, source string, doc, item, depth int, opts Options, 
 		label += " " + tm.Metadata.Name
 	}
 	if strings.HasSuffix(tm.Kind, "List") {
-		var list struct {
-			Items []json.RawMessage `json:"items"`
-		}
-		if err := strictJSON(js, &list); err != nil {
-			fail("%s: %v", label, err)
-			return
-		}
-		if depth >= maxListDepth {
-			fail("%s: Lists nested deeper than %d are not read", label, maxListDepth)
-			return
-		}
-		for i, it := range list.Items {
-			if *budget <= 0 {
-				fail("%s: more than %d documents and List items; rest of file not scanned", label, opts.MaxDocuments)
-				return
-			}
-			*budget--
-			it = bytes.TrimSpace(it)
-			if len(it) == 0 || it[0] != '{' {
-				res.addError(&DocumentError{Source: source, Document: doc, Item: i + 1, Reason: "List item is not an object"})
-				continue
-			}
-			decodeObject(it, source, doc, i+1, depth+1, opts, res, budget)
-		}
+		decodeList(d, label, depth, opts, res, budget)
 		return
 	}
 	fn, ok := kinds[gvk{tm.APIVersion, tm.Kind}]
 	if !ok {
-		res.Ignored = append(res.Ignored, Ignored{Source: source, Document: doc, APIVersion: tm.APIVersion, Kind: tm.Kind, Name: tm.Metadata.Name})
+		res.Ignored = append(res.Ignored, Ignored{Source: d.source, Document: d.doc, APIVersion: tm.APIVersion, Kind: tm.Kind, Name: tm.Metadata.Name})
 		if knownKinds[tm.Kind] && builtinGroup(tm.APIVersion) {
 			// e.g. extensions/v1beta1 Deployment or batch/v1beta1 CronJob: a workload that
 			// is not checked must not pass silently.
-			res.Warnings = append(res.Warnings, posture.CollectionError{Source: source,
-				Message: (&DocumentError{Document: doc, Item: item, Reason: label + ": apiVersion " + tm.APIVersion + " is not supported for " + tm.Kind + "; not checked"}).Error()})
+			res.Warnings = append(res.Warnings, posture.CollectionError{Source: d.source,
+				Message: (&DocumentError{Document: d.doc, Item: d.item, Reason: label + ": apiVersion " + tm.APIVersion + " is not supported for " + tm.Kind + "; not checked"}).Error()})
 		}
 		return
 	}
-	obj, warnings, err := fn(js)
+	obj, warnings, err := fn(d.js)
 	if err != nil {
-		fail("%s: %v", label, cleanJSONError(err))
+		d.fail(res, "%s: %v", label, cleanJSONError(err))
 		return
 	}
 	for _, w := range warnings {
-		res.Warnings = append(res.Warnings, posture.CollectionError{Source: source,
-			Message: (&DocumentError{Source: source, Document: doc, Item: item, Reason: label + ": " + w}).Error()})
+		res.Warnings = append(res.Warnings, posture.CollectionError{Source: d.source,
+			Message: (&DocumentError{Source: d.source, Document: d.doc, Item: d.item, Reason: label + ": " + w}).Error()})
 	}
-	if m := objectMeta(obj); m != nil {
-		if m.GetName() == "" {
-			fail("%s: metadata.name is required", label)
+	key, ok := placeObject(obj, tm, opts)
+	if !ok {
+		d.fail(res, "%s: metadata.name is required", label)
+		return
+	}
+	p := pendingObject{obj: obj, key: key, source: d.source, label: label, doc: d.doc, item: d.item}
+	if len(d.dups) > 0 {
+		p.ambiguity = &Ambiguity{Source: d.source, Document: d.doc, Item: d.item, Label: label, AssetKey: key, Duplicates: d.dups}
+		if d.hiddenJS != nil {
+			if hidden, _, err := fn(d.hiddenJS); err == nil {
+				if _, ok := placeObject(hidden, tm, opts); ok {
+					p.ambiguity.Hidden = hidden
+				}
+			}
+		}
+	}
+	res.pending = append(res.pending, p)
+}
+
+// placeObject checks the name and sets the namespace as kubectl would, and returns the
+// object's asset key; false when the object has no name.
+func placeObject(obj any, tm typeMeta, opts Options) (string, bool) {
+	m := objectMeta(obj)
+	if m == nil {
+		return "", true
+	}
+	if m.GetName() == "" {
+		return "", false
+	}
+	if clusterScoped[tm.Kind] {
+		m.SetNamespace("")
+	} else if m.GetNamespace() == "" {
+		m.SetNamespace(opts.DefaultNamespace)
+	}
+	group, _, _ := strings.Cut(tm.APIVersion, "/")
+	if !strings.Contains(tm.APIVersion, "/") {
+		group = ""
+	}
+	return kubeinv.AssetKey(group, tm.Kind, m.GetNamespace(), m.GetName()), true
+}
+
+// decodeList decodes the items of a List (a kind ending in "List"), each as an object.
+func decodeList(d *document, label string, depth int, opts Options, res *Result, budget *int) {
+	var list struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if err := strictJSON(d.js, &list); err != nil {
+		d.fail(res, "%s: %v", label, err)
+		return
+	}
+	if depth >= maxListDepth {
+		d.fail(res, "%s: Lists nested deeper than %d are not read", label, maxListDepth)
+		return
+	}
+	var hidden struct {
+		Items []json.RawMessage `json:"items"`
+	}
+	if d.hiddenJS != nil && strictJSON(d.hiddenJS, &hidden) != nil {
+		hidden.Items = nil
+	}
+	for i, it := range list.Items {
+		if *budget <= 0 {
+			d.fail(res, "%s: more than %d documents and List items; rest of file not scanned", label, opts.MaxDocuments)
 			return
 		}
-		if clusterScoped[tm.Kind] {
-			m.SetNamespace("")
-		} else if m.GetNamespace() == "" {
-			m.SetNamespace(opts.DefaultNamespace)
+		*budget--
+		it = bytes.TrimSpace(it)
+		item := &document{js: it, source: d.source, doc: d.doc, item: i + 1}
+		prefix := fmt.Sprintf("items[%d].", i)
+		for _, dup := range d.dups {
+			if p, ok := strings.CutPrefix(dup.Path, prefix); ok {
+				dup.Path = p
+				item.dups = append(item.dups, dup)
+			}
 		}
-	}
-	var key string
-	if m := objectMeta(obj); m != nil {
-		group, _, _ := strings.Cut(tm.APIVersion, "/")
-		if !strings.Contains(tm.APIVersion, "/") {
-			group = ""
+		if len(item.dups) > 0 && i < len(hidden.Items) {
+			item.hiddenJS = hidden.Items[i]
 		}
-		key = kubeinv.AssetKey(group, tm.Kind, m.GetNamespace(), m.GetName())
+		if len(it) == 0 || it[0] != '{' {
+			item.fail(res, "List item is not an object")
+			continue
+		}
+		if err := json.Unmarshal(it, &item.tm); err != nil {
+			item.fail(res, "read apiVersion/kind: %v", cleanJSONError(err))
+			continue
+		}
+		decodeObject(item, depth+1, opts, res, budget)
 	}
-	res.pending = append(res.pending, pendingObject{obj: obj, key: key, source: source, label: label, doc: doc, item: item})
 }
 
 // pendingObject is a decoded object waiting to join the inventory. Files are decoded in
@@ -325,6 +468,7 @@ type pendingObject struct {
 	key, source string
 	label       string
 	doc, item   int
+	ambiguity   *Ambiguity
 }
 
 // flush adds the pending objects to the inventory, noting objects defined twice.
@@ -335,6 +479,9 @@ func (r *Result) flush() {
 			continue
 		}
 		r.Objects++
+		if p.ambiguity != nil {
+			r.Ambiguous = append(r.Ambiguous, *p.ambiguity)
+		}
 		if p.key == "" {
 			continue
 		}
@@ -358,6 +505,7 @@ func (r *Result) merge(o *Result) {
 	r.Errors = append(r.Errors, o.Errors...)
 	r.Warnings = append(r.Warnings, o.Warnings...)
 	r.Ignored = append(r.Ignored, o.Ignored...)
+	r.Ambiguous = append(r.Ambiguous, o.Ambiguous...)
 	r.Files += o.Files
 	r.pending = append(r.pending, o.pending...)
 }
@@ -394,65 +542,4 @@ func isBlank(raw []byte) bool {
 		return false
 	}
 	return true
-}
-
-// checkYAML bounds what the YAML-to-JSON conversion may do with this document: alias
-// expansion (a "billion laughs" bomb turns kilobytes into gigabytes) and nesting depth.
-// Documents without both '&' and '*' cannot use aliases and skip the parse.
-func checkYAML(raw []byte, maxAliasNodes int) error {
-	if !bytes.ContainsRune(raw, '&') || !bytes.ContainsRune(raw, '*') {
-		return nil
-	}
-	var n yaml.Node
-	if err := yaml.Unmarshal(raw, &n); err != nil {
-		return fmt.Errorf("invalid YAML: %v", err)
-	}
-	direct := 0
-	var walk func(*yaml.Node, int) error
-	walk = func(x *yaml.Node, depth int) error {
-		if depth > maxYAMLNesting {
-			return fmt.Errorf("YAML nested deeper than %d levels", maxYAMLNesting)
-		}
-		direct++
-		for _, c := range x.Content {
-			if err := walk(c, depth+1); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	if err := walk(&n, 0); err != nil {
-		return err
-	}
-	limit := direct + maxAliasNodes
-	memo := map[*yaml.Node]int{}
-	var expanded func(*yaml.Node, int) int
-	expanded = func(x *yaml.Node, depth int) int {
-		if depth > maxYAMLNesting {
-			return limit + 1
-		}
-		if x.Kind == yaml.AliasNode {
-			if x.Alias == nil {
-				return 1
-			}
-			if v, ok := memo[x.Alias]; ok {
-				return v
-			}
-			v := expanded(x.Alias, depth+1)
-			memo[x.Alias] = v
-			return v
-		}
-		total := 1
-		for _, c := range x.Content {
-			total += expanded(c, depth+1)
-			if total > limit {
-				return limit + 1 // saturate: no need to count further
-			}
-		}
-		return total
-	}
-	if got := expanded(&n, 0); got > limit {
-		return fmt.Errorf("YAML aliases expand the document beyond %d extra nodes (possible YAML bomb); not scanned", maxAliasNodes)
-	}
-	return nil
 }

@@ -240,7 +240,7 @@ func TestDecodeBadInput(t *testing.T) {
 		{
 			name:     "YAML 1.1 boolean where a string is wanted",
 			src:      "apiVersion: v1\nkind: Namespace\nmetadata: {name: n}\n",
-			wantErrs: []string{"document 1: read apiVersion/kind: field metadata.name: got a JSON bool, want string"},
+			wantErrs: []string{"document 1: v1 Namespace n: field metadata.name: got a JSON bool, want string"},
 		},
 		{
 			name:     "missing name",

@@ -120,6 +120,21 @@ func Load(ctx context.Context, paths []string, stdin io.Reader, opts Options) (*
 	return res, nil
 }
 
+// specialKind names a file type that is neither a regular file, a directory nor a link.
+func specialKind(m fs.FileMode) string {
+	switch {
+	case m&fs.ModeNamedPipe != 0:
+		return "named pipe"
+	case m&fs.ModeSocket != 0:
+		return "socket"
+	case m&fs.ModeCharDevice != 0:
+		return "character device"
+	case m&fs.ModeDevice != 0:
+		return "device"
+	}
+	return "special file"
+}
+
 // walk lists the manifest files under dir in lexical order, skipping hidden directories.
 // Symbolic links to directories are not followed; one that leaves a confining root is
 // reported, so that nothing out of the root is skipped without a word.
@@ -150,6 +165,11 @@ func walk(fsys fileSystem, dir string, res *Result) []string {
 			if err := fsys.checkLink(path); err != nil {
 				res.Errors = append(res.Errors, posture.CollectionError{Source: fsys.display(path), Message: fsys.describe(err)})
 			}
+		case !d.Type().IsRegular():
+			// A named pipe, socket or device is never read (a pipe would block the scan), and
+			// never skipped in silence: something in the tree was not scanned.
+			res.Errors = append(res.Errors, posture.CollectionError{Source: fsys.display(path),
+				Message: "not a regular file (" + specialKind(d.Type()) + "); not scanned"})
 		}
 		return nil
 	})
@@ -177,7 +197,7 @@ func readFile(fsys fileSystem, path string, opts Options, res *Result) {
 		return // a symlink to a directory: not followed
 	}
 	if !info.Mode().IsRegular() {
-		fail("not a regular file; not scanned")
+		fail("not a regular file (" + specialKind(info.Mode()) + "); not scanned")
 		return
 	}
 	if info.Size() > opts.MaxFileBytes {
@@ -190,7 +210,7 @@ func readFile(fsys fileSystem, path string, opts Options, res *Result) {
 		return
 	}
 	defer f.Close()
-	read(f, source, opts, res) // read caps again: the file may have grown since Stat
+	readSized(f, source, info.Size(), opts, res) // caps again: the file may have grown since Stat
 }
 
 func pathError(err error) string {

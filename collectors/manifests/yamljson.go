@@ -1,0 +1,578 @@
+package manifests
+
+import (
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"math"
+	"regexp"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"gopkg.in/yaml.v3"
+)
+
+// YAML to JSON, the way kubectl reads it, at the cost of one parse.
+//
+// kubectl and the API server read YAML with sigs.k8s.io/yaml: go-yaml v2 decodes the
+// document into interface{} values (YAML 1.1 scalars: yes/no/on/off are booleans, 0755 is
+// octal, timestamps stay strings), then encoding/json writes them out, and the typed object
+// is decoded from that JSON. That is two full trees and a re-encode per document, most of
+// `palisade scan`'s time. Here gopkg.in/yaml.v3 parses the document into its node tree (no Go
+// values built), and the tree is written as JSON directly, with go-yaml v2's resolution of
+// plain scalars and its merge-key semantics, so the JSON is the same as sigs.k8s.io/yaml's
+// (TestYAMLToJSONMatchesSigsYAML checks it on every manifest the tests have, and a fuzz
+// target on arbitrary input). The walk also bounds alias expansion and nesting (a YAML bomb
+// is refused, not expanded) and records duplicate keys, which sigs.k8s.io/yaml silently
+// resolves (the last one wins) and the API server refuses.
+
+// duplicateKey is a mapping key given twice: the later value is the one used.
+type duplicateKey struct {
+	Path        string // "spec.template.spec.containers[0].securityContext.privileged"
+	Line, Shown int    // line of the hidden (earlier) value and of the one used
+}
+
+// pathStep is where a value sits, built as a chain while walking and turned into a string
+// ("spec.containers[0].name") only for a duplicate key: most documents have none.
+type pathStep struct {
+	parent *pathStep
+	key    string
+	index  int // for sequence elements; key is "" then
+}
+
+func (p *pathStep) String() string {
+	if p == nil {
+		return ""
+	}
+	var b []byte
+	var walk func(*pathStep)
+	walk = func(s *pathStep) {
+		if s.parent != nil {
+			walk(s.parent)
+		}
+		if s.key == "" && s.index >= 0 {
+			b = append(b, '[')
+			b = strconv.AppendInt(b, int64(s.index), 10)
+			b = append(b, ']')
+			return
+		}
+		if len(b) > 0 {
+			b = append(b, '.')
+		}
+		b = append(b, s.key...)
+	}
+	walk(p)
+	return string(b)
+}
+
+// jsonWriter converts one document.
+type jsonWriter struct {
+	buf      []byte
+	budget   int // nodes the document may still emit (alias expansion included)
+	maxAlias int
+	dups     []duplicateKey
+	// hidden: when set, the first of duplicate keys wins instead of the last (the reading
+	// the duplicate hides), for judging what a duplicate key conceals.
+	hidden bool
+}
+
+// errYAMLBomb and errNesting bound the work one document can cause.
+type yamlLimitError struct{ msg string }
+
+func (e *yamlLimitError) Error() string { return e.msg }
+
+// yamlToJSON parses one YAML document and returns its JSON (nil for an empty document or
+// an explicit null), with the duplicate keys it found.
+func yamlToJSON(raw []byte, maxAliasNodes int) (js []byte, dups []duplicateKey, root *yaml.Node, err error) {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(raw, &doc); err != nil {
+		return nil, nil, nil, fmt.Errorf("invalid YAML: %v", err)
+	}
+	if doc.Kind == 0 || len(doc.Content) == 0 {
+		return nil, nil, nil, nil
+	}
+	js, dups, err = nodeToJSON(doc.Content[0], maxAliasNodes, false)
+	return js, dups, doc.Content[0], err
+}
+
+// nodeToJSON writes n as JSON; hidden selects the first of duplicate keys instead of the last.
+func nodeToJSON(n *yaml.Node, maxAliasNodes int, hidden bool) ([]byte, []duplicateKey, error) {
+	w := &jsonWriter{maxAlias: maxAliasNodes, hidden: hidden, buf: make([]byte, 0, 1024)}
+	direct := countNodes(n, 0)
+	if direct < 0 {
+		return nil, nil, &yamlLimitError{fmt.Sprintf("YAML nested deeper than %d levels", maxYAMLNesting)}
+	}
+	w.budget = direct + maxAliasNodes
+	if err := w.value(n, nil, 0); err != nil {
+		return nil, nil, err
+	}
+	sort.Slice(w.dups, func(i, j int) bool { return w.dups[i].Line < w.dups[j].Line })
+	if string(w.buf) == "null" {
+		return nil, w.dups, nil
+	}
+	return w.buf, w.dups, nil
+}
+
+// countNodes counts the nodes written in the document (aliases as one), or -1 when it is
+// nested too deep.
+func countNodes(n *yaml.Node, depth int) int {
+	if depth > maxYAMLNesting {
+		return -1
+	}
+	total := 1
+	for _, c := range n.Content {
+		k := countNodes(c, depth+1)
+		if k < 0 {
+			return -1
+		}
+		total += k
+	}
+	return total
+}
+
+func (w *jsonWriter) spend(depth int) error {
+	if depth > maxYAMLNesting {
+		return &yamlLimitError{fmt.Sprintf("YAML nested deeper than %d levels", maxYAMLNesting)}
+	}
+	w.budget--
+	if w.budget < 0 {
+		return &yamlLimitError{fmt.Sprintf("YAML aliases expand the document beyond %d extra nodes (possible YAML bomb); not scanned", w.maxAlias)}
+	}
+	return nil
+}
+
+func (w *jsonWriter) value(n *yaml.Node, path *pathStep, depth int) error {
+	if err := w.spend(depth); err != nil {
+		return err
+	}
+	switch n.Kind {
+	case yaml.AliasNode:
+		if n.Alias == nil {
+			w.buf = append(w.buf, "null"...)
+			return nil
+		}
+		return w.value(n.Alias, path, depth+1)
+	case yaml.MappingNode:
+		return w.mapping(n, path, depth)
+	case yaml.SequenceNode:
+		w.buf = append(w.buf, '[')
+		for i, c := range n.Content {
+			if i > 0 {
+				w.buf = append(w.buf, ',')
+			}
+			if err := w.value(c, &pathStep{parent: path, index: i}, depth+1); err != nil {
+				return err
+			}
+		}
+		w.buf = append(w.buf, ']')
+		return nil
+	case yaml.ScalarNode:
+		v, err := resolveScalar(n)
+		if err != nil {
+			return err
+		}
+		return w.scalar(v)
+	case yaml.DocumentNode:
+		if len(n.Content) == 0 {
+			w.buf = append(w.buf, "null"...)
+			return nil
+		}
+		return w.value(n.Content[0], path, depth+1)
+	}
+	return fmt.Errorf("line %d: unsupported YAML node", n.Line)
+}
+
+// member is one key of a mapping being written: its value node, and where it was set.
+type member struct {
+	key      string
+	val      *yaml.Node
+	line     int
+	explicit bool // written in this mapping, not merged in
+}
+
+func (w *jsonWriter) mapping(n *yaml.Node, path *pathStep, depth int) error {
+	var small [16]member
+	ms := &members{list: small[:0]}
+	if err := w.collect(n, path, depth, ms, false); err != nil {
+		return err
+	}
+	w.buf = append(w.buf, '{')
+	first := true
+	for _, m := range ms.list {
+		if m.val == nil {
+			continue // replaced by a later assignment
+		}
+		if !first {
+			w.buf = append(w.buf, ',')
+		}
+		first = false
+		w.buf = appendJSONString(w.buf, m.key)
+		w.buf = append(w.buf, ':')
+		if err := w.value(m.val, &pathStep{parent: path, key: m.key, index: -1}, depth+1); err != nil {
+			return err
+		}
+	}
+	w.buf = append(w.buf, '}')
+	return nil
+}
+
+// collect assigns n's keys in order into members, as go-yaml v2 does: every assignment,
+// merged or not, replaces an earlier one, and of a sequence of merged mappings the earlier
+// ones win. inMerge marks keys that come from a merge.
+func (w *jsonWriter) collect(n *yaml.Node, path *pathStep, depth int, ms *members, inMerge bool) error {
+	if err := w.spend(depth); err != nil {
+		return err
+	}
+	for n.Kind == yaml.AliasNode && n.Alias != nil {
+		n = n.Alias
+	}
+	if n.Kind != yaml.MappingNode {
+		return fmt.Errorf("line %d: map merge requires map or sequence of maps as the value", n.Line)
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], n.Content[i+1]
+		if isMergeKey(k) {
+			if err := w.merge(v, path, depth+1, ms); err != nil {
+				return err
+			}
+			continue
+		}
+		key, err := mapKey(k)
+		if err != nil {
+			return err
+		}
+		if at := ms.find(key); at >= 0 {
+			prev := ms.list[at]
+			if prev.explicit && !inMerge {
+				w.dups = append(w.dups, duplicateKey{Path: (&pathStep{parent: path, key: key, index: -1}).String(), Line: prev.line, Shown: k.Line})
+				if w.hidden {
+					continue // the first one stays
+				}
+			}
+			ms.list[at].val = nil
+		}
+		ms.add(member{key: key, val: v, line: k.Line, explicit: !inMerge})
+	}
+	return nil
+}
+
+// members are a mapping's keys in assignment order. Most mappings are small, where a scan
+// beats building a map; past smallMapping keys an index keeps a hostile mapping of 100,000
+// keys linear.
+type members struct {
+	list  []member
+	index map[string]int
+}
+
+const smallMapping = 32
+
+func (ms *members) find(key string) int {
+	if ms.index != nil {
+		if i, ok := ms.index[key]; ok && ms.list[i].val != nil {
+			return i
+		}
+		return -1
+	}
+	for i := len(ms.list) - 1; i >= 0; i-- {
+		if ms.list[i].val != nil && ms.list[i].key == key {
+			return i
+		}
+	}
+	return -1
+}
+
+func (ms *members) add(m member) {
+	ms.list = append(ms.list, m)
+	switch {
+	case ms.index != nil:
+		ms.index[m.key] = len(ms.list) - 1
+	case len(ms.list) > smallMapping:
+		ms.index = make(map[string]int, 2*len(ms.list))
+		for i, x := range ms.list {
+			if x.val != nil {
+				ms.index[x.key] = i
+			}
+		}
+	}
+}
+
+func (w *jsonWriter) merge(v *yaml.Node, path *pathStep, depth int, ms *members) error {
+	for v.Kind == yaml.AliasNode && v.Alias != nil {
+		v = v.Alias
+	}
+	switch v.Kind {
+	case yaml.MappingNode:
+		return w.collect(v, path, depth, ms, true)
+	case yaml.SequenceNode:
+		for i := len(v.Content) - 1; i >= 0; i-- { // earlier mappings take precedence
+			c := v.Content[i]
+			for c.Kind == yaml.AliasNode && c.Alias != nil {
+				c = c.Alias
+			}
+			if c.Kind != yaml.MappingNode {
+				return fmt.Errorf("line %d: map merge requires map or sequence of maps as the value", c.Line)
+			}
+			if err := w.collect(c, path, depth, ms, true); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("line %d: map merge requires map or sequence of maps as the value", v.Line)
+}
+
+func isMergeKey(k *yaml.Node) bool {
+	return k.Kind == yaml.ScalarNode && k.Value == "<<" && plain(k) && (k.Style&yaml.TaggedStyle == 0 || k.Tag == "!!merge")
+}
+
+// mapKey is the JSON key of a YAML key, as sigs.k8s.io/yaml stringifies it.
+func mapKey(k *yaml.Node) (string, error) {
+	for k.Kind == yaml.AliasNode && k.Alias != nil {
+		k = k.Alias
+	}
+	if k.Kind != yaml.ScalarNode {
+		return "", fmt.Errorf("line %d: invalid map key: a mapping or sequence cannot be a key", k.Line)
+	}
+	v, err := resolveScalar(k)
+	if err != nil {
+		return "", err
+	}
+	switch x := v.(type) {
+	case string:
+		return x, nil
+	case int64:
+		return strconv.FormatInt(x, 10), nil
+	case uint64:
+		return strconv.FormatUint(x, 10), nil
+	case float64:
+		s := strconv.FormatFloat(x, 'g', -1, 32)
+		switch s {
+		case "+Inf":
+			s = ".inf"
+		case "-Inf":
+			s = "-.inf"
+		case "NaN":
+			s = ".nan"
+		}
+		return s, nil
+	case bool:
+		return strconv.FormatBool(x), nil
+	}
+	return "", fmt.Errorf("line %d: unsupported map key %q", k.Line, k.Value)
+}
+
+func plain(n *yaml.Node) bool {
+	return n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) == 0
+}
+
+// Scalar resolution, after go-yaml v2 (resolve.go): the first byte hints at the type, a
+// table holds the YAML 1.1 words, and numbers are Go's ParseInt/ParseUint (base 0, so 0x,
+// 0o and a leading 0 for octal) after dropping underscores, then floats.
+
+var yaml11Words = map[string]any{
+	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true, "true": true, "True": true, "TRUE": true,
+	"on": true, "On": true, "ON": true,
+	"n": false, "N": false, "no": false, "No": false, "NO": false, "false": false, "False": false, "FALSE": false,
+	"off": false, "Off": false, "OFF": false,
+	"": nil, "~": nil, "null": nil, "Null": nil, "NULL": nil,
+	".nan": math.NaN(), ".NaN": math.NaN(), ".NAN": math.NaN(),
+	".inf": math.Inf(1), ".Inf": math.Inf(1), ".INF": math.Inf(1),
+	"+.inf": math.Inf(1), "+.Inf": math.Inf(1), "+.INF": math.Inf(1),
+	"-.inf": math.Inf(-1), "-.Inf": math.Inf(-1), "-.INF": math.Inf(-1),
+}
+
+var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
+
+// resolveScalar returns the value go-yaml v2 gives a scalar decoded into interface{}:
+// nil, bool, int64, uint64, float64 or string.
+func resolveScalar(n *yaml.Node) (any, error) {
+	if n.Tag == "!" {
+		return n.Value, nil // the non-specific tag: a string, whatever it looks like
+	}
+	tag := ""
+	if n.Style&yaml.TaggedStyle != 0 {
+		tag = n.ShortTag()
+	}
+	if tag == "" && !plain(n) {
+		return n.Value, nil
+	}
+	switch tag {
+	case "", "!!str", "!!bool", "!!int", "!!float", "!!null", "!!timestamp":
+	case "!!binary":
+		b, err := base64.StdEncoding.DecodeString(n.Value)
+		if err != nil {
+			return nil, fmt.Errorf("line %d: !!binary value contains invalid base64 data", n.Line)
+		}
+		return string(b), nil
+	default:
+		return n.Value, nil // unknown tags read as plain strings
+	}
+	if tag == "!!str" {
+		return n.Value, nil
+	}
+	v, rtag := resolvePlain(n.Value, tag == "" || tag == "!!timestamp")
+	switch {
+	case tag == "" || tag == rtag:
+		return v, nil
+	case tag == "!!float" && rtag == "!!int":
+		switch x := v.(type) {
+		case int64:
+			return float64(x), nil
+		case uint64:
+			return float64(x), nil
+		}
+	}
+	return nil, fmt.Errorf("line %d: cannot decode %s `%s` as a %s", n.Line, rtag, n.Value, tag)
+}
+
+// resolvePlain resolves an untagged plain scalar; timestamps (when allowed) stay strings,
+// as go-yaml v2 leaves them for interface{} targets.
+func resolvePlain(in string, timestamps bool) (any, string) {
+	if v, ok := yaml11Words[in]; ok {
+		switch v.(type) {
+		case bool:
+			return v, "!!bool"
+		case nil:
+			return nil, "!!null"
+		}
+		return v, "!!float"
+	}
+	if in == "" {
+		return nil, "!!null"
+	}
+	switch c := in[0]; {
+	case c == '.':
+		if f, err := strconv.ParseFloat(in, 64); err == nil {
+			return f, "!!float"
+		}
+	case c == '+' || c == '-' || c >= '0' && c <= '9':
+		if timestamps && looksLikeTimestamp(in) {
+			return in, "!!timestamp"
+		}
+		p := strings.ReplaceAll(in, "_", "")
+		if i, err := strconv.ParseInt(p, 0, 64); err == nil {
+			return i, "!!int"
+		}
+		if u, err := strconv.ParseUint(p, 0, 64); err == nil {
+			return u, "!!int"
+		}
+		if yamlStyleFloat.MatchString(p) {
+			if f, err := strconv.ParseFloat(p, 64); err == nil {
+				return f, "!!float"
+			}
+		}
+		if strings.HasPrefix(p, "0b") {
+			if i, err := strconv.ParseInt(p[2:], 2, 64); err == nil {
+				return i, "!!int"
+			}
+			if u, err := strconv.ParseUint(p[2:], 2, 64); err == nil {
+				return u, "!!int"
+			}
+		} else if strings.HasPrefix(p, "-0b") {
+			if i, err := strconv.ParseInt("-"+p[3:], 2, 64); err == nil {
+				return i, "!!int"
+			}
+		}
+	}
+	return in, "!!str"
+}
+
+// timestampLayouts are the forms of the YAML 1.1 timestamp type (yaml.org/type/timestamp)
+// that go-yaml v2 recognises: a date, or a date and time with a "T", "t" or space.
+var timestampLayouts = []string{
+	"2006-1-2T15:4:5.999999999Z07:00",
+	"2006-1-2t15:4:5.999999999Z07:00",
+	"2006-1-2 15:4:5.999999999",
+	"2006-1-2",
+}
+
+// looksLikeTimestamp reports whether a plain scalar is a YAML timestamp (which go-yaml v2
+// leaves as the string it is for interface{} targets, so only the type matters).
+func looksLikeTimestamp(s string) bool {
+	i := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+	}
+	if i != 4 || i == len(s) || s[i] != '-' {
+		return false
+	}
+	for _, layout := range timestampLayouts {
+		if _, err := time.Parse(layout, s); err == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// scalar writes a resolved scalar as encoding/json would.
+func (w *jsonWriter) scalar(v any) error {
+	switch x := v.(type) {
+	case nil:
+		w.buf = append(w.buf, "null"...)
+	case bool:
+		w.buf = strconv.AppendBool(w.buf, x)
+	case int64:
+		w.buf = strconv.AppendInt(w.buf, x, 10)
+	case uint64:
+		w.buf = strconv.AppendUint(w.buf, x, 10)
+	case float64:
+		if math.IsInf(x, 0) || math.IsNaN(x) {
+			return fmt.Errorf("json: unsupported value: %s", strconv.FormatFloat(x, 'g', -1, 64))
+		}
+		b, err := json.Marshal(x)
+		if err != nil {
+			return err
+		}
+		w.buf = append(w.buf, b...)
+	case string:
+		w.buf = appendJSONString(w.buf, x)
+	}
+	return nil
+}
+
+// appendJSONString writes s as a JSON string (s is valid UTF-8: the file was checked).
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c >= utf8.RuneSelf {
+			r, size := utf8.DecodeRuneInString(s[i:])
+			if r == '\u2028' || r == '\u2029' {
+				b = append(b, s[start:i]...)
+				b = append(b, `\u202`...)
+				b = append(b, hex[r&0xF])
+				i += size
+				start = i
+				continue
+			}
+			i += size
+			continue
+		}
+		if c >= 0x20 && c != '"' && c != '\\' {
+			i++
+			continue
+		}
+		b = append(b, s[start:i]...)
+		switch c {
+		case '"', '\\':
+			b = append(b, '\\', c)
+		case '\n':
+			b = append(b, '\\', 'n')
+		case '\r':
+			b = append(b, '\\', 'r')
+		case '\t':
+			b = append(b, '\\', 't')
+		default:
+			b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xF])
+		}
+		i++
+		start = i
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
