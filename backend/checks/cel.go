@@ -228,6 +228,9 @@ func (s *Snapshot) celSubjects(scope string) []celSubject {
 		}
 	case "namespace":
 		for _, ns := range s.Namespaces {
+			if s.NotInScan(ns) {
+				continue // a manifest scan judges the namespaces it defines
+			}
 			n := s.nsObjects[ns]
 			name := ns
 			out = append(out, celSubject{s.NamespaceAsset(ns), func() map[string]any {

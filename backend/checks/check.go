@@ -219,6 +219,12 @@ type Config struct {
 	MaxLimitRequestRatio float64
 	// Now returns the evaluation time (injected so that tests and replays are deterministic).
 	Now func() time.Time
+	// OnlyDeclaredNamespaces judges namespace-level checks only on namespaces the input
+	// defines (a Namespace object): a manifest scan of one application does not see the
+	// cluster's other objects, so a namespace its workloads merely use is not in the scan
+	// (not applicable) rather than one with no policy. A cluster collection sees everything
+	// and leaves it off.
+	OnlyDeclaredNamespaces bool
 }
 
 // DefaultConfig returns the configuration used unless overridden.

@@ -59,6 +59,8 @@ func backupChecks() []*Check {
 					var v verdict
 					t, ok := latest[ns]
 					switch {
+					case s.NotInScan(ns):
+						v = na(NotInScanMessage)
 					case !s.stateful[ns]:
 						v = na("namespace holds no persistent data")
 					case !ok:

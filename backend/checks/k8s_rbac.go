@@ -294,7 +294,10 @@ func rbacChecks() []*Check {
 						ParentKey: kubeinv.NamespaceKey(ns), Name: "default", Namespace: ns}
 					v := pass("default ServiceAccount has no bindings")
 					if bs := boundBy[ns]; len(bs) > 0 {
+						// A binding in the scan is judged, wherever its namespace is defined.
 						v = fail("default ServiceAccount is bound by "+strings.Join(bs, ", "), "bindings", strings.Join(bs, ","))
+					} else if s.NotInScan(ns) {
+						v = na(NotInScanMessage)
 					}
 					out = append(out, v.result(ref(a), ""))
 				}

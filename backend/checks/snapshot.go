@@ -145,6 +145,15 @@ func appliesToIngress(np *networkingv1.NetworkPolicy) bool {
 	return false
 }
 
+// NotInScanMessage is the not-applicable verdict of a namespace the input only refers to.
+const NotInScanMessage = "namespace not in the scan: objects use it, the input does not define it"
+
+// NotInScan reports whether ns is only referred to by a manifest scan that judges declared
+// namespaces only (Config.OnlyDeclaredNamespaces).
+func (s *Snapshot) NotInScan(ns string) bool {
+	return s.Config.OnlyDeclaredNamespaces && !s.HasNamespaceObject(ns)
+}
+
 // HasNamespaceObject reports whether a Namespace object for ns was collected (a manifest
 // scan often sees workloads of a namespace whose Namespace object lives elsewhere).
 func (s *Snapshot) HasNamespaceObject(ns string) bool { return s.nsObjects[ns] != nil }
@@ -232,9 +241,12 @@ func perNamespace(includeSystem bool, fn func(s *Snapshot, ns string) verdict) E
 		out := make([]posture.Result, 0, len(s.Namespaces))
 		for _, ns := range s.Namespaces {
 			v := verdict{}
-			if !includeSystem && s.IsSystemNamespace(ns) {
+			switch {
+			case !includeSystem && s.IsSystemNamespace(ns):
 				v = na("system namespace")
-			} else {
+			case s.NotInScan(ns):
+				v = na(NotInScanMessage)
+			default:
 				v = fn(s, ns)
 			}
 			out = append(out, v.result(ref(s.NamespaceAsset(ns)), ""))

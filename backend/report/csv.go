@@ -13,34 +13,46 @@ var csvHeader = []string{
 	"message", "remediation", "source_file", "line",
 }
 
-// WriteCSV writes one row per finding under a header row. CSA IDs are joined with spaces.
-// Every cell is guarded against CSV (formula) injection.
-func WriteCSV(w io.Writer, s Scan) error {
+// WriteCSV writes one row per finding under a header row (see csvStream).
+func WriteCSV(w io.Writer, s Scan) error { return Write(w, FormatCSV, s) }
+
+// csvStream writes one row per finding, as it comes, under a header row. CSA IDs are joined
+// with spaces. Every cell is guarded against CSV (formula) injection.
+type csvStream struct {
+	cw *csv.Writer
+	m  Meta
+	n  int
+}
+
+func newCSVStream(w io.Writer, m Meta) (*csvStream, error) {
 	cw := csv.NewWriter(w)
-	if err := cw.Write(csvHeader); err != nil {
-		return err
+	return &csvStream{cw: cw, m: m}, cw.Write(csvHeader)
+}
+
+func (c *csvStream) Finding(f Finding) error {
+	info := c.m.Checks.check(f.Result.CheckID)
+	r := f.resource()
+	line := ""
+	if f.Line > 0 {
+		line = strconv.Itoa(f.Line)
 	}
-	for _, f := range s.sorted() {
-		info := s.check(f.Result.CheckID)
-		r := f.resource()
-		line := ""
-		if f.Line > 0 {
-			line = strconv.Itoa(f.Line)
-		}
-		row := []string{
-			f.Result.Severity.String(), f.Result.CheckID, info.Title, strings.Join(s.csaOf(f), " "),
-			r.Kind, r.Namespace, r.Name, f.Container,
-			f.Result.Message, info.Remediation, f.file(), line,
-		}
-		for i := range row {
-			row[i] = csvSafe(row[i])
-		}
-		if err := cw.Write(row); err != nil {
-			return err
-		}
+	row := []string{
+		f.Result.Severity.String(), f.Result.CheckID, info.Title, joinCSA(c.m.Checks, f, " "),
+		r.Kind, r.Namespace, r.Name, f.Container,
+		f.Result.Message, info.Remediation, f.file(), line,
 	}
-	cw.Flush()
-	return cw.Error()
+	for i := range row {
+		row[i] = csvSafe(row[i])
+	}
+	if c.n++; c.n%1000 == 0 {
+		c.cw.Flush() // hand rows on instead of buffering the report
+	}
+	return c.cw.Write(row)
+}
+
+func (c *csvStream) Close(End) error {
+	c.cw.Flush()
+	return c.cw.Error()
 }
 
 // csvSafe defuses spreadsheet formulas (OWASP "CSV injection"): a cell starting with = + - @

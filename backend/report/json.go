@@ -10,14 +10,8 @@ import (
 // The JSON shape is a contract (issue 3, item 6): top-level score {overall, areas}, findings
 // [{check_id, severity, csa, resource {kind, namespace, name}, container, message, remediation}],
 // errors [{source, message}]. Fields may be added; these must never be renamed.
-// TestJSONKeys pins every key.
-
-type jsonReport struct {
-	Score    jsonScore     `json:"score"`
-	Summary  jsonSummary   `json:"summary"`
-	Findings []jsonFinding `json:"findings"`
-	Errors   []jsonError   `json:"errors"`
-}
+// TestJSONKeys pins every key. Issue 16 added warnings [{source, message}] and
+// summary.{warnings, unlisted, objects}; findings now come first in the document.
 
 type jsonScore struct {
 	// Overall is null when nothing was evaluated.
@@ -39,6 +33,10 @@ type jsonSummary struct {
 	Findings   int            `json:"findings"`
 	BySeverity map[string]int `json:"by_severity"` // every severity, zeros included
 	Errors     int            `json:"errors"`
+	Warnings   int            `json:"warnings"`
+	// Unlisted findings went over the per-object limit (counted, not listed).
+	Unlisted int         `json:"unlisted"`
+	Objects  *Accounting `json:"objects,omitempty"`
 }
 
 type jsonFinding struct {
@@ -65,64 +63,102 @@ type jsonError struct {
 	Message string `json:"message"`
 }
 
-// WriteJSON writes the scan as indented JSON (see the shape above). Scores are rounded to two
-// decimals; lists are never null.
-func WriteJSON(w io.Writer, s Scan) error {
-	overall := s.Score.Overall
-	rep := jsonReport{
-		Score: jsonScore{
-			Overall:                  roundPtr(overall.Score.Value),
-			Areas:                    map[string]float64{},
-			OverallWithoutExceptions: roundPtr(overall.ScoreWithoutExceptions.Value),
-			AreasAveraged:            overall.Score.AreasAveraged,
-			Evaluated:                overall.Score.Evaluated,
-			Passed:                   overall.Score.Passed,
-			Failed:                   overall.Score.Failed,
-			NotApplicable:            overall.Score.NotApplicable,
-			Excepted:                 overall.Score.Excepted,
-			NeedsAttestation:         overall.Score.NeedsAttestation,
-		},
-		Summary: jsonSummary{
-			Findings:   len(s.Findings),
-			BySeverity: map[string]int{},
-			Errors:     len(s.Errors),
-		},
-		Findings: []jsonFinding{},
-		Errors:   []jsonError{},
+// WriteJSON writes the scan as indented JSON (see the shape above).
+func WriteJSON(w io.Writer, s Scan) error { return Write(w, FormatJSON, s) }
+
+// jsonStream writes {"findings": [...], "errors", "warnings", "summary", "score"}: the
+// findings as they come, the rest at the end. Scores are rounded to two decimals; lists are
+// never null.
+type jsonStream struct {
+	w     io.Writer
+	m     Meta
+	count int
+}
+
+func newJSONStream(w io.Writer, m Meta) (*jsonStream, error) {
+	_, err := io.WriteString(w, "{\n  \"findings\": [")
+	return &jsonStream{w: w, m: m}, err
+}
+
+func (j *jsonStream) Finding(f Finding) error {
+	info := j.m.Checks.check(f.Result.CheckID)
+	ids := csaOf(j.m.Checks, f)
+	if ids == nil {
+		ids = []string{}
 	}
-	for _, a := range s.Score.Areas {
+	b, err := json.MarshalIndent(jsonFinding{
+		CheckID: f.Result.CheckID, Title: info.Title, Severity: f.Result.Severity, CSA: ids, Resource: jsonResource(f.resource()),
+		Container: f.Container, Message: f.Result.Message, Remediation: info.Remediation, SourceFile: f.file(), Line: f.Line,
+	}, "    ", "  ")
+	if err != nil {
+		return err
+	}
+	sep := ",\n    "
+	if j.count == 0 {
+		sep = "\n    "
+	}
+	j.count++
+	if _, err := io.WriteString(j.w, sep); err != nil {
+		return err
+	}
+	_, err = j.w.Write(b)
+	return err
+}
+
+func (j *jsonStream) Close(end End) error {
+	closing := "]"
+	if j.count > 0 {
+		closing = "\n  ]"
+	}
+	overall := end.Score.Overall
+	score := jsonScore{
+		Overall: roundPtr(overall.Score.Value), Areas: map[string]float64{}, OverallWithoutExceptions: roundPtr(overall.ScoreWithoutExceptions.Value),
+		AreasAveraged: overall.Score.AreasAveraged, Evaluated: overall.Score.Evaluated, Passed: overall.Score.Passed,
+		Failed: overall.Score.Failed, NotApplicable: overall.Score.NotApplicable, Excepted: overall.Score.Excepted,
+		NeedsAttestation: overall.Score.NeedsAttestation,
+	}
+	for _, a := range end.Score.Areas {
 		if a.Score.Value != nil {
-			rep.Score.Areas[a.Key] = round2(*a.Score.Value)
+			score.Areas[a.Key] = round2(*a.Score.Value)
 		}
 	}
-	counts := s.severityCounts()
+	summary := jsonSummary{Findings: end.Summary.Findings, BySeverity: map[string]int{}, Errors: len(end.Errors),
+		Warnings: len(end.Warnings), Unlisted: end.Summary.Unlisted, Objects: end.Summary.Objects}
 	for _, sev := range severitiesDesc {
-		rep.Summary.BySeverity[sev.String()] = counts[sev]
+		summary.BySeverity[sev.String()] = end.Summary.BySeverity[sev]
 	}
-	for _, f := range s.sorted() {
-		info := s.check(f.Result.CheckID)
-		r := f.resource()
-		ids := s.csaOf(f)
-		if ids == nil {
-			ids = []string{}
+	if summary.Objects != nil && summary.Objects.Skipped == nil {
+		summary.Objects.Skipped = []SkippedKind{}
+	}
+	tail := []struct {
+		key string
+		v   any
+	}{
+		{"errors", jsonErrors(end.Errors)}, {"warnings", jsonErrors(end.Warnings)}, {"summary", summary}, {"score", score},
+	}
+	if _, err := io.WriteString(j.w, closing); err != nil {
+		return err
+	}
+	for _, t := range tail {
+		b, err := json.MarshalIndent(t.v, "  ", "  ")
+		if err != nil {
+			return err
 		}
-		rep.Findings = append(rep.Findings, jsonFinding{
-			CheckID:     f.Result.CheckID,
-			Title:       info.Title,
-			Severity:    f.Result.Severity,
-			CSA:         ids,
-			Resource:    jsonResource(r),
-			Container:   f.Container,
-			Message:     f.Result.Message,
-			Remediation: info.Remediation,
-			SourceFile:  f.file(),
-			Line:        f.Line,
-		})
+		if _, err := io.WriteString(j.w, ",\n  \""+t.key+"\": "); err != nil {
+			return err
+		}
+		if _, err := j.w.Write(b); err != nil {
+			return err
+		}
 	}
-	for _, e := range s.sortedErrors() {
-		rep.Errors = append(rep.Errors, jsonError(e))
+	_, err := io.WriteString(j.w, "\n}\n")
+	return err
+}
+
+func jsonErrors(in []posture.CollectionError) []jsonError {
+	out := []jsonError{}
+	for _, e := range sortErrors(in) {
+		out = append(out, jsonError(e))
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(rep)
+	return out
 }

@@ -8,9 +8,7 @@ package report
 
 import (
 	"fmt"
-	"io"
 	"math"
-	"sort"
 	"strings"
 
 	"github.com/palisade-dev/palisade/backend/posture"
@@ -123,11 +121,14 @@ func FailOn(findings []Finding, threshold posture.Severity) bool {
 	return false
 }
 
-// Scan is everything one `palisade scan` reports.
+// Scan is everything one `palisade scan` reports, for Write (a scan too large to hold is
+// written with NewStream instead).
 type Scan struct {
 	Score    scoring.Scorecard
 	Findings []Finding
 	Errors   []posture.CollectionError
+	Warnings []posture.CollectionError
+	Objects  *Accounting
 	// Checks looks up check metadata; nil means none is known (titles and remediations empty).
 	Checks CheckLookup
 	// ToolVersion is Palisade's version, shown in SARIF; "" means "dev".
@@ -135,61 +136,9 @@ type Scan struct {
 }
 
 // check returns the metadata of a check, or just its ID when unknown.
-func (s Scan) check(id string) CheckInfo {
-	c, _ := s.Checks.lookup(id)
+func (l CheckLookup) check(id string) CheckInfo {
+	c, _ := l.lookup(id)
 	return c
-}
-
-// csaOf is the finding's CSA IDs, falling back on the check's.
-func (s Scan) csaOf(f Finding) []string {
-	if len(f.Result.CSA) > 0 {
-		return f.Result.CSA
-	}
-	return s.check(f.Result.CheckID).CSA
-}
-
-// sorted returns the findings in report order: severity (worst first), then resource kind,
-// namespace, name, container, check ID, message, file and line, so every format is deterministic.
-func (s Scan) sorted() []Finding {
-	fs := append([]Finding(nil), s.Findings...)
-	sort.SliceStable(fs, func(i, j int) bool {
-		a, b := fs[i], fs[j]
-		if a.Result.Severity != b.Result.Severity {
-			return a.Result.Severity > b.Result.Severity
-		}
-		ra, rb := a.resource(), b.resource()
-		for _, p := range [][2]string{
-			{ra.Kind, rb.Kind}, {ra.Namespace, rb.Namespace}, {ra.Name, rb.Name}, {a.Container, b.Container},
-			{a.Result.CheckID, b.Result.CheckID}, {a.Result.Message, b.Result.Message}, {a.file(), b.file()},
-		} {
-			if p[0] != p[1] {
-				return p[0] < p[1]
-			}
-		}
-		return a.Line < b.Line
-	})
-	return fs
-}
-
-// sortedErrors returns the collection errors ordered by source, then message.
-func (s Scan) sortedErrors() []posture.CollectionError {
-	es := append([]posture.CollectionError(nil), s.Errors...)
-	sort.SliceStable(es, func(i, j int) bool {
-		if es[i].Source != es[j].Source {
-			return es[i].Source < es[j].Source
-		}
-		return es[i].Message < es[j].Message
-	})
-	return es
-}
-
-// severityCounts counts findings per severity.
-func (s Scan) severityCounts() map[posture.Severity]int {
-	n := map[posture.Severity]int{}
-	for _, f := range s.Findings {
-		n[f.Result.Severity]++
-	}
-	return n
 }
 
 // severitiesDesc lists the severities from critical to info.
@@ -221,21 +170,6 @@ func ParseFormat(name string) (Format, error) {
 		}
 	}
 	return "", posture.Errorf(posture.EINVALID, "unknown output format %q (want table, json, sarif or csv)", name)
-}
-
-// Write writes the scan in format f.
-func Write(w io.Writer, f Format, s Scan) error {
-	switch f {
-	case FormatTable, "":
-		return WriteTable(w, s)
-	case FormatJSON:
-		return WriteJSON(w, s)
-	case FormatSARIF:
-		return WriteSARIF(w, s)
-	case FormatCSV:
-		return WriteCSV(w, s)
-	}
-	return posture.Errorf(posture.EINVALID, "unknown output format %q", string(f))
 }
 
 // round2 rounds a score to two decimals for output; scoring keeps full precision.

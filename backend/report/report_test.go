@@ -188,8 +188,12 @@ func TestJSONKeys(t *testing.T) {
 	if err := json.Unmarshal(b.Bytes(), &doc); err != nil {
 		t.Fatal(err)
 	}
-	if got, want := keys(t, doc, "top level"), sortedCopy("score", "findings", "errors", "summary"); !reflect.DeepEqual(got, want) {
+	if got, want := keys(t, doc, "top level"), sortedCopy("score", "findings", "errors", "warnings", "summary"); !reflect.DeepEqual(got, want) {
 		t.Errorf("top-level keys = %v, want %v", got, want)
+	}
+	summary := doc["summary"].(map[string]any)
+	if got, want := keys(t, summary, "summary"), sortedCopy("findings", "by_severity", "errors", "warnings", "unlisted"); !reflect.DeepEqual(got, want) {
+		t.Errorf("summary keys = %v, want %v", got, want)
 	}
 	score := doc["score"].(map[string]any)
 	if got, want := keys(t, score, "score"), sortedCopy("overall", "areas", // required

@@ -32,19 +32,6 @@ const (
 	fingerprintKey = "palisade/v1"
 )
 
-type sarifLog struct {
-	Version string     `json:"version"`
-	Schema  string     `json:"$schema"`
-	Runs    []sarifRun `json:"runs"`
-}
-
-type sarifRun struct {
-	Tool        sarifTool         `json:"tool"`
-	Invocations []sarifInvocation `json:"invocations"`
-	Results     []sarifResult     `json:"results"`
-	Properties  map[string]any    `json:"properties,omitempty"`
-}
-
 type sarifTool struct {
 	Driver sarifDriver `json:"driver"`
 }
@@ -162,125 +149,141 @@ func securitySeverity(s posture.Severity) string {
 	return "0.0"
 }
 
-// WriteSARIF writes the scan as a SARIF 2.1.0 log with one run. Rules are the checks that have
-// findings, sorted by ID; results follow report order. Findings with a source file get a
-// physical location (file and line); every result also names the resource as a logical location
-// "Kind/namespace/name" (or "Kind/name" when cluster-scoped).
-func WriteSARIF(w io.Writer, s Scan) error {
-	fs := s.sorted()
+// WriteSARIF writes the scan as a SARIF 2.1.0 log with one run (see sarifStream).
+func WriteSARIF(w io.Writer, s Scan) error { return Write(w, FormatSARIF, s) }
 
-	// Rules: one per check with findings, sorted by ID.
-	worst := map[string]posture.Severity{}
-	csaByCheck := map[string][]string{}
-	for _, f := range fs {
-		id := f.Result.CheckID
-		if cur, ok := worst[id]; !ok || f.Result.Severity > cur {
-			worst[id] = f.Result.Severity
-		}
-		csaByCheck[id] = append(csaByCheck[id], f.Result.CSA...)
-	}
-	ids := make([]string, 0, len(worst))
-	for id := range worst {
-		ids = append(ids, id)
-	}
+// sarifStream writes a SARIF 2.1.0 log with one run. Rules are Meta.Rules, sorted by ID;
+// results follow report order. Findings with a source file get a physical location (file
+// and line); every result also names the resource as a logical location "Kind/namespace/name"
+// (or "Kind/name" when cluster-scoped). Errors and warnings are the invocation's
+// notifications; the scores are the run's properties.
+type sarifStream struct {
+	w     io.Writer
+	m     Meta
+	index map[string]int
+	count int
+}
+
+func newSARIFStream(w io.Writer, m Meta) (*sarifStream, error) {
+	ids := append([]string(nil), m.Rules...)
 	sort.Strings(ids)
-	index := map[string]int{}
+	st := &sarifStream{w: w, m: m, index: map[string]int{}}
 	rules := make([]sarifRule, 0, len(ids))
-	for i, id := range ids {
-		index[id] = i
-		info, known := s.Checks.lookup(id)
-		sev := worst[id]
-		if known {
-			sev = info.Severity
+	for _, id := range ids {
+		if _, dup := st.index[id]; dup {
+			continue
 		}
+		st.index[id] = len(rules)
+		info, known := m.Checks.lookup(id)
+		seen := m.seen[id]
+		if !known {
+			info.Severity = seen.Severity
+		}
+		info.CSA = append(append([]string(nil), info.CSA...), seen.CSA...)
 		title := firstNonEmpty(info.Title, id)
 		rule := sarifRule{
-			ID:                   id,
-			Name:                 title,
-			ShortDescription:     sarifText{Text: title},
+			ID: id, Name: title, ShortDescription: sarifText{Text: title},
 			FullDescription:      sarifText{Text: firstNonEmpty(info.Description, title)},
 			HelpURI:              info.HelpURI,
-			DefaultConfiguration: sarifConfiguration{Level: sarifLevel(sev)},
-			Properties: sarifRuleProps{
-				SecuritySeverity: securitySeverity(sev),
-				Severity:         sev.String(),
-				Tags:             ruleTags(append(append([]string(nil), info.CSA...), csaByCheck[id]...)),
-			},
+			DefaultConfiguration: sarifConfiguration{Level: sarifLevel(info.Severity)},
+			Properties: sarifRuleProps{SecuritySeverity: securitySeverity(info.Severity), Severity: info.Severity.String(),
+				Tags: ruleTags(info.CSA)},
 		}
 		if info.Remediation != "" {
 			rule.Help = &sarifText{Text: info.Remediation}
 		}
 		rules = append(rules, rule)
 	}
-
-	results := make([]sarifResult, 0, len(fs))
-	for _, f := range fs {
-		id := f.Result.CheckID
-		r := f.resource()
-		fqn := r.Kind + "/" + r.Name
-		if r.Namespace != "" {
-			fqn = r.Kind + "/" + r.Namespace + "/" + r.Name
-		}
-		loc := sarifLocation{LogicalLocations: []sarifLogicalLocation{{Name: r.Name, FullyQualifiedName: fqn, Kind: "resource"}}}
-		if file := f.file(); file != "" {
-			loc.PhysicalLocation = &sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: fileURI(file)}}
-			if f.Line > 0 {
-				loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Line}
-			}
-		}
-		csaIDs := s.csaOf(f)
-		if csaIDs == nil {
-			csaIDs = []string{}
-		}
-		results = append(results, sarifResult{
-			RuleID:              id,
-			RuleIndex:           index[id],
-			Level:               sarifLevel(f.Result.Severity),
-			Message:             sarifText{Text: firstNonEmpty(f.Result.Message, s.check(id).Title, id)},
-			Locations:           []sarifLocation{loc},
-			PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f, r)},
-			Properties:          sarifResultProps{Severity: f.Result.Severity.String(), CSA: csaIDs, Container: f.Container},
-		})
+	tool, err := json.MarshalIndent(sarifTool{Driver: sarifDriver{Name: "palisade", InformationURI: InformationURI,
+		Version: firstNonEmpty(m.ToolVersion, "dev"), Rules: rules}}, "      ", "  ")
+	if err != nil {
+		return nil, err
 	}
+	head := "{\n  \"version\": \"" + sarifVersion + "\",\n  \"$schema\": \"" + sarifSchema + "\",\n  \"runs\": [\n    {\n      \"tool\": " +
+		string(tool) + ",\n      \"results\": ["
+	_, err = io.WriteString(w, head)
+	return st, err
+}
 
-	errs := s.sortedErrors()
-	inv := sarifInvocation{ExecutionSuccessful: len(errs) == 0}
-	for _, e := range errs {
+func (st *sarifStream) Finding(f Finding) error {
+	id := f.Result.CheckID
+	at, ok := st.index[id]
+	if !ok {
+		return posture.Errorf(posture.EINTERNAL, "SARIF: finding of check %s, which is not among the declared rules", id)
+	}
+	r := f.resource()
+	fqn := r.Kind + "/" + r.Name
+	if r.Namespace != "" {
+		fqn = r.Kind + "/" + r.Namespace + "/" + r.Name
+	}
+	loc := sarifLocation{LogicalLocations: []sarifLogicalLocation{{Name: r.Name, FullyQualifiedName: fqn, Kind: "resource"}}}
+	if file := f.file(); file != "" {
+		loc.PhysicalLocation = &sarifPhysicalLocation{ArtifactLocation: sarifArtifactLocation{URI: fileURI(file)}}
+		if f.Line > 0 {
+			loc.PhysicalLocation.Region = &sarifRegion{StartLine: f.Line}
+		}
+	}
+	csaIDs := csaOf(st.m.Checks, f)
+	if csaIDs == nil {
+		csaIDs = []string{}
+	}
+	b, err := json.MarshalIndent(sarifResult{
+		RuleID: id, RuleIndex: at, Level: sarifLevel(f.Result.Severity),
+		Message:             sarifText{Text: firstNonEmpty(f.Result.Message, st.m.Checks.check(id).Title, id)},
+		Locations:           []sarifLocation{loc},
+		PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f, r)},
+		Properties:          sarifResultProps{Severity: f.Result.Severity.String(), CSA: csaIDs, Container: f.Container},
+	}, "        ", "  ")
+	if err != nil {
+		return err
+	}
+	sep := ",\n        "
+	if st.count == 0 {
+		sep = "\n        "
+	}
+	st.count++
+	if _, err := io.WriteString(st.w, sep); err != nil {
+		return err
+	}
+	_, err = st.w.Write(b)
+	return err
+}
+
+func (st *sarifStream) Close(end End) error {
+	inv := sarifInvocation{ExecutionSuccessful: len(end.Errors) == 0}
+	for _, e := range sortErrors(end.Errors) {
 		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
-			Level:      "error",
-			Message:    sarifText{Text: errorText(e)},
-			Properties: map[string]string{"source": e.Source},
-		})
+			Level: "error", Message: sarifText{Text: errorText(e)}, Properties: map[string]string{"source": e.Source}})
 	}
-
+	for _, e := range sortErrors(end.Warnings) {
+		inv.ToolExecutionNotifications = append(inv.ToolExecutionNotifications, sarifNotification{
+			Level: "warning", Message: sarifText{Text: errorText(e)}, Properties: map[string]string{"source": e.Source}})
+	}
 	areas := map[string]float64{}
-	for _, a := range s.Score.Areas {
+	for _, a := range end.Score.Areas {
 		if a.Score.Value != nil {
 			areas[a.Key] = round2(*a.Score.Value)
 		}
 	}
-	log := sarifLog{
-		Version: sarifVersion,
-		Schema:  sarifSchema,
-		Runs: []sarifRun{{
-			Tool: sarifTool{Driver: sarifDriver{
-				Name:           "palisade",
-				InformationURI: InformationURI,
-				Version:        firstNonEmpty(s.ToolVersion, "dev"),
-				Rules:          rules,
-			}},
-			Invocations: []sarifInvocation{inv},
-			Results:     results,
-			Properties: map[string]any{
-				"score":                    roundPtr(s.Score.Overall.Score.Value),
-				"score-without-exceptions": roundPtr(s.Score.Overall.ScoreWithoutExceptions.Value),
-				"area-scores":              areas,
-			},
-		}},
+	invs, err := json.MarshalIndent([]sarifInvocation{inv}, "      ", "  ")
+	if err != nil {
+		return err
 	}
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	return enc.Encode(log)
+	props, err := json.MarshalIndent(map[string]any{
+		"score":                    roundPtr(end.Score.Overall.Score.Value),
+		"score-without-exceptions": roundPtr(end.Score.Overall.ScoreWithoutExceptions.Value),
+		"area-scores":              areas,
+		"unlisted-findings":        end.Summary.Unlisted,
+	}, "      ", "  ")
+	if err != nil {
+		return err
+	}
+	closing := "]"
+	if st.count > 0 {
+		closing = "\n      ]"
+	}
+	_, err = io.WriteString(st.w, closing+",\n      \"invocations\": "+string(invs)+",\n      \"properties\": "+string(props)+"\n    }\n  ]\n}\n")
+	return err
 }
 
 // lookup is Scan.check without the fallback, telling whether the check is known.

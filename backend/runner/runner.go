@@ -150,7 +150,11 @@ func (r *Runner) collectAndEvaluate(ctx context.Context, t posture.Target) postu
 	if col.Status == posture.RunFailed || col.Inventory == nil {
 		return posture.RunOutcome{Status: posture.RunFailed, Errors: col.Errors}
 	}
-	results := r.Catalog.Evaluate(col.Inventory, r.CheckConfig)
+	cfg := r.CheckConfig
+	// A manifests target shows what its files define, as `palisade scan --path` does: a
+	// namespace they only use is not in the scan (checks.Config.OnlyDeclaredNamespaces).
+	cfg.OnlyDeclaredNamespaces = t.Kind == posture.TargetManifests
+	results := r.Catalog.Evaluate(col.Inventory, cfg)
 	log := r.Log.With("target", t.Name, "tenant_id", t.TenantID)
 	if err := r.untilAvailable(ctx, log, "exceptions", func(ctx context.Context) error { return r.applyExceptions(ctx, t, results) }); err != nil {
 		// Without the exceptions every failure would look unexcepted and reopen

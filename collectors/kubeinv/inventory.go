@@ -117,6 +117,7 @@ type Inventory struct {
 	// ownedSinceCompact counts Pods, ReplicaSets and Jobs added since the last Compact: a
 	// large cluster is compacted as it streams in, so its peak memory is not every pod spec.
 	ownedSinceCompact int
+	ownedTotal        int
 	// podStubs are Pods that Compact attributed to their controller: only what attribution
 	// needs is kept (a full corev1.Pod is 1.2 KB even when emptied; a cluster has 100,000).
 	podStubs []podStub
@@ -364,14 +365,16 @@ func nestedTime(obj map[string]any, fields ...string) (*time.Time, error) {
 	return &t, nil
 }
 
-// compactInterval is how many Pods, ReplicaSets and Jobs may arrive between compactions: a
-// pass costs O(inventory), so rarely enough to stay linear overall, often enough that a
-// 100,000-pod cluster never holds more than this many unneeded pod specs at once.
-const compactInterval = 20000
+// compactInterval is how many Pods, ReplicaSets and Jobs may arrive between compactions at
+// first; then the interval grows with what was compacted (half of it), so a pass, which
+// costs O(inventory), runs O(log n) times in all while at most a few thousand unneeded pod
+// specs are held at once in a small scan and a fraction of the inventory in a large one.
+const compactInterval = 2000
 
 func (inv *Inventory) compactEvery() {
 	inv.ownedSinceCompact++
-	if inv.ownedSinceCompact >= compactInterval {
+	inv.ownedTotal++
+	if inv.ownedSinceCompact >= max(compactInterval, inv.ownedTotal/2) {
 		inv.Compact()
 	}
 }

@@ -5,7 +5,6 @@
 package manifests
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
 	"errors"
@@ -16,7 +15,6 @@ import (
 	"unicode/utf8"
 
 	"gopkg.in/yaml.v3"
-	utilyaml "k8s.io/apimachinery/pkg/util/yaml"
 
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/collectors/kubeinv"
@@ -40,6 +38,8 @@ type Options struct {
 	MaxDocuments  int
 	MaxAliasNodes int
 	MaxFiles      int
+	// MaxContainersPerPod: 0 means DefaultMaxContainersPerPod.
+	MaxContainersPerPod int
 	// DefaultNamespace is given to namespaced objects that name none (as kubectl would
 	// apply them to the current namespace). Default "default".
 	DefaultNamespace string
@@ -63,6 +63,9 @@ func (o Options) withDefaults() Options {
 	}
 	if o.MaxFiles <= 0 {
 		o.MaxFiles = DefaultMaxFiles
+	}
+	if o.MaxContainersPerPod <= 0 {
+		o.MaxContainersPerPod = DefaultMaxContainersPerPod
 	}
 	if o.DefaultNamespace == "" {
 		o.DefaultNamespace = DefaultNamespace
@@ -92,6 +95,7 @@ type Ambiguity struct {
 	Label      string // "apps/v1 Deployment web"
 	AssetKey   string
 	Duplicates []duplicateKey
+	Effective  any // the object as evaluated (later values)
 	Hidden     any
 }
 
@@ -116,13 +120,21 @@ type Result struct {
 	// Ambiguous lists the objects whose manifests give a key twice (in the inventory with
 	// the later values, as kubectl would apply them).
 	Ambiguous []Ambiguity
+	// Removed lists the objects read from removed apiVersions (evaluated as the current one).
+	Removed []RemovedAPI
 	// Sources maps each object's asset key to the file it came from, so findings can
 	// point at a file (SARIF locations, the table's LOCATION column).
 	Sources map[string]string
 	Files   int // files read (including ones with errors)
 
 	pending []pendingObject
-	Objects int // objects added to the inventory
+	Objects int // objects added to the inventory (evaluated)
+	// Read counts the objects met (documents and List items, Lists themselves excepted):
+	// each was evaluated (Objects), skipped (Ignored) or could not be used (ObjectErrors).
+	Read         int
+	ObjectErrors int
+	// ByKind counts the evaluated objects by "apiVersion Kind".
+	ByKind map[string]int
 }
 
 // NewResult returns an empty result with an inventory to fill.
@@ -201,24 +213,52 @@ func decodeBytes(data []byte, source string, opts Options, res *Result) {
 		return
 	}
 	data = bytes.TrimPrefix(data, []byte("\uFEFF"))
-	reader := utilyaml.NewYAMLReader(bufio.NewReader(bytes.NewReader(data)))
 	budget := opts.MaxDocuments
-	for doc := 1; ; doc++ {
-		raw, err := reader.Read()
-		if err == io.EOF {
-			return
-		}
-		if err != nil {
-			res.addError(&DocumentError{Source: source, Document: doc, Reason: fmt.Sprintf("split documents: %v; rest of file not scanned", err)})
-			return
-		}
+	doc := 0
+	err := splitDocuments(data, func(raw []byte) bool {
+		doc++
 		if budget <= 0 {
 			res.addError(&DocumentError{Source: source, Document: doc, Reason: fmt.Sprintf("more than %d documents; rest of file not scanned", opts.MaxDocuments)})
-			return
+			return false
 		}
 		budget--
 		decodeDocument(raw, source, doc, opts, res, &budget)
+		return true
+	})
+	if err != nil {
+		res.addError(&DocumentError{Source: source, Document: doc + 1, Reason: fmt.Sprintf("split documents: %v; rest of file not scanned", err)})
 	}
+}
+
+// splitDocuments hands each document of a YAML stream to fn, in place (no copy), as
+// kubectl's reader (k8s.io/apimachinery/pkg/util/yaml.YAMLReader) splits them: a line that
+// starts with "---" ends a document and may carry only a comment after it; separator lines
+// belong to no document and empty documents are skipped. fn returns false to stop.
+func splitDocuments(data []byte, fn func(doc []byte) bool) error {
+	start := 0 // of the current document
+	for pos := 0; pos < len(data); {
+		end := bytes.IndexByte(data[pos:], '\n')
+		next := len(data)
+		if end >= 0 {
+			next = pos + end + 1
+		}
+		line := data[pos:next]
+		if bytes.HasPrefix(line, []byte(defaultDocumentSeparator)) {
+			rest := bytes.TrimSpace(line[len(defaultDocumentSeparator):])
+			if len(rest) > 0 && rest[0] != '#' {
+				return fmt.Errorf("invalid Yaml document separator: %s", rest)
+			}
+			if pos > start && !fn(data[start:pos]) {
+				return nil
+			}
+			start = next
+		}
+		pos = next
+	}
+	if len(data) > start {
+		fn(data[start:])
+	}
+	return nil
 }
 
 func invalidUTF8Offset(b []byte) int {
@@ -252,6 +292,8 @@ func decodeDocument(raw []byte, source string, doc int, opts Options, res *Resul
 	}
 	js, dups, root, err := yamlToJSON(raw, opts.MaxAliasNodes)
 	if err != nil {
+		res.Read++
+		res.ObjectErrors++
 		res.addError(&DocumentError{Source: source, Document: doc, Reason: yamlErrorReason(err)})
 		return
 	}
@@ -259,6 +301,8 @@ func decodeDocument(raw []byte, source string, doc int, opts Options, res *Resul
 		return
 	}
 	if js[0] != '{' {
+		res.Read++
+		res.ObjectErrors++
 		res.addError(&DocumentError{Source: source, Document: doc, Reason: "not a Kubernetes object (the document is not a mapping)"})
 		return
 	}
@@ -300,6 +344,12 @@ func (d *document) fail(res *Result, format string, args ...any) {
 	res.addError(&DocumentError{Source: d.source, Document: d.doc, Item: d.item, Reason: fmt.Sprintf(format, args...)})
 }
 
+// failObject is fail for an object that was read and cannot be used.
+func (d *document) failObject(res *Result, format string, args ...any) {
+	res.ObjectErrors++
+	d.fail(res, format, args...)
+}
+
 // typeMetaOf reads apiVersion, kind and metadata.name from a document's top-level mapping
 // (plain strings there; anything else is left for the typed decode to refuse).
 func typeMetaOf(root *yaml.Node) typeMeta {
@@ -339,19 +389,29 @@ func scalarString(n *yaml.Node) string {
 
 func decodeObject(d *document, depth int, opts Options, res *Result, budget *int) {
 	tm := d.tm
-	if tm.Kind == "" || tm.APIVersion == "" {
-		d.fail(res, "not a Kubernetes object: apiVersion and kind are required")
-		return
-	}
 	label := tm.APIVersion + " " + tm.Kind
 	if tm.Metadata.Name != "" {
 		label += " " + tm.Metadata.Name
 	}
-	if strings.HasSuffix(tm.Kind, "List") {
+	if tm.Kind != "" && tm.APIVersion != "" && strings.HasSuffix(tm.Kind, "List") {
 		decodeList(d, label, depth, opts, res, budget)
 		return
 	}
+	res.Read++
+	if tm.Kind == "" || tm.APIVersion == "" {
+		d.failObject(res, "not a Kubernetes object: apiVersion and kind are required")
+		return
+	}
 	fn, ok := kinds[gvk{tm.APIVersion, tm.Kind}]
+	var removed *RemovedAPI
+	if r, old := removedAPIs[gvk{tm.APIVersion, tm.Kind}]; !ok && old {
+		// A removed apiVersion of a kind Palisade checks: the API server refuses it, but a
+		// workload that is not judged must not pass, so it is evaluated as the current one.
+		removed = &RemovedAPI{Source: d.source, Document: d.doc, Item: d.item, Label: label, APIVersion: tm.APIVersion,
+			Kind: tm.Kind, Current: r.now, RemovedIn: r.removedIn}
+		tm.APIVersion = r.now
+		fn, ok = kinds[gvk{tm.APIVersion, tm.Kind}]
+	}
 	if !ok {
 		res.Ignored = append(res.Ignored, Ignored{Source: d.source, Document: d.doc, APIVersion: tm.APIVersion, Kind: tm.Kind, Name: tm.Metadata.Name})
 		if knownKinds[tm.Kind] && builtinGroup(tm.APIVersion) {
@@ -364,7 +424,7 @@ func decodeObject(d *document, depth int, opts Options, res *Result, budget *int
 	}
 	obj, warnings, err := fn(d.js)
 	if err != nil {
-		d.fail(res, "%s: %v", label, cleanJSONError(err))
+		d.failObject(res, "%s: %v", label, cleanJSONError(err))
 		return
 	}
 	for _, w := range warnings {
@@ -373,12 +433,21 @@ func decodeObject(d *document, depth int, opts Options, res *Result, budget *int
 	}
 	key, ok := placeObject(obj, tm, opts)
 	if !ok {
-		d.fail(res, "%s: metadata.name is required", label)
+		d.failObject(res, "%s: metadata.name is required", label)
 		return
 	}
-	p := pendingObject{obj: obj, key: key, source: d.source, label: label, doc: d.doc, item: d.item}
+	if dropped := limitContainers(obj, opts.MaxContainersPerPod); dropped > 0 {
+		// Evaluated in part, and named as an error: a partial look must not pass.
+		d.fail(res, "%s", containerLimitReason(label, dropped+opts.MaxContainersPerPod, opts.MaxContainersPerPod))
+	}
+	p := pendingObject{obj: obj, key: key, source: d.source, label: label, doc: d.doc, item: d.item, removed: removed,
+		kind: tm.APIVersion + " " + tm.Kind}
+	if removed != nil {
+		removed.AssetKey = key
+	}
 	if len(d.dups) > 0 {
-		p.ambiguity = &Ambiguity{Source: d.source, Document: d.doc, Item: d.item, Label: label, AssetKey: key, Duplicates: d.dups}
+		p.ambiguity = &Ambiguity{Source: d.source, Document: d.doc, Item: d.item, Label: label, AssetKey: key, Duplicates: d.dups,
+			Effective: obj}
 		if d.hiddenJS != nil {
 			if hidden, _, err := fn(d.hiddenJS); err == nil {
 				if _, ok := placeObject(hidden, tm, opts); ok {
@@ -450,11 +519,13 @@ func decodeList(d *document, label string, depth int, opts Options, res *Result,
 			item.hiddenJS = hidden.Items[i]
 		}
 		if len(it) == 0 || it[0] != '{' {
-			item.fail(res, "List item is not an object")
+			res.Read++
+			item.failObject(res, "List item is not an object")
 			continue
 		}
 		if err := json.Unmarshal(it, &item.tm); err != nil {
-			item.fail(res, "read apiVersion/kind: %v", cleanJSONError(err))
+			res.Read++
+			item.failObject(res, "read apiVersion/kind: %v", cleanJSONError(err))
 			continue
 		}
 		decodeObject(item, depth+1, opts, res, budget)
@@ -469,18 +540,28 @@ type pendingObject struct {
 	label       string
 	doc, item   int
 	ambiguity   *Ambiguity
+	removed     *RemovedAPI
+	kind        string // "apiVersion Kind" as evaluated
 }
 
 // flush adds the pending objects to the inventory, noting objects defined twice.
 func (r *Result) flush() {
 	for _, p := range r.pending {
 		if err := r.Inventory.Add(p.obj); err != nil {
+			r.ObjectErrors++
 			r.addError(&DocumentError{Source: p.source, Document: p.doc, Item: p.item, Reason: fmt.Sprintf("%s: %v", p.label, err)})
 			continue
 		}
 		r.Objects++
+		if r.ByKind == nil {
+			r.ByKind = map[string]int{}
+		}
+		r.ByKind[p.kind]++
 		if p.ambiguity != nil {
 			r.Ambiguous = append(r.Ambiguous, *p.ambiguity)
+		}
+		if p.removed != nil {
+			r.Removed = append(r.Removed, *p.removed)
 		}
 		if p.key == "" {
 			continue
@@ -506,7 +587,10 @@ func (r *Result) merge(o *Result) {
 	r.Warnings = append(r.Warnings, o.Warnings...)
 	r.Ignored = append(r.Ignored, o.Ignored...)
 	r.Ambiguous = append(r.Ambiguous, o.Ambiguous...)
+	r.Removed = append(r.Removed, o.Removed...)
 	r.Files += o.Files
+	r.Read += o.Read
+	r.ObjectErrors += o.ObjectErrors
 	r.pending = append(r.pending, o.pending...)
 }
 
@@ -534,7 +618,13 @@ func cleanJSONError(err error) error {
 }
 
 func isBlank(raw []byte) bool {
-	for _, line := range bytes.Split(raw, []byte("\n")) {
+	for len(raw) > 0 {
+		line := raw
+		if i := bytes.IndexByte(raw, '\n'); i >= 0 {
+			line, raw = raw[:i], raw[i+1:]
+		} else {
+			raw = nil
+		}
 		t := bytes.TrimSpace(line)
 		if len(t) == 0 || t[0] == '#' || string(t) == defaultDocumentSeparator || string(t) == "..." {
 			continue

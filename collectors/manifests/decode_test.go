@@ -415,12 +415,24 @@ func TestLoadStdinMissing(t *testing.T) {
 
 var _ io.Reader = (*endless)(nil)
 
-func TestDecodeWarnsAboutUnsupportedVersionsOfKnownKinds(t *testing.T) {
-	r := decode(t, "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: old}\n---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n---\napiVersion: batch.example.com/v1\nkind: Job\nmetadata: {name: crd}\n", Options{})
-	if len(r.Ignored) != 3 || len(r.Errors) != 0 {
-		t.Fatalf("ignored=%+v errors=%+v", r.Ignored, r.Errors)
+// A removed apiVersion of a checked kind is evaluated as the current one (and noted, for a
+// finding); an unknown version of a checked kind is not checked, with a warning; other
+// kinds are ignored.
+func TestDecodeEvaluatesRemovedAPIVersions(t *testing.T) {
+	r := decode(t, "apiVersion: extensions/v1beta1\nkind: Deployment\nmetadata: {name: old}\nspec:\n  template:\n    spec:\n      containers: [{name: c, image: x, securityContext: {privileged: true}}]\n"+
+		"---\napiVersion: example.com/v1\nkind: Widget\nmetadata: {name: w}\n---\napiVersion: batch.example.com/v1\nkind: Job\nmetadata: {name: crd}\n"+
+		"---\napiVersion: apps/v1alpha9\nkind: Deployment\nmetadata: {name: future}\n", Options{})
+	if len(r.Ignored) != 3 || len(r.Errors) != 0 || r.Objects != 1 {
+		t.Fatalf("ignored=%+v errors=%+v objects=%d", r.Ignored, r.Errors, r.Objects)
 	}
-	if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0].Message, "document 1: extensions/v1beta1 Deployment old: apiVersion extensions/v1beta1 is not supported for Deployment; not checked") {
+	if len(r.Removed) != 1 || r.Removed[0].APIVersion != "extensions/v1beta1" || r.Removed[0].Current != "apps/v1" ||
+		r.Removed[0].RemovedIn != "1.16" || r.Removed[0].AssetKey != "apps/Deployment/default/old" {
+		t.Fatalf("removed = %+v", r.Removed)
+	}
+	if ws := r.Inventory.Workloads(); len(ws) != 1 || ws[0].Name != "old" {
+		t.Fatalf("the removed-API workload is not evaluated: %+v", ws)
+	}
+	if len(r.Warnings) != 1 || !strings.Contains(r.Warnings[0].Message, "document 4: apps/v1alpha9 Deployment future: apiVersion apps/v1alpha9 is not supported for Deployment; not checked") {
 		t.Fatalf("warnings = %+v", r.Warnings)
 	}
 }

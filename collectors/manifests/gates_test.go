@@ -1,6 +1,7 @@
 package manifests
 
 import (
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -61,5 +62,80 @@ spec:
 	if a.AssetKey != "apps/Deployment/shop/web" || a.Hidden == nil ||
 		strings.Join(a.DuplicatePaths(), ";") != "spec.template.spec.containers[0].securityContext.privileged (lines 13 and 14)" {
 		t.Fatalf("ambiguity %+v", a)
+	}
+}
+
+// Every object read is evaluated, skipped or an error: the counts add up, on a corpus with
+// kinds Palisade does not judge, Lists, a removed apiVersion and broken documents.
+func TestLoadAccountsForEveryObject(t *testing.T) {
+	src := `apiVersion: v1
+kind: ConfigMap
+metadata: {name: cm}
+---
+apiVersion: apiextensions.k8s.io/v1
+kind: CustomResourceDefinition
+metadata: {name: widgets.example.com}
+---
+apiVersion: example.com/v1
+kind: Widget
+metadata: {name: w}
+---
+apiVersion: v1
+kind: List
+items:
+- {apiVersion: v1, kind: Namespace, metadata: {name: a}}
+- {apiVersion: v1, kind: Secret, metadata: {name: s, namespace: a}}
+- {apiVersion: v1, kind: ConfigMap, metadata: {name: c2, namespace: a}}
+- not-an-object
+---
+apiVersion: extensions/v1beta1
+kind: Deployment
+metadata: {name: old, namespace: a}
+spec: {template: {spec: {containers: [{name: c, image: x}]}}}
+---
+apiVersion: v1
+kind: Pod
+metadata: {namespace: a}
+spec: {containers: [{name: c, image: x}]}
+---
+apiVersion: v1
+kind: Pod
+metadata: {name: p, namespace: a}
+spec: {containers: "not a list"}
+---
+- just
+- a list
+---
+kind: Pod
+metadata: {name: q}
+---
+`
+	res := NewResult()
+	DecodeBytes([]byte(src), "corpus.yaml", Options{}, res)
+	if res.Read != res.Objects+len(res.Ignored)+res.ObjectErrors {
+		t.Fatalf("read %d != evaluated %d + skipped %d + errors %d", res.Read, res.Objects, len(res.Ignored), res.ObjectErrors)
+	}
+	if res.Read != 12 || res.Objects != 3 || len(res.Ignored) != 4 || res.ObjectErrors != 5 {
+		t.Fatalf("read %d, evaluated %d, skipped %d, errors %d: %+v", res.Read, res.Objects, len(res.Ignored), res.ObjectErrors, res.Errors)
+	}
+	if res.ByKind["v1 Namespace"] != 1 || res.ByKind["apps/v1 Deployment"] != 1 || res.ByKind["v1 Secret"] != 1 {
+		t.Fatalf("by kind %v", res.ByKind)
+	}
+}
+
+// A pod spec with more containers than the limit is evaluated in part and named as an error.
+func TestDecodeLimitsContainersPerPod(t *testing.T) {
+	var b strings.Builder
+	b.WriteString("apiVersion: v1\nkind: Pod\nmetadata: {name: wide, namespace: a}\nspec:\n  containers:\n")
+	for i := 0; i < 12; i++ {
+		fmt.Fprintf(&b, "  - {name: c%d, image: x}\n", i)
+	}
+	res := NewResult()
+	DecodeBytes([]byte(b.String()), "wide.yaml", Options{MaxContainersPerPod: 5}, res)
+	if res.Objects != 1 || len(res.Errors) != 1 || !strings.Contains(res.Errors[0].Message, "12 containers in its pod spec, more than the 5 evaluated") {
+		t.Fatalf("objects %d, errors %+v", res.Objects, res.Errors)
+	}
+	if n := len(res.Inventory.Pods[0].Spec.Containers); n != 5 {
+		t.Fatalf("%d containers kept, want 5", n)
 	}
 }

@@ -94,6 +94,9 @@ var kinds = map[gvk]decodeFunc{
 	{kubeinv.VeleroGroup + "/v1", "Backup"}:                lenient(decodeVeleroBackup),
 }
 
+// IsCheckedKind reports whether Palisade reads objects of this kind (in some apiVersion).
+func IsCheckedKind(kind string) bool { return knownKinds[kind] }
+
 // knownKinds are the kinds of the table above, whatever their apiVersion.
 var knownKinds = func() map[string]bool {
 	m := map[string]bool{}

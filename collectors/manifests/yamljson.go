@@ -77,6 +77,8 @@ type jsonWriter struct {
 	// hidden: when set, the first of duplicate keys wins instead of the last (the reading
 	// the duplicate hides), for judging what a duplicate key conceals.
 	hidden bool
+	stack  []*members // per mapping nesting level, reused
+	level  int
 }
 
 // errYAMLBomb and errNesting bound the work one document can cause.
@@ -94,13 +96,18 @@ func yamlToJSON(raw []byte, maxAliasNodes int) (js []byte, dups []duplicateKey, 
 	if doc.Kind == 0 || len(doc.Content) == 0 {
 		return nil, nil, nil, nil
 	}
-	js, dups, err = nodeToJSON(doc.Content[0], maxAliasNodes, false)
+	js, dups, err = nodeToJSONSized(doc.Content[0], maxAliasNodes, false, len(raw)+len(raw)/4)
 	return js, dups, doc.Content[0], err
 }
 
 // nodeToJSON writes n as JSON; hidden selects the first of duplicate keys instead of the last.
 func nodeToJSON(n *yaml.Node, maxAliasNodes int, hidden bool) ([]byte, []duplicateKey, error) {
-	w := &jsonWriter{maxAlias: maxAliasNodes, hidden: hidden, buf: make([]byte, 0, 1024)}
+	return nodeToJSONSized(n, maxAliasNodes, hidden, 1024)
+}
+
+// nodeToJSONSized is nodeToJSON with the expected size of the JSON (about the YAML's).
+func nodeToJSONSized(n *yaml.Node, maxAliasNodes int, hidden bool, size int) ([]byte, []duplicateKey, error) {
+	w := &jsonWriter{maxAlias: maxAliasNodes, hidden: hidden, buf: make([]byte, 0, size)}
 	direct := countNodes(n, 0)
 	if direct < 0 {
 		return nil, nil, &yamlLimitError{fmt.Sprintf("YAML nested deeper than %d levels", maxYAMLNesting)}
@@ -194,8 +201,15 @@ type member struct {
 }
 
 func (w *jsonWriter) mapping(n *yaml.Node, path *pathStep, depth int) error {
-	var small [16]member
-	ms := &members{list: small[:0]}
+	// Each nesting level reuses its members: a document allocates a handful, not one set
+	// per mapping.
+	if w.level == len(w.stack) {
+		w.stack = append(w.stack, &members{list: make([]member, 0, 16)})
+	}
+	ms := w.stack[w.level]
+	ms.list, ms.index = ms.list[:0], nil
+	w.level++
+	defer func() { w.level-- }()
 	if err := w.collect(n, path, depth, ms, false); err != nil {
 		return err
 	}
@@ -340,15 +354,15 @@ func mapKey(k *yaml.Node) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	switch x := v.(type) {
-	case string:
-		return x, nil
-	case int64:
-		return strconv.FormatInt(x, 10), nil
-	case uint64:
-		return strconv.FormatUint(x, 10), nil
-	case float64:
-		s := strconv.FormatFloat(x, 'g', -1, 32)
+	switch v.kind {
+	case kString:
+		return v.s, nil
+	case kInt:
+		return strconv.FormatInt(v.i, 10), nil
+	case kUint:
+		return strconv.FormatUint(v.u, 10), nil
+	case kFloat:
+		s := strconv.FormatFloat(v.f, 'g', -1, 32)
 		switch s {
 		case "+Inf":
 			s = ".inf"
@@ -358,8 +372,8 @@ func mapKey(k *yaml.Node) (string, error) {
 			s = ".nan"
 		}
 		return s, nil
-	case bool:
-		return strconv.FormatBool(x), nil
+	case kBool:
+		return strconv.FormatBool(v.b), nil
 	}
 	return "", fmt.Errorf("line %d: unsupported map key %q", k.Line, k.Value)
 }
@@ -372,112 +386,128 @@ func plain(n *yaml.Node) bool {
 // table holds the YAML 1.1 words, and numbers are Go's ParseInt/ParseUint (base 0, so 0x,
 // 0o and a leading 0 for octal) after dropping underscores, then floats.
 
-var yaml11Words = map[string]any{
-	"y": true, "Y": true, "yes": true, "Yes": true, "YES": true, "true": true, "True": true, "TRUE": true,
-	"on": true, "On": true, "ON": true,
-	"n": false, "N": false, "no": false, "No": false, "NO": false, "false": false, "False": false, "FALSE": false,
-	"off": false, "Off": false, "OFF": false,
-	"": nil, "~": nil, "null": nil, "Null": nil, "NULL": nil,
-	".nan": math.NaN(), ".NaN": math.NaN(), ".NAN": math.NaN(),
-	".inf": math.Inf(1), ".Inf": math.Inf(1), ".INF": math.Inf(1),
-	"+.inf": math.Inf(1), "+.Inf": math.Inf(1), "+.INF": math.Inf(1),
-	"-.inf": math.Inf(-1), "-.Inf": math.Inf(-1), "-.INF": math.Inf(-1),
+// scalar is a resolved scalar: what go-yaml v2 gives interface{} (nil, bool, int, uint64,
+// float64 or string), without boxing each one.
+type scalar struct {
+	kind byte
+	b    bool
+	i    int64
+	u    uint64
+	f    float64
+	s    string
 }
+
+const (
+	kNull byte = iota
+	kBool
+	kInt
+	kUint
+	kFloat
+	kString
+)
+
+var yaml11Words = map[string]scalar{
+	"y": {kind: kBool, b: true}, "Y": {kind: kBool, b: true}, "yes": {kind: kBool, b: true}, "Yes": {kind: kBool, b: true},
+	"YES": {kind: kBool, b: true}, "true": {kind: kBool, b: true}, "True": {kind: kBool, b: true}, "TRUE": {kind: kBool, b: true},
+	"on": {kind: kBool, b: true}, "On": {kind: kBool, b: true}, "ON": {kind: kBool, b: true},
+	"n": {kind: kBool}, "N": {kind: kBool}, "no": {kind: kBool}, "No": {kind: kBool}, "NO": {kind: kBool},
+	"false": {kind: kBool}, "False": {kind: kBool}, "FALSE": {kind: kBool}, "off": {kind: kBool}, "Off": {kind: kBool}, "OFF": {kind: kBool},
+	"": {kind: kNull}, "~": {kind: kNull}, "null": {kind: kNull}, "Null": {kind: kNull}, "NULL": {kind: kNull},
+	".nan": {kind: kFloat, f: math.NaN()}, ".NaN": {kind: kFloat, f: math.NaN()}, ".NAN": {kind: kFloat, f: math.NaN()},
+	".inf": {kind: kFloat, f: math.Inf(1)}, ".Inf": {kind: kFloat, f: math.Inf(1)}, ".INF": {kind: kFloat, f: math.Inf(1)},
+	"+.inf": {kind: kFloat, f: math.Inf(1)}, "+.Inf": {kind: kFloat, f: math.Inf(1)}, "+.INF": {kind: kFloat, f: math.Inf(1)},
+	"-.inf": {kind: kFloat, f: math.Inf(-1)}, "-.Inf": {kind: kFloat, f: math.Inf(-1)}, "-.INF": {kind: kFloat, f: math.Inf(-1)},
+}
+
+// tagOf names a scalar's kind as a YAML tag, for messages and tag checks.
+var tagOf = [...]string{kNull: "!!null", kBool: "!!bool", kInt: "!!int", kUint: "!!int", kFloat: "!!float", kString: "!!str"}
 
 var yamlStyleFloat = regexp.MustCompile(`^[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?$`)
 
-// resolveScalar returns the value go-yaml v2 gives a scalar decoded into interface{}:
-// nil, bool, int64, uint64, float64 or string.
-func resolveScalar(n *yaml.Node) (any, error) {
+func str(s string) scalar { return scalar{kind: kString, s: s} }
+
+// resolveScalar returns the value go-yaml v2 gives a scalar decoded into interface{}.
+func resolveScalar(n *yaml.Node) (scalar, error) {
 	if n.Tag == "!" {
-		return n.Value, nil // the non-specific tag: a string, whatever it looks like
+		return str(n.Value), nil // the non-specific tag: a string, whatever it looks like
 	}
 	tag := ""
 	if n.Style&yaml.TaggedStyle != 0 {
 		tag = n.ShortTag()
 	}
 	if tag == "" && !plain(n) {
-		return n.Value, nil
+		return str(n.Value), nil
 	}
 	switch tag {
-	case "", "!!str", "!!bool", "!!int", "!!float", "!!null", "!!timestamp":
+	case "", "!!bool", "!!int", "!!float", "!!null", "!!timestamp":
+	case "!!str":
+		return str(n.Value), nil
 	case "!!binary":
 		b, err := base64.StdEncoding.DecodeString(n.Value)
 		if err != nil {
-			return nil, fmt.Errorf("line %d: !!binary value contains invalid base64 data", n.Line)
+			return scalar{}, fmt.Errorf("line %d: !!binary value contains invalid base64 data", n.Line)
 		}
-		return string(b), nil
+		return str(string(b)), nil
 	default:
-		return n.Value, nil // unknown tags read as plain strings
+		return str(n.Value), nil // unknown tags read as plain strings
 	}
-	if tag == "!!str" {
-		return n.Value, nil
+	v, timestamp := resolvePlain(n.Value, tag == "" || tag == "!!timestamp")
+	rtag := tagOf[v.kind]
+	if timestamp {
+		rtag = "!!timestamp"
 	}
-	v, rtag := resolvePlain(n.Value, tag == "" || tag == "!!timestamp")
 	switch {
 	case tag == "" || tag == rtag:
 		return v, nil
-	case tag == "!!float" && rtag == "!!int":
-		switch x := v.(type) {
-		case int64:
-			return float64(x), nil
-		case uint64:
-			return float64(x), nil
-		}
+	case tag == "!!float" && v.kind == kInt:
+		return scalar{kind: kFloat, f: float64(v.i)}, nil
+	case tag == "!!float" && v.kind == kUint:
+		return scalar{kind: kFloat, f: float64(v.u)}, nil
 	}
-	return nil, fmt.Errorf("line %d: cannot decode %s `%s` as a %s", n.Line, rtag, n.Value, tag)
+	return scalar{}, fmt.Errorf("line %d: cannot decode %s `%s` as a %s", n.Line, rtag, n.Value, tag)
 }
 
 // resolvePlain resolves an untagged plain scalar; timestamps (when allowed) stay strings,
-// as go-yaml v2 leaves them for interface{} targets.
-func resolvePlain(in string, timestamps bool) (any, string) {
-	if v, ok := yaml11Words[in]; ok {
-		switch v.(type) {
-		case bool:
-			return v, "!!bool"
-		case nil:
-			return nil, "!!null"
-		}
-		return v, "!!float"
-	}
-	if in == "" {
-		return nil, "!!null"
+// as go-yaml v2 leaves them for interface{} targets (timestamp reports one).
+func resolvePlain(in string, timestamps bool) (v scalar, timestamp bool) {
+	if w, ok := yaml11Words[in]; ok {
+		return w, false
 	}
 	switch c := in[0]; {
 	case c == '.':
 		if f, err := strconv.ParseFloat(in, 64); err == nil {
-			return f, "!!float"
+			return scalar{kind: kFloat, f: f}, false
 		}
 	case c == '+' || c == '-' || c >= '0' && c <= '9':
 		if timestamps && looksLikeTimestamp(in) {
-			return in, "!!timestamp"
+			return str(in), true
 		}
 		p := strings.ReplaceAll(in, "_", "")
 		if i, err := strconv.ParseInt(p, 0, 64); err == nil {
-			return i, "!!int"
+			return scalar{kind: kInt, i: i}, false
 		}
 		if u, err := strconv.ParseUint(p, 0, 64); err == nil {
-			return u, "!!int"
+			return scalar{kind: kUint, u: u}, false
 		}
 		if yamlStyleFloat.MatchString(p) {
 			if f, err := strconv.ParseFloat(p, 64); err == nil {
-				return f, "!!float"
+				return scalar{kind: kFloat, f: f}, false
 			}
 		}
 		if strings.HasPrefix(p, "0b") {
 			if i, err := strconv.ParseInt(p[2:], 2, 64); err == nil {
-				return i, "!!int"
+				return scalar{kind: kInt, i: i}, false
 			}
 			if u, err := strconv.ParseUint(p[2:], 2, 64); err == nil {
-				return u, "!!int"
+				return scalar{kind: kUint, u: u}, false
 			}
 		} else if strings.HasPrefix(p, "-0b") {
 			if i, err := strconv.ParseInt("-"+p[3:], 2, 64); err == nil {
-				return i, "!!int"
+				return scalar{kind: kInt, i: i}, false
 			}
 		}
 	}
-	return in, "!!str"
+	return str(in), false
 }
 
 // timestampLayouts are the forms of the YAML 1.1 timestamp type (yaml.org/type/timestamp)
@@ -508,27 +538,27 @@ func looksLikeTimestamp(s string) bool {
 }
 
 // scalar writes a resolved scalar as encoding/json would.
-func (w *jsonWriter) scalar(v any) error {
-	switch x := v.(type) {
-	case nil:
+func (w *jsonWriter) scalar(v scalar) error {
+	switch v.kind {
+	case kNull:
 		w.buf = append(w.buf, "null"...)
-	case bool:
-		w.buf = strconv.AppendBool(w.buf, x)
-	case int64:
-		w.buf = strconv.AppendInt(w.buf, x, 10)
-	case uint64:
-		w.buf = strconv.AppendUint(w.buf, x, 10)
-	case float64:
-		if math.IsInf(x, 0) || math.IsNaN(x) {
-			return fmt.Errorf("json: unsupported value: %s", strconv.FormatFloat(x, 'g', -1, 64))
+	case kBool:
+		w.buf = strconv.AppendBool(w.buf, v.b)
+	case kInt:
+		w.buf = strconv.AppendInt(w.buf, v.i, 10)
+	case kUint:
+		w.buf = strconv.AppendUint(w.buf, v.u, 10)
+	case kFloat:
+		if math.IsInf(v.f, 0) || math.IsNaN(v.f) {
+			return fmt.Errorf("json: unsupported value: %s", strconv.FormatFloat(v.f, 'g', -1, 64))
 		}
-		b, err := json.Marshal(x)
+		b, err := json.Marshal(v.f)
 		if err != nil {
 			return err
 		}
 		w.buf = append(w.buf, b...)
-	case string:
-		w.buf = appendJSONString(w.buf, x)
+	case kString:
+		w.buf = appendJSONString(w.buf, v.s)
 	}
 	return nil
 }

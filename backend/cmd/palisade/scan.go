@@ -1,6 +1,7 @@
 package main
 
 import (
+	"bufio"
 	"context"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"github.com/palisade-dev/palisade/backend/checks"
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/report"
+	"github.com/palisade-dev/palisade/backend/scanner"
 	"github.com/palisade-dev/palisade/backend/scoring"
 	"github.com/palisade-dev/palisade/backend/termsafe"
 	"github.com/palisade-dev/palisade/collectors/kubeinv"
@@ -27,6 +29,7 @@ type scanOptions struct {
 	outFile    string
 	failOn     string
 	quiet      bool
+	allowEmpty bool
 }
 
 func init() { extraCommands = append(extraCommands, newScanCommand) }
@@ -58,6 +61,7 @@ lists each error).`,
 	f.StringVar(&so.outFile, "output-file", "", "write the report to this file instead of stdout")
 	f.StringVar(&so.failOn, "fail-on", "", "exit 1 when a finding at or above this severity exists: critical, high, medium or low")
 	f.BoolVarP(&so.quiet, "quiet", "q", false, "no progress or summary on stderr")
+	f.BoolVar(&so.allowEmpty, "allow-empty", false, "accept input with no Kubernetes objects (an empty file, stdin or directory) instead of exiting 2")
 	return cmd
 }
 
@@ -87,11 +91,12 @@ func (so *scanOptions) validate() (report.Format, *posture.Severity, error) {
 
 // collected is what a scan read, from files or from a cluster.
 type collected struct {
-	inv      *kubeinv.Inventory
-	errors   []posture.CollectionError
-	warnings []posture.CollectionError
-	sources  map[string]string
-	what     string // for the progress line: "12 files, 85 objects"
+	inv       *kubeinv.Inventory
+	errors    []posture.CollectionError
+	warnings  []posture.CollectionError
+	sources   map[string]string
+	manifests *manifests.Result // nil for a cluster
+	what      string            // for the progress line: "12 files, 85 objects"
 }
 
 func runScan(ctx context.Context, opts *globalOptions, so *scanOptions) error {
@@ -119,37 +124,39 @@ func runScan(ctx context.Context, opts *globalOptions, so *scanOptions) error {
 		got, err = collectCluster(ctx, so, opts)
 	} else {
 		got, err = collectManifests(ctx, so.paths, opts.env.stdin)
+		// Manifests show one application, not the cluster: a namespace it only uses is not
+		// in the scan (see checks.Config.OnlyDeclaredNamespaces).
+		checkCfg.OnlyDeclaredNamespaces = true
 	}
 	if err != nil {
 		return err
 	}
-	results := catalog.Evaluate(got.inv, checkCfg)
-	card := scoring.Compute(results, scoring.Options{
-		Weights: posture.DefaultWeights(), OwnerLabelKey: checkCfg.OwnerLabel, Now: time.Now(),
-		// A scan sees only what it was given; attestations live in the server.
-		IgnoreAttestations: true,
-	})
-	findings := report.FindingsFrom(results)
-	for i := range findings {
-		findings[i].SourceFile = got.sources[findings[i].Result.Asset.Key]
+	empty := got.manifests != nil && got.manifests.Read == 0 && !so.allowEmpty
+	if empty {
+		got.errors = append(got.errors, posture.CollectionError{Source: strings.Join(so.paths, ", "),
+			Message: fmt.Sprintf("no Kubernetes objects found in %d file(s); nothing was checked (--allow-empty accepts this)", got.manifests.Files)})
 	}
-	scan := report.Scan{Score: card, Findings: findings, Errors: got.errors, Checks: lookupIn(catalog), ToolVersion: version}
-	if err := writeReport(opts.env.stdout, so.outFile, format, scan); err != nil {
+	out, err := writeScanReport(opts.env.stdout, so.outFile, format, got, scanner.Options{Catalog: catalog, Config: checkCfg,
+		Score: scoring.Options{Weights: posture.DefaultWeights(), OwnerLabelKey: checkCfg.OwnerLabel, Now: time.Now(),
+			// A scan sees only what it was given; attestations live in the server.
+			IgnoreAttestations: true}})
+	if err != nil {
 		return err
 	}
-	for _, w := range got.warnings {
+	for _, w := range out.Warnings {
 		// Sources and messages quote the scanned input (object names, unknown field names).
 		progress("warning: %s: %s", termsafe.String(w.Source), termsafe.String(w.Message))
 	}
 	overall := "n/a"
-	if v := card.Overall.Score.Value; v != nil {
+	if v := out.Score.Overall.Score.Value; v != nil {
 		overall = fmt.Sprintf("%.1f", *v)
 	}
-	progress("scanned %s in %s: score %s, %d findings, %d errors", got.what, time.Since(start).Round(time.Millisecond), overall, len(findings), len(got.errors))
-	if len(got.errors) > 0 {
-		return &exitCodeError{code: exitError, err: fmt.Errorf("%d input(s) could not be read (listed in the report)", len(got.errors))}
+	progress("scanned %s in %s: score %s, %d findings, %d errors", got.what, time.Since(start).Round(time.Millisecond), overall,
+		out.Summary.Findings, len(out.Errors))
+	if len(out.Errors) > 0 {
+		return &exitCodeError{code: exitError, err: fmt.Errorf("%d input(s) could not be read (listed in the report)", len(out.Errors))}
 	}
-	if failOn != nil && report.FailOn(findings, *failOn) {
+	if failOn != nil && out.AnyFind && out.Worst >= *failOn {
 		return failure("findings at or above %s severity", *failOn)
 	}
 	return nil
@@ -160,30 +167,54 @@ func collectManifests(ctx context.Context, paths []string, stdin io.Reader) (*co
 	if err != nil {
 		return nil, usageError("%v", err)
 	}
-	return &collected{inv: res.Inventory, errors: res.Errors, warnings: res.Warnings, sources: res.Sources,
+	return &collected{inv: res.Inventory, errors: res.Errors, warnings: res.Warnings, sources: res.Sources, manifests: res,
 		what: fmt.Sprintf("%d file(s), %d object(s)", res.Files, res.Objects)}, nil
 }
 
-func writeReport(stdout io.Writer, path string, format report.Format, scan report.Scan) error {
-	if path == "" {
-		return report.Write(stdout, format, scan)
+// writeScanReport evaluates what was collected and streams the report to the output file
+// (created only when the scan can write it) or stdout.
+func writeScanReport(stdout io.Writer, path string, format report.Format, got *collected, so scanner.Options) (scanner.Outcome, error) {
+	w := stdout
+	var f *os.File
+	if path != "" {
+		var err error
+		if f, err = os.Create(path); err != nil {
+			return scanner.Outcome{}, fmt.Errorf("--output-file: %w", err)
+		}
+		w = f
 	}
-	f, err := os.Create(path)
-	if err != nil {
-		return fmt.Errorf("--output-file: %w", err)
+	bw := bufio.NewWriterSize(w, 64<<10)
+	st, err := report.NewStream(bw, format, report.Meta{Checks: lookupIn(so.Catalog), Rules: scanner.RuleIDs(so.Catalog), ToolVersion: version})
+	if err == nil {
+		var out scanner.Outcome
+		out, err = scanner.Run(scanner.Input{Inventory: got.inv, Sources: got.sources, Errors: got.errors, Warnings: got.warnings,
+			Manifests: got.manifests}, so, st)
+		if err == nil {
+			err = bw.Flush()
+		}
+		if f != nil {
+			if cerr := f.Close(); err == nil {
+				err = cerr
+			}
+		}
+		return out, err
 	}
-	if err := report.Write(f, format, scan); err != nil {
+	if f != nil {
 		f.Close()
-		return err
 	}
-	return f.Close()
+	return scanner.Outcome{}, err
 }
 
-// lookupIn adapts the catalog to the report's check metadata lookup.
+// lookupIn adapts the catalog (and the manifest input checks) to the report's check
+// metadata lookup.
 func lookupIn(c *checks.Catalog) report.CheckLookup {
 	return func(id string) (report.CheckInfo, bool) {
 		ch, ok := c.Get(id)
 		if !ok {
+			if ic, ok := manifests.InputCheckByID(id); ok {
+				return report.CheckInfo{ID: ic.ID, Title: ic.Title, Description: ic.Description, Severity: ic.Severity,
+					Remediation: ic.Remediation}, true
+			}
 			return report.CheckInfo{}, false
 		}
 		rem := ch.Remediation.Text
