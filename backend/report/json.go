@@ -70,14 +70,14 @@ func WriteJSON(w io.Writer, s Scan) error { return Write(w, FormatJSON, s) }
 // findings as they come, the rest at the end. Scores are rounded to two decimals; lists are
 // never null.
 type jsonStream struct {
-	w     io.Writer
-	m     Meta
-	count int
+	w        io.Writer
+	m        Meta
+	findings jsonArray
 }
 
 func newJSONStream(w io.Writer, m Meta) (*jsonStream, error) {
 	_, err := io.WriteString(w, "{\n  \"findings\": [")
-	return &jsonStream{w: w, m: m}, err
+	return &jsonStream{w: w, m: m, findings: jsonArray{w: w, indent: "    "}}, err
 }
 
 func (j *jsonStream) Finding(f Finding) error {
@@ -86,30 +86,14 @@ func (j *jsonStream) Finding(f Finding) error {
 	if ids == nil {
 		ids = []string{}
 	}
-	b, err := json.MarshalIndent(jsonFinding{
+	return j.findings.add(jsonFinding{
 		CheckID: f.Result.CheckID, Title: info.Title, Severity: f.Result.Severity, CSA: ids, Resource: jsonResource(f.resource()),
 		Container: f.Container, Message: f.Result.Message, Remediation: info.Remediation, SourceFile: f.file(), Line: f.Line,
-	}, "    ", "  ")
-	if err != nil {
-		return err
-	}
-	sep := ",\n    "
-	if j.count == 0 {
-		sep = "\n    "
-	}
-	j.count++
-	if _, err := io.WriteString(j.w, sep); err != nil {
-		return err
-	}
-	_, err = j.w.Write(b)
-	return err
+	})
 }
 
 func (j *jsonStream) Close(end End) error {
-	closing := "]"
-	if j.count > 0 {
-		closing = "\n  ]"
-	}
+	closing := j.findings.closing()
 	overall := end.Score.Overall
 	score := jsonScore{
 		Overall: roundPtr(overall.Score.Value), Areas: map[string]float64{}, OverallWithoutExceptions: roundPtr(overall.ScoreWithoutExceptions.Value),

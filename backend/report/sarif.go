@@ -158,16 +158,16 @@ func WriteSARIF(w io.Writer, s Scan) error { return Write(w, FormatSARIF, s) }
 // (or "Kind/name" when cluster-scoped). Errors and warnings are the invocation's
 // notifications; the scores are the run's properties.
 type sarifStream struct {
-	w     io.Writer
-	m     Meta
-	index map[string]int
-	count int
+	w       io.Writer
+	m       Meta
+	index   map[string]int
+	results jsonArray
 }
 
 func newSARIFStream(w io.Writer, m Meta) (*sarifStream, error) {
 	ids := append([]string(nil), m.Rules...)
 	sort.Strings(ids)
-	st := &sarifStream{w: w, m: m, index: map[string]int{}}
+	st := &sarifStream{w: w, m: m, index: map[string]int{}, results: jsonArray{w: w, indent: "        "}}
 	rules := make([]sarifRule, 0, len(ids))
 	for _, id := range ids {
 		if _, dup := st.index[id]; dup {
@@ -227,26 +227,13 @@ func (st *sarifStream) Finding(f Finding) error {
 	if csaIDs == nil {
 		csaIDs = []string{}
 	}
-	b, err := json.MarshalIndent(sarifResult{
+	return st.results.add(sarifResult{
 		RuleID: id, RuleIndex: at, Level: sarifLevel(f.Result.Severity),
 		Message:             sarifText{Text: firstNonEmpty(f.Result.Message, st.m.Checks.check(id).Title, id)},
 		Locations:           []sarifLocation{loc},
 		PartialFingerprints: map[string]string{fingerprintKey: fingerprint(f, r)},
 		Properties:          sarifResultProps{Severity: f.Result.Severity.String(), CSA: csaIDs, Container: f.Container},
-	}, "        ", "  ")
-	if err != nil {
-		return err
-	}
-	sep := ",\n        "
-	if st.count == 0 {
-		sep = "\n        "
-	}
-	st.count++
-	if _, err := io.WriteString(st.w, sep); err != nil {
-		return err
-	}
-	_, err = st.w.Write(b)
-	return err
+	})
 }
 
 func (st *sarifStream) Close(end End) error {
@@ -278,10 +265,7 @@ func (st *sarifStream) Close(end End) error {
 	if err != nil {
 		return err
 	}
-	closing := "]"
-	if st.count > 0 {
-		closing = "\n      ]"
-	}
+	closing := st.results.closing()
 	_, err = io.WriteString(st.w, closing+",\n      \"invocations\": "+string(invs)+",\n      \"properties\": "+string(props)+"\n    }\n  ]\n}\n")
 	return err
 }

@@ -1,6 +1,7 @@
 package report
 
 import (
+	"encoding/json"
 	"io"
 	"sort"
 	"strings"
@@ -197,4 +198,38 @@ func csaOf(checks CheckLookup, f Finding) []string {
 
 func joinCSA(checks CheckLookup, f Finding, sep string) string {
 	return strings.Join(csaOf(checks, f), sep)
+}
+
+// jsonArray writes the elements of a JSON array, already opened, one at a time, indented to
+// sit where the array is in the document written around it (indent is the elements').
+type jsonArray struct {
+	w      io.Writer
+	indent string
+	count  int
+}
+
+func (a *jsonArray) add(v any) error {
+	b, err := json.MarshalIndent(v, a.indent, "  ")
+	if err != nil {
+		return err
+	}
+	sep := ",\n"
+	if a.count == 0 {
+		sep = "\n"
+	}
+	a.count++
+	if _, err := io.WriteString(a.w, sep+a.indent); err != nil {
+		return err
+	}
+	_, err = a.w.Write(b)
+	return err
+}
+
+// closing is what ends the array: "]" when it is empty, else "]" on a line of its own, one
+// level out from the elements.
+func (a *jsonArray) closing() string {
+	if a.count == 0 {
+		return "]"
+	}
+	return "\n" + a.indent[:len(a.indent)-2] + "]"
 }

@@ -66,3 +66,11 @@ func TestRunListsAtMostTheLimitPerObject(t *testing.T) {
 		t.Fatalf("no warning names the object: %+v", rec.end.Warnings)
 	}
 }
+
+func TestGCPercentFor(t *testing.T) {
+	for live, want := range map[uint64]int{0: gcSmall, 95 << 20: gcSmall, 96 << 20: 100, 192 << 20: 200, 2 << 30: gcTuneMax} {
+		if got := gcPercentFor(live); got != want {
+			t.Errorf("gcPercentFor(%d MB) = %d, want %d", live>>20, got, want)
+		}
+	}
+}

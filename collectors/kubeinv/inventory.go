@@ -366,15 +366,15 @@ func nestedTime(obj map[string]any, fields ...string) (*time.Time, error) {
 }
 
 // compactInterval is how many Pods, ReplicaSets and Jobs may arrive between compactions at
-// first; then the interval grows with what was compacted (half of it), so a pass, which
-// costs O(inventory), runs O(log n) times in all while at most a few thousand unneeded pod
-// specs are held at once in a small scan and a fraction of the inventory in a large one.
-const compactInterval = 2000
+// first; then the interval is a quarter of all received so far, so a pass, which costs
+// O(inventory), runs O(log n) times in all while at most a few hundred unneeded pod specs
+// are held at once in a small scan and a quarter of the inventory in a large one.
+const compactInterval = 500
 
 func (inv *Inventory) compactEvery() {
 	inv.ownedSinceCompact++
 	inv.ownedTotal++
-	if inv.ownedSinceCompact >= max(compactInterval, inv.ownedTotal/2) {
+	if inv.ownedSinceCompact >= max(compactInterval, inv.ownedTotal/4) {
 		inv.Compact()
 	}
 }

@@ -35,37 +35,32 @@ type duplicateKey struct {
 	Line, Shown int    // line of the hidden (earlier) value and of the one used
 }
 
-// pathStep is where a value sits, built as a chain while walking and turned into a string
+// pathElem is one step of where a value sits: a key, or (key "") a sequence index. The
+// writer keeps the steps to the current value on a stack and turns them into a string
 // ("spec.containers[0].name") only for a duplicate key: most documents have none.
-type pathStep struct {
-	parent *pathStep
-	key    string
-	index  int // for sequence elements; key is "" then
+type pathElem struct {
+	key   string
+	index int
 }
 
-func (p *pathStep) String() string {
-	if p == nil {
-		return ""
-	}
+func pathString(steps []pathElem, last string) string {
 	var b []byte
-	var walk func(*pathStep)
-	walk = func(s *pathStep) {
-		if s.parent != nil {
-			walk(s.parent)
-		}
-		if s.key == "" && s.index >= 0 {
+	for _, s := range steps {
+		if s.key == "" {
 			b = append(b, '[')
 			b = strconv.AppendInt(b, int64(s.index), 10)
 			b = append(b, ']')
-			return
+			continue
 		}
 		if len(b) > 0 {
 			b = append(b, '.')
 		}
 		b = append(b, s.key...)
 	}
-	walk(p)
-	return string(b)
+	if len(b) > 0 {
+		b = append(b, '.')
+	}
+	return string(append(b, last...))
 }
 
 // jsonWriter converts one document.
@@ -79,6 +74,7 @@ type jsonWriter struct {
 	hidden bool
 	stack  []*members // per mapping nesting level, reused
 	level  int
+	path   []pathElem // to the value being written
 }
 
 // errYAMLBomb and errNesting bound the work one document can cause.
@@ -113,7 +109,7 @@ func nodeToJSONSized(n *yaml.Node, maxAliasNodes int, hidden bool, size int) ([]
 		return nil, nil, &yamlLimitError{fmt.Sprintf("YAML nested deeper than %d levels", maxYAMLNesting)}
 	}
 	w.budget = direct + maxAliasNodes
-	if err := w.value(n, nil, 0); err != nil {
+	if err := w.value(n, 0); err != nil {
 		return nil, nil, err
 	}
 	sort.Slice(w.dups, func(i, j int) bool { return w.dups[i].Line < w.dups[j].Line })
@@ -151,7 +147,7 @@ func (w *jsonWriter) spend(depth int) error {
 	return nil
 }
 
-func (w *jsonWriter) value(n *yaml.Node, path *pathStep, depth int) error {
+func (w *jsonWriter) value(n *yaml.Node, depth int) error {
 	if err := w.spend(depth); err != nil {
 		return err
 	}
@@ -161,16 +157,19 @@ func (w *jsonWriter) value(n *yaml.Node, path *pathStep, depth int) error {
 			w.buf = append(w.buf, "null"...)
 			return nil
 		}
-		return w.value(n.Alias, path, depth+1)
+		return w.value(n.Alias, depth+1)
 	case yaml.MappingNode:
-		return w.mapping(n, path, depth)
+		return w.mapping(n, depth)
 	case yaml.SequenceNode:
 		w.buf = append(w.buf, '[')
 		for i, c := range n.Content {
 			if i > 0 {
 				w.buf = append(w.buf, ',')
 			}
-			if err := w.value(c, &pathStep{parent: path, index: i}, depth+1); err != nil {
+			w.path = append(w.path, pathElem{index: i})
+			err := w.value(c, depth+1)
+			w.path = w.path[:len(w.path)-1]
+			if err != nil {
 				return err
 			}
 		}
@@ -187,7 +186,7 @@ func (w *jsonWriter) value(n *yaml.Node, path *pathStep, depth int) error {
 			w.buf = append(w.buf, "null"...)
 			return nil
 		}
-		return w.value(n.Content[0], path, depth+1)
+		return w.value(n.Content[0], depth+1)
 	}
 	return fmt.Errorf("line %d: unsupported YAML node", n.Line)
 }
@@ -200,7 +199,7 @@ type member struct {
 	explicit bool // written in this mapping, not merged in
 }
 
-func (w *jsonWriter) mapping(n *yaml.Node, path *pathStep, depth int) error {
+func (w *jsonWriter) mapping(n *yaml.Node, depth int) error {
 	// Each nesting level reuses its members: a document allocates a handful, not one set
 	// per mapping.
 	if w.level == len(w.stack) {
@@ -210,7 +209,7 @@ func (w *jsonWriter) mapping(n *yaml.Node, path *pathStep, depth int) error {
 	ms.list, ms.index = ms.list[:0], nil
 	w.level++
 	defer func() { w.level-- }()
-	if err := w.collect(n, path, depth, ms, false); err != nil {
+	if err := w.collect(n, depth, ms, false); err != nil {
 		return err
 	}
 	w.buf = append(w.buf, '{')
@@ -225,7 +224,10 @@ func (w *jsonWriter) mapping(n *yaml.Node, path *pathStep, depth int) error {
 		first = false
 		w.buf = appendJSONString(w.buf, m.key)
 		w.buf = append(w.buf, ':')
-		if err := w.value(m.val, &pathStep{parent: path, key: m.key, index: -1}, depth+1); err != nil {
+		w.path = append(w.path, pathElem{key: m.key})
+		err := w.value(m.val, depth+1)
+		w.path = w.path[:len(w.path)-1]
+		if err != nil {
 			return err
 		}
 	}
@@ -236,7 +238,7 @@ func (w *jsonWriter) mapping(n *yaml.Node, path *pathStep, depth int) error {
 // collect assigns n's keys in order into members, as go-yaml v2 does: every assignment,
 // merged or not, replaces an earlier one, and of a sequence of merged mappings the earlier
 // ones win. inMerge marks keys that come from a merge.
-func (w *jsonWriter) collect(n *yaml.Node, path *pathStep, depth int, ms *members, inMerge bool) error {
+func (w *jsonWriter) collect(n *yaml.Node, depth int, ms *members, inMerge bool) error {
 	if err := w.spend(depth); err != nil {
 		return err
 	}
@@ -249,7 +251,7 @@ func (w *jsonWriter) collect(n *yaml.Node, path *pathStep, depth int, ms *member
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], n.Content[i+1]
 		if isMergeKey(k) {
-			if err := w.merge(v, path, depth+1, ms); err != nil {
+			if err := w.merge(v, depth+1, ms); err != nil {
 				return err
 			}
 			continue
@@ -261,7 +263,7 @@ func (w *jsonWriter) collect(n *yaml.Node, path *pathStep, depth int, ms *member
 		if at := ms.find(key); at >= 0 {
 			prev := ms.list[at]
 			if prev.explicit && !inMerge {
-				w.dups = append(w.dups, duplicateKey{Path: (&pathStep{parent: path, key: key, index: -1}).String(), Line: prev.line, Shown: k.Line})
+				w.dups = append(w.dups, duplicateKey{Path: pathString(w.path, key), Line: prev.line, Shown: k.Line})
 				if w.hidden {
 					continue // the first one stays
 				}
@@ -313,13 +315,13 @@ func (ms *members) add(m member) {
 	}
 }
 
-func (w *jsonWriter) merge(v *yaml.Node, path *pathStep, depth int, ms *members) error {
+func (w *jsonWriter) merge(v *yaml.Node, depth int, ms *members) error {
 	for v.Kind == yaml.AliasNode && v.Alias != nil {
 		v = v.Alias
 	}
 	switch v.Kind {
 	case yaml.MappingNode:
-		return w.collect(v, path, depth, ms, true)
+		return w.collect(v, depth, ms, true)
 	case yaml.SequenceNode:
 		for i := len(v.Content) - 1; i >= 0; i-- { // earlier mappings take precedence
 			c := v.Content[i]
@@ -329,7 +331,7 @@ func (w *jsonWriter) merge(v *yaml.Node, path *pathStep, depth int, ms *members)
 			if c.Kind != yaml.MappingNode {
 				return fmt.Errorf("line %d: map merge requires map or sequence of maps as the value", c.Line)
 			}
-			if err := w.collect(c, path, depth, ms, true); err != nil {
+			if err := w.collect(c, depth, ms, true); err != nil {
 				return err
 			}
 		}

@@ -118,6 +118,7 @@ func runScan(ctx context.Context, opts *globalOptions, so *scanOptions) error {
 		}
 	}
 	start := time.Now()
+	defer scanner.TuneGC(opts.env.vars)()
 	var got *collected
 	if so.kubeconfig != "" {
 		progress("collecting from cluster (kubeconfig %s)", termsafe.String(so.kubeconfig))
