@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"testing"
 	"time"
@@ -27,6 +28,9 @@ func childOwner(t *testing.T) (*exec.Cmd, string) {
 	t.Cleanup(func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
 	start, ok := processStart(cmd.Process.Pid)
 	if !ok {
+		if runtime.GOOS == "linux" {
+			t.Fatalf("cannot read the start time of pid %d from /proc", cmd.Process.Pid)
+		}
 		t.Skip("no /proc: a process's start cannot be read here")
 	}
 	host, _ := os.Hostname()

@@ -96,7 +96,7 @@ type collected struct {
 	warnings  []posture.CollectionError
 	sources   map[string]string
 	manifests *manifests.Result // nil for a cluster
-	what      string            // for the progress line: "12 files, 85 objects"
+	what      string            // for the progress line: "12 file(s), 85 object(s) (80 evaluated)"
 }
 
 func runScan(ctx context.Context, opts *globalOptions, so *scanOptions) error {
@@ -169,7 +169,7 @@ func collectManifests(ctx context.Context, paths []string, stdin io.Reader) (*co
 		return nil, usageError("%v", err)
 	}
 	return &collected{inv: res.Inventory, errors: res.Errors, warnings: res.Warnings, sources: res.Sources, manifests: res,
-		what: fmt.Sprintf("%d file(s), %d object(s)", res.Files, res.Objects)}, nil
+		what: fmt.Sprintf("%d file(s), %d object(s) (%d evaluated)", res.Files, res.Read, res.Objects)}, nil
 }
 
 // writeScanReport evaluates what was collected and streams the report to the output file

@@ -2,6 +2,7 @@ package main
 
 import (
 	"encoding/json"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -172,6 +173,11 @@ func TestScanAccountsForEveryObject(t *testing.T) {
 	if read != evaluated+skipped+errs || errs != 1 || !kinds["ConfigMap"] || !kinds["Widget"] {
 		t.Fatalf("objects %v", obj)
 	}
+	// The progress line on stderr counts what was read, not only what was evaluated.
+	r := palisade(t, nil, "scan", "-p", p)
+	if want := fmt.Sprintf("%d object(s) (%d evaluated)", int(read), int(evaluated)); !strings.Contains(r.stderr, want) {
+		t.Fatalf("stderr does not say %q:\n%s", want, r.stderr)
+	}
 }
 
 // A named pipe in a scanned directory is an error in the report (and exit 2), never a hang.
@@ -181,7 +187,7 @@ func TestScanNamesSpecialFiles(t *testing.T) {
 		t.Fatal(err)
 	}
 	if err := syscall.Mkfifo(filepath.Join(dir, "queue.yaml"), 0o600); err != nil {
-		t.Skipf("mkfifo: %v", err)
+		t.Fatalf("mkfifo: %v", err)
 	}
 	r := palisade(t, nil, "scan", "-p", dir, "-o", "json", "-q")
 	if r.code != 2 || !strings.Contains(r.stdout, "queue.yaml") || !strings.Contains(r.stdout, "named pipe") {
