@@ -8,6 +8,11 @@ if ! ls /usr/lib/postgresql/*/bin/initdb >/dev/null 2>&1 && ! command -v initdb 
   need+=(postgresql)
 fi
 
+# The registry tests run Debian's docker-registry (CNCF Distribution) with TLS and htpasswd.
+if [ ! -x /usr/bin/docker-registry ]; then
+  need+=(docker-registry)
+fi
+
 # The browser tests drive Debian's Chromium (browsers cannot be downloaded here).
 if [ ! -x /usr/bin/chromium ]; then
   need+=(chromium)
