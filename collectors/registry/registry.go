@@ -100,7 +100,10 @@ type Options struct {
 	// Include and Exclude are path.Match patterns on repository names ("team/*");
 	// no Include: every repository.
 	Include, Exclude []string
-	Limits           Limits
+	// Private: the registry must not serve anonymous pulls; the collection checks that an
+	// unauthenticated client cannot list the first repository's tags.
+	Private bool
+	Limits  Limits
 	// Dial, when set, makes every connection (egress policy).
 	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
 	// Fresh reports whether an image's facts were inspected recently enough to be kept:
@@ -110,29 +113,12 @@ type Options struct {
 	Log   *slog.Logger
 }
 
-// Facts are what the collection learnt about the registry itself.
-type Facts struct {
-	Host   string `json:"host"`
-	Scheme string `json:"scheme"` // https or http
-	// TLSError is set when the registry's certificate did not verify.
-	TLSError string `json:"tlsError,omitempty"`
-	// Catalog: "listed", "explicit list", or why the catalog could not be used.
-	Catalog string `json:"catalog"`
-}
-
-// Repository is one repository and its tags.
-type Repository struct {
-	Name string `json:"name"`
-	Tags []Tag  `json:"tags"`
-	// Truncated: more tags than Limits.TagsPerRepository.
-	Truncated bool `json:"truncated,omitempty"`
-}
-
-// Tag is a tag and the digest it pointed to when listed.
-type Tag struct {
-	Name   string `json:"name"`
-	Digest string `json:"digest"`
-}
+// Facts, Repository and Tag are the domain's (collectors/imagefacts).
+type (
+	Facts      = imagefacts.Registry
+	Repository = imagefacts.Repository
+	Tag        = imagefacts.Tag
+)
 
 // Result is one collection of a registry.
 type Result struct {
@@ -256,6 +242,13 @@ func (c *Client) Collect(ctx context.Context) (*Result, error) {
 		return res, err
 	}
 	repos = c.selected(repos)
+	if c.opts.Private {
+		res.Registry.Private = true
+		if len(repos) > 0 {
+			anon := c.anonymousPull(ctx, repos[0])
+			res.Registry.AnonymousPull = &anon
+		}
+	}
 	res.Repositories = make([]Repository, len(repos))
 	images := make([][]*imagefacts.Image, len(repos))
 	errs := make([][]posture.CollectionError, len(repos))
@@ -310,6 +303,13 @@ func (c *Client) Collect(ctx context.Context) (*Result, error) {
 		res.Status = posture.RunPartial
 	}
 	return res, nil
+}
+
+// anonymousPull reports whether a client without credentials can list a repository's tags.
+func (c *Client) anonymousPull(ctx context.Context, repoName string) bool {
+	opts := append(append([]remote.Option{}, c.remote...), remote.WithAuth(authn.Anonymous), remote.WithContext(ctx))
+	_, err := remote.List(c.reg.Repo(repoName), opts...)
+	return err == nil
 }
 
 // repositories lists the repositories to look at: the explicit list, or the catalog.

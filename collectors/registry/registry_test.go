@@ -184,9 +184,18 @@ func TestCollectAuthentication(t *testing.T) {
 	srv.Pusher.Auth = &authn.Basic{Username: "ci", Password: "s3cret-pass"}
 	seed(t, srv.Pusher)
 
-	res := collect(t, registry.Options{URL: srv.URL, CABundle: srv.CAPEM, Credentials: registry.Credentials{Username: "ci", Password: "s3cret-pass"}})
+	res := collect(t, registry.Options{URL: srv.URL, CABundle: srv.CAPEM, Credentials: registry.Credentials{Username: "ci", Password: "s3cret-pass"}, Private: true})
 	if len(res.Images) != 3 {
 		t.Fatalf("basic auth: %d images, errors %v", len(res.Images), res.Errors)
+	}
+	if a := res.Registry.AnonymousPull; a == nil || *a {
+		t.Errorf("anonymous pull on a registry with authentication = %v, want probed and false", a)
+	}
+	open := rt.InProcess(t, nil)
+	seed(t, open.Pusher)
+	res = collect(t, registry.Options{URL: open.URL, CABundle: open.CAPEM, Private: true})
+	if a := res.Registry.AnonymousPull; a == nil || !*a || !res.Registry.Private {
+		t.Errorf("anonymous pull on an open registry = %v, want probed and true", a)
 	}
 	cfg := fmt.Sprintf(`{"auths":{"https://%s":{"auth":"%s"}}}`, srv.Host, base64.StdEncoding.EncodeToString([]byte("ci:s3cret-pass")))
 	res = collect(t, registry.Options{URL: srv.URL, CABundle: srv.CAPEM, Credentials: registry.Credentials{DockerConfig: cfg}})
