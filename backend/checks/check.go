@@ -54,7 +54,14 @@ type Check struct {
 	// result of the check not applicable instead of judging on what is not there.
 	// TestNeedsAreComplete keeps the list honest against the fixtures.
 	Needs []string `json:"needs,omitempty"`
+	// Facet is the part of a snapshot the check reads besides the Kubernetes inventory:
+	// FacetImages for image facts. A check whose facet is missing or stale answers not
+	// applicable with the reason, never pass.
+	Facet string `json:"facet,omitempty"`
 }
+
+// FacetImages marks checks that read image facts (Snapshot.Images).
+const FacetImages = "images"
 
 var checkIDPattern = regexp.MustCompile(`^[a-z0-9]+(\.[a-z0-9]+(-[a-z0-9]+)*)+$`)
 
@@ -100,6 +107,9 @@ func (c *Check) Validate() error {
 	}
 	if c.Eval == nil {
 		problems = append(problems, "no Eval function")
+	}
+	if c.Facet != "" && c.Facet != FacetImages {
+		problems = append(problems, fmt.Sprintf("unknown facet %q", c.Facet))
 	}
 	needs := map[string]bool{}
 	for _, k := range c.Needs {
@@ -180,6 +190,7 @@ func Builtin() *Catalog {
 		backupChecks(),
 		storageChecks(),
 		agentChecks(),
+		imageFactChecks(),
 	} {
 		all = append(all, family...)
 	}
@@ -225,11 +236,21 @@ type Config struct {
 	// (not applicable) rather than one with no policy. A cluster collection sees everything
 	// and leaves it off.
 	OnlyDeclaredNamespaces bool
+	// MaxImageAge: images built longer ago than this fail image.too-old (CSA 3.1.6.5).
+	MaxImageAge time.Duration
+	// ImageFactsMaxAge: image facts observed longer ago than this are stale, and checks that
+	// read them are not applicable until the image is inspected again.
+	ImageFactsMaxAge time.Duration
+	// TagMoveWindow: a tag that moved to a new digest within this window fails image.tag-moved.
+	TagMoveWindow time.Duration
 }
 
 // DefaultConfig returns the configuration used unless overridden.
 func DefaultConfig() Config {
 	return Config{
+		MaxImageAge:                180 * 24 * time.Hour,
+		ImageFactsMaxAge:           7 * 24 * time.Hour,
+		TagMoveWindow:              30 * 24 * time.Hour,
 		ClassificationLabel:        "palisade.dev/classification",
 		TenantLabel:                "palisade.dev/tenant",
 		OwnerLabel:                 "palisade.dev/owner",
@@ -250,6 +271,15 @@ func DefaultConfig() Config {
 
 func (c Config) withDefaults() Config {
 	d := DefaultConfig()
+	if c.MaxImageAge <= 0 {
+		c.MaxImageAge = d.MaxImageAge
+	}
+	if c.ImageFactsMaxAge <= 0 {
+		c.ImageFactsMaxAge = d.ImageFactsMaxAge
+	}
+	if c.TagMoveWindow <= 0 {
+		c.TagMoveWindow = d.TagMoveWindow
+	}
 	if c.ClassificationLabel == "" {
 		c.ClassificationLabel = d.ClassificationLabel
 	}

@@ -26,8 +26,12 @@ func TestBuiltinCatalog(t *testing.T) {
 		t.Fatalf("%d built-in checks, want at least 45", n)
 	}
 	for _, ch := range cat.Checks() {
-		if !strings.HasPrefix(ch.ID, "k8s.") {
-			t.Errorf("built-in check %s is not in the k8s family", ch.ID)
+		family, _, _ := strings.Cut(ch.ID, ".")
+		if family != "k8s" && family != "image" && family != "registry" {
+			t.Errorf("built-in check %s is not in the k8s, image or registry family", ch.ID)
+		}
+		if (family == "k8s") == (ch.Facet == FacetImages) {
+			t.Errorf("check %s: image and registry checks, and only they, read the image facet", ch.ID)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 	sigsyaml "sigs.k8s.io/yaml"
 
 	"github.com/palisade-dev/palisade/backend/posture"
+	"github.com/palisade-dev/palisade/collectors/imagefacts"
 	"github.com/palisade-dev/palisade/collectors/kubeinv"
 	"github.com/palisade-dev/palisade/collectors/manifests"
 )
@@ -79,7 +80,7 @@ func TestFixtures(t *testing.T) {
 	}
 	haveDir := map[string]bool{}
 	for _, d := range dirs {
-		if d.IsDir() && strings.HasPrefix(d.Name(), "k8s.") {
+		if d.IsDir() && strings.Contains(d.Name(), ".") {
 			haveDir[d.Name()] = true
 			if _, ok := cat.Get(d.Name()); !ok {
 				t.Errorf("testdata/%s: no registered check with that ID", d.Name())
@@ -89,8 +90,12 @@ func TestFixtures(t *testing.T) {
 	for _, ch := range cat.Checks() {
 		ch := ch
 		t.Run(ch.ID, func(t *testing.T) {
-			passes, _ := filepath.Glob(filepath.Join("testdata", ch.ID, "pass-*.yaml"))
-			fails, _ := filepath.Glob(filepath.Join("testdata", ch.ID, "fail-*.yaml"))
+			ext := "yaml"
+			if ch.Facet == FacetImages {
+				ext = "json"
+			}
+			passes, _ := filepath.Glob(filepath.Join("testdata", ch.ID, "pass-*."+ext))
+			fails, _ := filepath.Glob(filepath.Join("testdata", ch.ID, "fail-*."+ext))
 			if len(passes) == 0 || len(fails) == 0 {
 				t.Fatalf("check %s needs testdata/%s/pass-*.yaml and fail-*.yaml (have %d pass, %d fail)", ch.ID, ch.ID, len(passes), len(fails))
 			}
@@ -100,17 +105,8 @@ func TestFixtures(t *testing.T) {
 					want = posture.Fail
 				}
 				t.Run(filepath.Base(f), func(t *testing.T) {
-					data, err := os.ReadFile(f)
-					if err != nil {
-						t.Fatal(err)
-					}
-					res := manifests.NewResult()
-					manifests.DecodeBytes(data, f, manifests.Options{}, res)
-					if len(res.Errors) > 0 || len(res.Ignored) > 0 || len(res.Warnings) > 0 {
-						t.Fatalf("fixture does not load cleanly: errors=%v ignored=%v warnings=%v", res.Errors, res.Ignored, res.Warnings)
-					}
-					subject := subjectKey(t, ch, data)
-					results := RunCheck(ch, NewSnapshot(res.Inventory, fixtureConfig()))
+					snap, subject := loadCheckFixture(t, ch, f)
+					results := RunCheck(ch, snap)
 					var got []string
 					sawWant, sawFail := false, false
 					for _, r := range results {
@@ -139,4 +135,46 @@ func TestFixtures(t *testing.T) {
 			}
 		})
 	}
+}
+
+// imageFixture is a fixture of a check that reads image facts: the facet, optionally
+// manifests (running pods whose digests join the facts), and the subject's asset key.
+type imageFixture struct {
+	Comment   string           `json:"comment"`
+	Subject   string           `json:"subject"`
+	Facet     imagefacts.Facet `json:"facet"`
+	Manifests string           `json:"manifests"`
+}
+
+// loadCheckFixture loads a fixture into a snapshot and names the asset its verdict is about.
+func loadCheckFixture(t *testing.T, ch *Check, f string) (*Snapshot, string) {
+	t.Helper()
+	data, err := os.ReadFile(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var fx imageFixture
+	isImage := strings.HasSuffix(f, ".json")
+	if isImage {
+		dec := json.NewDecoder(bytes.NewReader(data))
+		dec.DisallowUnknownFields()
+		if err := dec.Decode(&fx); err != nil {
+			t.Fatalf("fixture: %v", err)
+		}
+		data = []byte(fx.Manifests)
+	}
+	res := manifests.NewResult()
+	manifests.DecodeBytes(data, f, manifests.Options{}, res)
+	if len(res.Errors) > 0 || len(res.Ignored) > 0 || len(res.Warnings) > 0 {
+		t.Fatalf("fixture does not load cleanly: errors=%v ignored=%v warnings=%v", res.Errors, res.Ignored, res.Warnings)
+	}
+	snap := NewSnapshot(res.Inventory, fixtureConfig())
+	if !isImage {
+		return snap, subjectKey(t, ch, data)
+	}
+	if fx.Facet.Images == nil {
+		fx.Facet.Images = map[string]*imagefacts.Image{}
+	}
+	snap.SetImages(&fx.Facet)
+	return snap, fx.Subject
 }

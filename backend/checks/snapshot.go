@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 
 	"github.com/palisade-dev/palisade/backend/posture"
+	"github.com/palisade-dev/palisade/collectors/imagefacts"
 	"github.com/palisade-dev/palisade/collectors/kubeinv"
 )
 
@@ -21,6 +22,8 @@ type Snapshot struct {
 	// Namespaces lists every namespace seen: declared by a Namespace object or used by an
 	// object. Sorted.
 	Namespaces []string
+	// Images is the image facet (SetImages); nil when image facts were not collected.
+	Images *imagefacts.Facet
 
 	workloadAssets []posture.Asset
 	containers     int // total containers over all workloads, to size result slices
@@ -35,6 +38,7 @@ type Snapshot struct {
 	stateful       map[string]bool                   // namespace holds StatefulSets or PVCs
 	serviceAccts   map[string]*corev1.ServiceAccount // ns/name
 	celMaps        map[string][]map[string]any       // scope -> JSON maps of its subjects, for custom checks
+	imageAssets    *imageAssets
 }
 
 type policyIndex struct {

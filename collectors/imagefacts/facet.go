@@ -39,12 +39,10 @@ type Tag struct {
 // repositories and the facts of their images; for a cluster target, the facts of the digests
 // its pods run. Images hold what is known by digest; Unknown says, per digest, why nothing is.
 type Facet struct {
-	Registry     *Registry
-	Repositories []Repository
-	Images       map[string]*Image
-	Unknown      map[string]string
-	// TrustPolicy says whether a trust policy judged the images (Image.Trust is set).
-	TrustPolicy bool
+	Registry     *Registry         `json:"registry,omitempty"`
+	Repositories []Repository      `json:"repositories,omitempty"`
+	Images       map[string]*Image `json:"images"`
+	Unknown      map[string]string `json:"unknown,omitempty"`
 }
 
 // NewFacet is an empty facet.
