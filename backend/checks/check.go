@@ -164,6 +164,18 @@ func (c *Catalog) With(more ...*Check) (*Catalog, error) {
 	return NewCatalog(append(append([]*Check(nil), c.checks...), more...)...)
 }
 
+// Filter returns a catalog of the checks keep accepts.
+func (c *Catalog) Filter(keep func(*Check) bool) *Catalog {
+	out := &Catalog{byID: map[string]*Check{}}
+	for _, ch := range c.checks {
+		if keep(ch) {
+			out.byID[ch.ID] = ch
+			out.checks = append(out.checks, ch)
+		}
+	}
+	return out
+}
+
 // Checks returns the checks in ID order. The slice is a copy; the checks are shared and
 // must not be modified.
 func (c *Catalog) Checks() []*Check { return append([]*Check(nil), c.checks...) }

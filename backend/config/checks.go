@@ -56,7 +56,7 @@ type CustomCheck struct {
 // Target is a collection target declared in configuration.
 type Target struct {
 	Name       string `yaml:"name"`
-	Kind       string `yaml:"kind"` // cluster or manifests
+	Kind       string `yaml:"kind"` // cluster, manifests or registry
 	Schedule   string `yaml:"schedule"`
 	Path       string `yaml:"path"`       // manifests: file or directory
 	Kubeconfig string `yaml:"kubeconfig"` // cluster: kubeconfig path ("" = in-cluster or $KUBECONFIG)
@@ -64,6 +64,17 @@ type Target struct {
 	// Optional marks a target that may legitimately be absent (the demo's "current kube
 	// context"): it is skipped with a log line instead of failing start-up.
 	Optional bool `yaml:"optional"`
+	// Registry targets: the registry's URL, an explicit repository list (for registries that
+	// refuse the catalog), include/exclude patterns, whether anonymous pulls are a finding,
+	// a CA bundle file, and a credentials file (JSON: username/password, token, or
+	// dockerConfig), read at each collection.
+	URL             string   `yaml:"url"`
+	Repositories    []string `yaml:"repositories"`
+	Include         []string `yaml:"include"`
+	Exclude         []string `yaml:"exclude"`
+	Private         bool     `yaml:"private"`
+	CAFile          string   `yaml:"ca_file"`
+	CredentialsFile string   `yaml:"credentials_file"`
 }
 
 func (c Config) validateTargets(bad func(key, format string, args ...any)) {
@@ -110,8 +121,12 @@ func validateTargetList(prefix string, targets []Target, bad func(key, format st
 				bad(key+".path", "a manifests target needs a path")
 			}
 		case "cluster":
+		case "registry":
+			if !strings.HasPrefix(t.URL, "https://") && !strings.HasPrefix(t.URL, "http://") {
+				bad(key+".url", "a registry target needs a url such as https://registry.example.com, got %q", t.URL)
+			}
 		default:
-			bad(key+".kind", `must be "cluster" or "manifests", got %q`, t.Kind)
+			bad(key+".kind", `must be "cluster", "manifests" or "registry", got %q`, t.Kind)
 		}
 		if t.Schedule == "" {
 			bad(key+".schedule", "must be a duration such as 15m or a cron expression")

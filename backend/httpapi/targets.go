@@ -138,6 +138,10 @@ func (a *api) checkSettings(kind posture.TargetKind, settings map[string]string)
 	for k, v := range settings {
 		switch {
 		case kind == posture.TargetCluster && k == "context":
+		case kind == posture.TargetRegistry && registrySetting[k]:
+			if k == "ca_bundle" && len(v) <= 256<<10 {
+				continue
+			}
 		case kind == posture.TargetManifests && k == "path":
 			if err := manifests.CheckConfined(v, a.opts.ManifestRoots); err != nil {
 				return err
@@ -151,6 +155,10 @@ func (a *api) checkSettings(kind posture.TargetKind, settings map[string]string)
 	}
 	return nil
 }
+
+// registrySetting are the settings a registry target takes through the API (its
+// credentials go in credentials; a credentials file on this host is configuration only).
+var registrySetting = map[string]bool{"url": true, "repositories": true, "include": true, "exclude": true, "private": true, "ca_bundle": true}
 
 // apply copies the input's fields onto t, validating the schedule and sealing credentials.
 func (a *api) apply(t *posture.Target, in targetInput) error {
@@ -228,6 +236,10 @@ func (a *api) createTarget(c *gin.Context) {
 	}
 	if in.Kind == posture.TargetCluster && (in.Credentials == nil || *in.Credentials == "") {
 		a.fail(c, posture.Errorf(posture.EINVALID, "a cluster target needs credentials: upload a kubeconfig"))
+		return
+	}
+	if in.Kind == posture.TargetRegistry && (in.Settings == nil || in.Settings["url"] == "") {
+		a.fail(c, posture.Errorf(posture.EINVALID, "a registry target needs settings.url, such as https://registry.example.com"))
 		return
 	}
 	if err := a.apply(t, in); err != nil {

@@ -15,13 +15,17 @@ import (
 	"github.com/palisade-dev/palisade/backend/checks"
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/scoring"
+	"github.com/palisade-dev/palisade/collectors/imagefacts"
 	"github.com/palisade-dev/palisade/collectors/kubeinv"
 )
 
 // Collection is what a source saw of a target.
 type Collection struct {
 	Inventory *kubeinv.Inventory
-	Errors    []posture.CollectionError
+	// Images is the image facet: a registry's images, or the facts of the digests a
+	// cluster's pods run; nil when image facts were not collected.
+	Images *imagefacts.Facet
+	Errors []posture.CollectionError
 	// Status is complete only when every resource type was read in full.
 	Status posture.RunStatus
 }
@@ -154,7 +158,14 @@ func (r *Runner) collectAndEvaluate(ctx context.Context, t posture.Target) postu
 	// A manifests target shows what its files define, as `palisade scan --path` does: a
 	// namespace they only use is not in the scan (checks.Config.OnlyDeclaredNamespaces).
 	cfg.OnlyDeclaredNamespaces = t.Kind == posture.TargetManifests
-	results := r.Catalog.Evaluate(col.Inventory, cfg)
+	catalog := r.Catalog
+	if t.Kind == posture.TargetRegistry {
+		// A registry holds images, not workloads: only the checks that read image facts apply.
+		catalog = catalog.Filter(func(ch *checks.Check) bool { return ch.Facet == checks.FacetImages })
+	}
+	snap := checks.NewSnapshot(col.Inventory, cfg)
+	snap.SetImages(col.Images)
+	results := catalog.EvaluateSnapshot(snap)
 	log := r.Log.With("target", t.Name, "tenant_id", t.TenantID)
 	if err := r.untilAvailable(ctx, log, "exceptions", func(ctx context.Context) error { return r.applyExceptions(ctx, t, results) }); err != nil {
 		// Without the exceptions every failure would look unexcepted and reopen

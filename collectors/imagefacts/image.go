@@ -136,8 +136,8 @@ type Image struct {
 	Materials     []Material     `json:"materials,omitempty"`
 	Verifications []Verification `json:"verifications,omitempty"`
 	// Trust summarises Verifications under the policy; nil when no policy judged them.
-	Trust *Trust `json:"trust,omitempty"`
-	ObservedAt    time.Time      `json:"observedAt"`
+	Trust      *Trust    `json:"trust,omitempty"`
+	ObservedAt time.Time `json:"observedAt"`
 	// Problems are facts that could not be read (a platform's config, the referrers), each
 	// a sentence; an image with problems is known in part.
 	Problems []string `json:"problems,omitempty"`

@@ -83,11 +83,14 @@ func apiOptions(ctx context.Context, db *store.DB, cfg config.Config, sealer *se
 		Store: db, Sealer: sealer, CredentialContext: store.TargetCredentialsContext,
 		Alerts: db, BuildChannel: outbox.SenderFor(outboundPolicy(cfg)), ChannelContext: store.ChannelSecretContext, Tickets: db, TicketSLA: cfg.Tickets.SLA(),
 		CheckCredentials: func(kind posture.TargetKind, raw []byte, kctx string) error {
-			if kind != posture.TargetCluster {
-				return posture.Errorf(posture.EINVALID, "only cluster targets take credentials (a kubeconfig)")
+			switch kind {
+			case posture.TargetCluster:
+				_, err := sources.ParseKubeconfig(raw, kctx, clusterPolicy(cfg))
+				return err
+			case posture.TargetRegistry:
+				return sources.CheckRegistryCredentials(raw)
 			}
-			_, err := sources.ParseKubeconfig(raw, kctx, clusterPolicy(cfg))
-			return err
+			return posture.Errorf(posture.EINVALID, "only cluster targets (a kubeconfig) and registry targets take credentials")
 		},
 		Interval:        func(s string) (time.Duration, error) { return schedule.CheckedInterval(s, time.Now()) },
 		ManifestRoots:   cfg.Server.ManifestRoots,

@@ -94,6 +94,10 @@ func targetFromConfig(ct config.Target, tenantID int64) (posture.Target, error) 
 			return t, err
 		}
 		t.Settings["kubeconfig"], t.Settings["context"] = kubeconfig, context
+	case posture.TargetRegistry:
+		if err := registrySettingsFromConfig(ct, t.Settings); err != nil {
+			return t, fmt.Errorf("target %q: %w", t.Name, err)
+		}
 	}
 	if _, err := schedule.ParseSchedule(t.Schedule); err != nil {
 		return t, fmt.Errorf("target %q: %w", t.Name, err)
@@ -136,6 +140,8 @@ func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, sealer
 			posture.TargetManifests: sources.Manifests(cfg.Server.ManifestRoots...),
 			posture.TargetCluster: sources.Cluster(sources.ClusterOptions{Log: log, OpenCredentials: openCredentials,
 				Outbound: clusterPolicy(cfg)}),
+			posture.TargetRegistry: sources.Registry(sources.RegistryOptions{Images: db, Judge: sources.TrustJudge(db.TrustPolicy, time.Now),
+				OpenCredentials: openCredentials, Outbound: clusterPolicy(cfg), Log: log}),
 		},
 		Catalog:      catalog,
 		CheckConfig:  checkCfg,
