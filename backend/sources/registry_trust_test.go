@@ -5,11 +5,7 @@ import (
 	"crypto/ecdsa"
 	"crypto/elliptic"
 	"crypto/rand"
-	"crypto/sha256"
-	"crypto/x509"
-	"encoding/base64"
 	"encoding/json"
-	"encoding/pem"
 	"strings"
 	"testing"
 	"time"
@@ -23,26 +19,6 @@ import (
 	"github.com/palisade-dev/palisade/collectors/kubeinv"
 	rt "github.com/palisade-dev/palisade/collectors/registry/registrytest"
 )
-
-// signClassic makes a cosign classic signature of payload with key.
-func signClassic(t *testing.T, key *ecdsa.PrivateKey, payload []byte) string {
-	t.Helper()
-	h := sha256.Sum256(payload)
-	sig, err := ecdsa.SignASN1(rand.Reader, key, h[:])
-	if err != nil {
-		t.Fatal(err)
-	}
-	return base64.StdEncoding.EncodeToString(sig)
-}
-
-func publicPEM(t *testing.T, key *ecdsa.PrivateKey) string {
-	t.Helper()
-	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
-	if err != nil {
-		t.Fatal(err)
-	}
-	return string(pem.EncodeToMemory(&pem.Block{Type: "PUBLIC KEY", Bytes: der}))
-}
 
 // The issue's first "done when": a registry target on a real TLS registry with basic auth
 // inventories repositories and tags; a signed and an unsigned image are told apart by a
@@ -59,14 +35,14 @@ func TestRegistryTargetTellsSignedFromUnsignedOnARealRegistry(t *testing.T) {
 	foreign := srv.Pusher.Push(t, "shop/web:4.0", rt.Image(t, rt.Spec{User: "app"}))
 	ref := srv.Host + "/shop/web"
 	p := rt.SimpleSigningPayload(t, ref, signed)
-	srv.Pusher.AttachCosignSignatures(t, "shop/web", signed, rt.CosignSignature{Payload: p, Signature: signClassic(t, release, p)})
+	srv.Pusher.AttachCosignSignatures(t, "shop/web", signed, rt.CosignSignature{Payload: p, Signature: rt.SignClassic(t, release, p)})
 	// Tampered: the signature of the payload for the tampered digest, over a payload that
 	// was changed after signing (it now names another repository).
 	tp := rt.SimpleSigningPayload(t, ref, tampered)
-	sig := signClassic(t, release, tp)
+	sig := rt.SignClassic(t, release, tp)
 	srv.Pusher.AttachCosignSignatures(t, "shop/web", tampered, rt.CosignSignature{Payload: []byte(strings.Replace(string(tp), "shop/web", "shop/evil", 1)), Signature: sig})
 	fp := rt.SimpleSigningPayload(t, ref, foreign)
-	srv.Pusher.AttachCosignSignatures(t, "shop/web", foreign, rt.CosignSignature{Payload: fp, Signature: signClassic(t, other, fp)})
+	srv.Pusher.AttachCosignSignatures(t, "shop/web", foreign, rt.CosignSignature{Payload: fp, Signature: rt.SignClassic(t, other, fp)})
 
 	db := storetest.OpenWith(t, "sqlite", storetest.Options{Migrate: true})
 	ten := &posture.Tenant{Slug: "a", Name: "A"}
@@ -74,7 +50,7 @@ func TestRegistryTargetTellsSignedFromUnsignedOnARealRegistry(t *testing.T) {
 		t.Fatal(err)
 	}
 	policy, _ := json.Marshal(imagetrust.Policy{Rules: []imagetrust.Rule{{Name: "shop", Images: []string{srv.Host + "/shop/*"},
-		Keys: []imagetrust.Key{{Name: "release", PEM: publicPEM(t, release)}}}}})
+		Keys: []imagetrust.Key{{Name: "release", PEM: rt.PublicKeyPEM(t, release)}}}}})
 	if _, err := db.SaveTrustPolicy(ctx, ten.ID, string(policy), "test"); err != nil {
 		t.Fatal(err)
 	}

@@ -76,6 +76,9 @@ type ClusterOptions struct {
 	OpenCredentials func(t posture.Target) ([]byte, error)
 	// Outbound says which API servers uploaded kubeconfigs may reach.
 	Outbound egress.Policy
+	// Images, when set, resolves the digests the pods run to image facts; nil: image
+	// checks are not applicable ("image facts were not collected").
+	Images *RunningImages
 }
 
 // Cluster collects a cluster target: Settings["kubeconfig"] and Settings["context"], or the
@@ -101,6 +104,12 @@ func Cluster(o ClusterOptions) runner.Source {
 		if err != nil {
 			return nil, err
 		}
-		return &runner.Collection{Inventory: res.Inventory, Errors: res.Errors, Status: res.Status}, nil
+		col := &runner.Collection{Inventory: res.Inventory, Errors: res.Errors, Status: res.Status}
+		if o.Images != nil && res.Status != posture.RunFailed && res.Inventory != nil {
+			if col.Images, err = o.Images.Facet(ctx, t, res.Inventory, res.Status == posture.RunComplete); err != nil {
+				return nil, err
+			}
+		}
+		return col, nil
 	})
 }

@@ -298,3 +298,79 @@ func (db *DB) SaveTrustPolicy(ctx context.Context, tenantID int64, policyJSON, b
 	})
 	return version, err
 }
+
+type imageUsageRow struct {
+	TenantID  int64  `gorm:"primaryKey;autoIncrement:false"`
+	TargetID  int64  `gorm:"primaryKey;autoIncrement:false"`
+	Workload  string `gorm:"primaryKey"`
+	Container string `gorm:"primaryKey"`
+	Digest    string `gorm:"primaryKey"`
+	Namespace string
+	Image     string
+	SeenAt    time.Time
+}
+
+func (imageUsageRow) TableName() string { return "image_usages" }
+
+// ImageUsage is one container of a cluster target that ran an image.
+type ImageUsage = imagefacts.Usage
+
+// RecordImageUsages stores which containers of a target ran which digests. A complete
+// collection replaces the target's usages; a partial one only adds (it may not have seen
+// every pod).
+func (db *DB) RecordImageUsages(ctx context.Context, tenantID, targetID int64, usages []ImageUsage, complete bool) error {
+	now := db.now().UTC()
+	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+		if complete {
+			if err := tx.Where("tenant_id = ? AND target_id = ?", tenantID, targetID).Delete(&imageUsageRow{}).Error; err != nil {
+				return err
+			}
+		}
+		if len(usages) == 0 {
+			return nil
+		}
+		rows := make([]imageUsageRow, 0, len(usages))
+		for _, u := range usages {
+			rows = append(rows, imageUsageRow{TenantID: tenantID, TargetID: targetID, Workload: u.Workload, Container: u.Container,
+				Digest: u.Digest, Namespace: u.Namespace, Image: u.Image, SeenAt: now})
+		}
+		return tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "tenant_id"}, {Name: "target_id"}, {Name: "workload"}, {Name: "container"}, {Name: "digest"}},
+			DoUpdates: clause.AssignmentColumns([]string{"namespace", "image", "seen_at"}),
+		}).CreateInBatches(rows, 200).Error
+	})
+}
+
+// ImageUsages lists where an image runs: targets, namespaces, workloads and containers.
+func (db *DB) ImageUsages(ctx context.Context, tenantID int64, digest string, limit int) ([]ImageUsage, error) {
+	if limit <= 0 || limit > 1000 {
+		limit = 200
+	}
+	var out []ImageUsage
+	err := db.gorm.WithContext(ctx).Table("image_usages u").
+		Select("u.target_id, t.name AS target_name, u.digest, u.namespace, u.workload, u.container, u.image, u.seen_at").
+		Joins("JOIN targets t ON t.tenant_id = u.tenant_id AND t.id = u.target_id").
+		Where("u.tenant_id = ? AND u.digest = ?", tenantID, digest).
+		Order("t.name, u.namespace, u.workload, u.container").Limit(limit).Scan(&out).Error
+	return out, err
+}
+
+// ImageUsageCounts counts the containers running each digest.
+func (db *DB) ImageUsageCounts(ctx context.Context, tenantID int64, digests []string) (map[string]int, error) {
+	out := map[string]int{}
+	if len(digests) == 0 {
+		return out, nil
+	}
+	var rows []struct {
+		Digest string
+		N      int
+	}
+	if err := db.gorm.WithContext(ctx).Model(&imageUsageRow{}).Select("digest, COUNT(*) AS n").
+		Where("tenant_id = ? AND digest IN ?", tenantID, digests).Group("digest").Scan(&rows).Error; err != nil {
+		return nil, err
+	}
+	for _, r := range rows {
+		out[r.Digest] = r.N
+	}
+	return out, nil
+}

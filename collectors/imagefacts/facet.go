@@ -73,3 +73,15 @@ type Trust struct {
 	Provenance bool     `json:"provenance"`
 	Reasons    []string `json:"reasons,omitempty"`
 }
+
+// Usage is one container of a cluster target that ran an image: where the image runs.
+type Usage struct {
+	TargetID   int64     `json:"targetId"`
+	TargetName string    `json:"targetName,omitempty"`
+	Digest     string    `json:"digest"`
+	Namespace  string    `json:"namespace"`
+	Workload   string    `json:"workload"`  // workload asset key
+	Container  string    `json:"container"` // e.g. container:web
+	Image      string    `json:"image"`     // the reference the pod spec names
+	SeenAt     time.Time `json:"seenAt"`
+}

@@ -214,6 +214,9 @@ func baseTransport(o Options) (http.RoundTripper, error) {
 	return t, nil
 }
 
+// Host is the registry's host[:port].
+func (c *Client) Host() string { return c.reg.RegistryStr() }
+
 // Requests is how many requests the client has made.
 func (c *Client) Requests() int64 { return c.transport.requests.Load() }
 

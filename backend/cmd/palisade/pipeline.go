@@ -134,14 +134,15 @@ func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, sealer
 			return sealer.Open(t.Credentials, store.TargetCredentialsContext(t.ID))
 		}
 	}
+	registryOpts := sources.RegistryOptions{Images: db, Judge: sources.TrustJudge(db.TrustPolicy, time.Now),
+		OpenCredentials: openCredentials, Outbound: clusterPolicy(cfg), Log: log}
 	r := &runner.Runner{
 		Runs: db,
 		Sources: map[posture.TargetKind]runner.Source{
 			posture.TargetManifests: sources.Manifests(cfg.Server.ManifestRoots...),
 			posture.TargetCluster: sources.Cluster(sources.ClusterOptions{Log: log, OpenCredentials: openCredentials,
-				Outbound: clusterPolicy(cfg)}),
-			posture.TargetRegistry: sources.Registry(sources.RegistryOptions{Images: db, Judge: sources.TrustJudge(db.TrustPolicy, time.Now),
-				OpenCredentials: openCredentials, Outbound: clusterPolicy(cfg), Log: log}),
+				Outbound: clusterPolicy(cfg), Images: &sources.RunningImages{Images: db, Usages: db, Targets: db.ListTargets, Registry: registryOpts}}),
+			posture.TargetRegistry: sources.Registry(registryOpts),
 		},
 		Catalog:      catalog,
 		CheckConfig:  checkCfg,
