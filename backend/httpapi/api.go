@@ -55,6 +55,8 @@ type APIOptions struct {
 	Alerts         AlertStore
 	BuildChannel   ChannelBuilder
 	ChannelContext func(channelID int64) string
+	// Images serves image facts and trust policies; nil: those endpoints answer 503.
+	Images ImageStore
 	// RunNow starts a collection of t in the background and returns the run it started.
 	RunNow func(ctx context.Context, t posture.Target) (*posture.Run, error)
 	// TargetChanged lets the scheduler follow targets created, changed or deleted here.
@@ -133,6 +135,10 @@ func (a *api) routes() []route {
 		{"PATCH", t + "/tickets/:id", PermTriage, a.updateTicket},
 		{"POST", t + "/tickets/:id/comments", PermTriage, a.commentTicket},
 		{"GET", t + "/drift", PermRead, a.listDrift},
+		{"GET", t + "/images", PermRead, a.listImages},
+		{"GET", t + "/images/:digest", PermRead, a.getImage},
+		{"GET", t + "/trust-policy", PermRead, a.getTrustPolicy},
+		{"PUT", t + "/trust-policy", PermTrustWrite, a.putTrustPolicy},
 		{"GET", t + "/channels", PermRead, a.listChannels},
 		{"POST", t + "/channels", PermAlertWrite, a.createChannel},
 		{"PATCH", t + "/channels/:id", PermAlertWrite, a.updateChannel},

@@ -32,6 +32,7 @@ import (
 	"github.com/palisade-dev/palisade/backend/seal"
 	"github.com/palisade-dev/palisade/backend/sources"
 	"github.com/palisade-dev/palisade/backend/store"
+	"github.com/palisade-dev/palisade/collectors/imagefacts"
 	"github.com/palisade-dev/palisade/backend/store/storetest"
 )
 
@@ -52,6 +53,7 @@ type tenantFixture struct {
 	ChannelID   int64
 	RuleID      int64 // a disabled rule routing to ChannelID
 	TicketID    int64
+	ImageDigest string                  // an image whose facts are stored, running in Target
 	Tokens      map[posture.Role]string // a bearer token per role
 }
 
@@ -109,7 +111,7 @@ func newFixture(t testing.TB, dialect string) *fixture {
 			return db.StartRun(ctx, tg.TenantID, tg.ID, "manual", clk.Now())
 		},
 		Interval: func(s string) (time.Duration, error) { return schedule.CheckedInterval(s, clk.Now()) },
-		Alerts:   db, Tickets: db, ChannelContext: store.ChannelSecretContext,
+		Alerts:   db, Tickets: db, ChannelContext: store.ChannelSecretContext, Images: db,
 		BuildChannel: func(ch alerting.Channel, secret []byte) (notify.Channel, error) {
 			return outbox.Sender(ch, secret, f.Outbound)
 		},
@@ -164,6 +166,14 @@ func seedTenant(t testing.TB, db *store.DB, slug string, clk *storetest.Clock, s
 	rule.Enabled = false
 	must(t, db.UpdateRule(ctx, rule))
 	f.RuleID = rule.ID
+	f.ImageDigest = "sha256:" + hash(slug)
+	must(t, db.SaveImageFacts(ctx, ten.ID, []*imagefacts.Image{{Digest: f.ImageDigest, Registry: "registry." + slug + ".example",
+		Repository: "shop/web", ObservedAt: clk.Now(), Variants: []imagefacts.Variant{{Digest: f.ImageDigest, User: "app",
+			Platform: imagefacts.Platform{OS: "linux", Architecture: "amd64"}, EnvNames: []string{"DB_PASSWORD"},
+			SecretEnv: []imagefacts.SecretEnv{{Name: "DB_PASSWORD", Reason: "literal"}}}},
+		Trust: &imagefacts.Trust{Rule: "shop", Reasons: []string{"no signature found"}}}}))
+	must(t, db.RecordImageUsages(ctx, ten.ID, tg.ID, []imagefacts.Usage{{Digest: f.ImageDigest, Namespace: "shop",
+		Workload: "apps/Deployment/shop/web", Container: "container:web", Image: "registry." + slug + ".example/shop/web:1.0"}}, true))
 	rm := &posture.RoleMapping{TenantID: ten.ID, ClaimValue: slug + ":viewers", Role: posture.RoleViewer}
 	must(t, db.CreateRoleMapping(ctx, rm))
 	f.MappingID = rm.ID

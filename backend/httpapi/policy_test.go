@@ -54,6 +54,7 @@ var (
 	channel = func(tf *tenantFixture) any { return tf.ChannelID }
 	rule    = func(tf *tenantFixture) any { return tf.RuleID }
 	ticket  = func(tf *tenantFixture) any { return tf.TicketID }
+	image   = func(tf *tenantFixture) any { return tf.ImageDigest }
 )
 
 func body(s string) func(*fixture, *tenantFixture) string {
@@ -119,6 +120,11 @@ func endpointTable() []endpointCase {
 		{method: "POST", route: t + "/tickets/:id/comments", allowed: "ASO", want: 201, path: p("/tickets/%d/comments", ticket),
 			writes: true, body: body(`{"body":"patched in the chart"}`)},
 		{method: "GET", route: t + "/drift", allowed: everyone, want: 200, path: p("/drift")},
+		{method: "GET", route: t + "/images", allowed: everyone, want: 200, path: p("/images")},
+		{method: "GET", route: t + "/images/:digest", allowed: everyone, want: 200, path: p("/images/%s", image)},
+		{method: "GET", route: t + "/trust-policy", allowed: everyone, want: 200, path: p("/trust-policy")},
+		{method: "PUT", route: t + "/trust-policy", allowed: "AS", want: 200, path: p("/trust-policy"), writes: true,
+			body: body(`{"policy":{"rules":[{"name":"shop","images":["registry.example.com/shop/*"],"keys":[{"name":"release","pem":"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE0AZPiJ09ZmR19i/tsan0Ik0XU93+\nql8+41+bxnNfKAKDEhMQO/uLRDZZpR6srR0gYoO6MZEDdxedbwTaJbJqvQ==\n-----END PUBLIC KEY-----\n"}]}]}}`)},
 		{method: "GET", route: t + "/channels", allowed: everyone, want: 200, path: p("/channels")},
 		{method: "POST", route: t + "/channels", allowed: "AS", want: 201, path: p("/channels"), writes: true,
 			body: body(`{"name":"slack-sec","kind":"webhook","settings":{"url":"http://127.0.0.1:9/x"},"secret":"0123456789abcdef0123456789abcdef"}`)},

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"sort"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -172,12 +173,8 @@ func (db *DB) RecordTags(ctx context.Context, tenantID int64, registryHost strin
 	return out, err
 }
 
-// ImageListing is one image in a tenant's image list.
-type ImageListing struct {
-	Image *imagefacts.Image
-	// Tags currently pointing at the image, as last listed.
-	Tags []string
-}
+// ImageListing is one image in a tenant's image list with the tags pointing at it now.
+type ImageListing = imagefacts.Record
 
 // ImageFilter narrows ListImages.
 type ImageFilter struct {
@@ -283,7 +280,7 @@ func (db *DB) TrustPolicy(ctx context.Context, tenantID int64) (string, int64, e
 // its new version.
 func (db *DB) SaveTrustPolicy(ctx context.Context, tenantID int64, policyJSON, by string) (int64, error) {
 	var version int64
-	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
+	err := db.tx(ctx, func(tx *gorm.DB) error {
 		var row trustPolicyRow
 		err := tx.Where("tenant_id = ?", tenantID).Take(&row).Error
 		switch {
@@ -294,7 +291,11 @@ func (db *DB) SaveTrustPolicy(ctx context.Context, tenantID int64, policyJSON, b
 		}
 		row.Policy, row.Version, row.UpdatedBy, row.UpdatedAt = policyJSON, row.Version+1, by, db.now().UTC()
 		version = row.Version
-		return tx.Save(&row).Error
+		if err := tx.Save(&row).Error; err != nil {
+			return err
+		}
+		posture.AuditIntentOf(ctx).SetResult(&version)
+		return nil
 	})
 	return version, err
 }
@@ -373,4 +374,23 @@ func (db *DB) ImageUsageCounts(ctx context.Context, tenantID int64, digests []st
 		out[r.Digest] = r.N
 	}
 	return out, nil
+}
+
+// ListImageFacts is ListImages for the API: cursor is "registry|repository|digest" of the
+// last image of the previous page.
+func (db *DB) ListImageFacts(ctx context.Context, tenantID int64, registryHost, repository, cursor string, limit int) ([]imagefacts.Record, error) {
+	f := ImageFilter{Registry: registryHost, Repository: repository, Limit: limit}
+	if cursor != "" {
+		parts := strings.SplitN(cursor, "|", 3)
+		if len(parts) != 3 {
+			return nil, posture.Errorf(posture.EINVALID, "cursor is not one this API returned")
+		}
+		f.AfterRegistry, f.AfterRepository, f.AfterDigest = parts[0], parts[1], parts[2]
+	}
+	return db.ListImages(ctx, tenantID, f)
+}
+
+// ImageRecord is Image for the API.
+func (db *DB) ImageRecord(ctx context.Context, tenantID int64, digest string) (*imagefacts.Record, error) {
+	return db.Image(ctx, tenantID, digest)
 }

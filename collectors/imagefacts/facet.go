@@ -85,3 +85,9 @@ type Usage struct {
 	Image      string    `json:"image"`     // the reference the pod spec names
 	SeenAt     time.Time `json:"seenAt"`
 }
+
+// Record is an image's stored facts with the tags ("repository:tag") that point at it now.
+type Record struct {
+	Image *Image
+	Tags  []string
+}

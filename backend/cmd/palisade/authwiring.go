@@ -81,7 +81,7 @@ func (l *lazyLogin) EndSessionURL(hint, post string) string {
 func apiOptions(ctx context.Context, db *store.DB, cfg config.Config, sealer *seal.Sealer, sched *schedule.Scheduler, log *slog.Logger) (httpapi.APIOptions, error) {
 	opts := httpapi.APIOptions{
 		Store: db, Sealer: sealer, CredentialContext: store.TargetCredentialsContext,
-		Alerts: db, BuildChannel: outbox.SenderFor(outboundPolicy(cfg)), ChannelContext: store.ChannelSecretContext, Tickets: db, TicketSLA: cfg.Tickets.SLA(),
+		Images: db, Alerts: db, BuildChannel: outbox.SenderFor(outboundPolicy(cfg)), ChannelContext: store.ChannelSecretContext, Tickets: db, TicketSLA: cfg.Tickets.SLA(),
 		CheckCredentials: func(kind posture.TargetKind, raw []byte, kctx string) error {
 			switch kind {
 			case posture.TargetCluster:

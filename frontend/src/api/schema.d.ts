@@ -666,6 +666,68 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenant}/images": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        /** Images known by digest (from registry targets and the pods clusters run), by registry, repository and digest. */
+        get: operations["listImages"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/images/{digest}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                digest: string;
+            };
+            cookie?: never;
+        };
+        /** An image's facts, signature verdicts and where it runs. */
+        get: operations["getImage"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/trust-policy": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        /** The tenant's image trust policy (which keys or keyless identities must sign which images). */
+        get: operations["getTrustPolicy"];
+        /** Replaces the trust policy; images are judged under it from their next collection. */
+        put: operations["putTrustPolicy"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenant}/channels": {
         parameters: {
             query?: never;
@@ -981,7 +1043,7 @@ export interface components {
             permissions: components["schemas"]["Permission"][];
         };
         /** @enum {string} */
-        Permission: "authenticated" | "read" | "target.write" | "target.run" | "finding.triage" | "exception.request" | "exception.decide" | "attestation.write" | "alert.write" | "audit.read" | "admin.read" | "admin.write";
+        Permission: "authenticated" | "read" | "target.write" | "target.run" | "finding.triage" | "exception.request" | "exception.decide" | "attestation.write" | "trust.write" | "alert.write" | "audit.read" | "admin.read" | "admin.write";
         Check: {
             id: string;
             title: string;
@@ -1226,6 +1288,95 @@ export interface components {
             label_selector?: string;
             reason: string;
             expires_at: components["schemas"]["Timestamp"];
+        };
+        ImageSummary: {
+            digest: string;
+            registry: string;
+            repository: string;
+            /** @description repository:tag pointing at the image now */
+            tags: string[];
+            platforms: string[];
+            created?: components["schemas"]["Timestamp"];
+            /** Format: int64 */
+            size: number;
+            /** @description The config's user; empty runs as root. */
+            user: string;
+            /** @description Absent: signatures were not judged. */
+            signed?: boolean;
+            signed_by?: string;
+            provenance?: boolean;
+            trust_rule?: string;
+            trust_reasons?: string[];
+            /** @description Containers of cluster targets that run it. */
+            running_in: number;
+            observed_at: components["schemas"]["Timestamp"];
+        };
+        ImageDetail: components["schemas"]["ImageSummary"] & {
+            media_type: string;
+            variants: {
+                digest: string;
+                platform: string;
+                created?: components["schemas"]["Timestamp"];
+                /** Format: int64 */
+                size: number;
+                layers: number;
+                user: string;
+                exposed_ports: string[];
+                /** @description Names only; values are never stored. */
+                env_names: string[];
+                /** @description Names of variables whose value looked like a secret. */
+                secret_env: string[];
+                labels: {
+                    [key: string]: string;
+                };
+                shell?: string;
+                package_managers: string[];
+                base_image?: string;
+            }[];
+            verifications: {
+                format: string;
+                source: string;
+                attestation: boolean;
+                predicate_type?: string;
+                verified: boolean;
+                identity?: string;
+                reason: string;
+            }[];
+            problems: string[];
+            usages: {
+                /** Format: int64 */
+                target_id: number;
+                target_name: string;
+                namespace: string;
+                workload: string;
+                container: string;
+                image: string;
+                seen_at: components["schemas"]["Timestamp"];
+            }[];
+        };
+        TrustPolicy: {
+            rules: {
+                name: string;
+                /** @description path.Match patterns on registry/repository; the first matching rule decides. */
+                images: string[];
+                keys?: {
+                    name: string;
+                    pem: string;
+                    notAfter?: components["schemas"]["Timestamp"];
+                }[];
+                identities?: {
+                    issuer: string;
+                    subjectPattern: string;
+                }[];
+                requireProvenance?: boolean;
+            }[];
+            /** @description A Sigstore trusted_root.json, for keyless identities offline. */
+            trustedRoot?: Record<string, never>;
+        };
+        TrustPolicyDocument: {
+            policy: components["schemas"]["TrustPolicy"];
+            /** Format: int64 */
+            version: number;
         };
         Attestation: {
             /** Format: int64 */
@@ -2887,6 +3038,143 @@ export interface operations {
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
             429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listImages: {
+        parameters: {
+            query?: {
+                /** @description Only images of this registry host. */
+                registry?: string;
+                /** @description Only images of this repository. */
+                repository?: string;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Images. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ImageSummary"][];
+                        /** @description Empty on the last page. */
+                        next_cursor: string;
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getImage: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                digest: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The image. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["ImageDetail"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getTrustPolicy: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The policy and its version (0 before one is saved). */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrustPolicyDocument"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    putTrustPolicy: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required with a session cookie (the value from GET /api/v1/session); not with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CSRF"];
+            };
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    policy: components["schemas"]["TrustPolicy"];
+                };
+            };
+        };
+        responses: {
+            /** @description Saved. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["TrustPolicyDocument"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
             503: components["responses"]["Unavailable"];
         };
     };
