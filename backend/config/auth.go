@@ -43,6 +43,9 @@ type TenantSpec struct {
 	// empty means none.
 	DefaultRole string   `yaml:"default_role"`
 	Targets     []Target `yaml:"targets"`
+	// TrustPolicyFile is the tenant's image trust policy as a JSON file (docs/imagetrust.md),
+	// applied at start-up: policy as code. Empty: the policy is managed through the API.
+	TrustPolicyFile string `yaml:"trust_policy_file"`
 }
 
 var roles = map[string]bool{"admin": true, "security-manager": true, "operator": true, "auditor": true, "viewer": true}

@@ -32,8 +32,8 @@ import (
 	"github.com/palisade-dev/palisade/backend/seal"
 	"github.com/palisade-dev/palisade/backend/sources"
 	"github.com/palisade-dev/palisade/backend/store"
-	"github.com/palisade-dev/palisade/collectors/imagefacts"
 	"github.com/palisade-dev/palisade/backend/store/storetest"
+	"github.com/palisade-dev/palisade/collectors/imagefacts"
 )
 
 // base is the host the spec's server names; kin-openapi's router matches it.

@@ -29,6 +29,9 @@ func syncConfigTargets(ctx context.Context, db *store.DB, cfg config.Config, log
 		if err != nil {
 			return nil, err
 		}
+		if err := syncTrustPolicy(ctx, db, spec, ten.ID, log); err != nil {
+			return nil, err
+		}
 		for _, ct := range spec.Targets {
 			t, err := syncTarget(ctx, db, ct, ten.ID, log)
 			if err != nil {

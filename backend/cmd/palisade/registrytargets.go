@@ -1,12 +1,17 @@
 package main
 
 import (
+	"context"
+	"encoding/json"
 	"fmt"
+	"log/slog"
 	"os"
 	"strings"
 
 	"github.com/palisade-dev/palisade/backend/config"
+	"github.com/palisade-dev/palisade/backend/imagetrust"
 	"github.com/palisade-dev/palisade/backend/sources"
+	"github.com/palisade-dev/palisade/backend/store"
 )
 
 // registrySettingsFromConfig turns a configuration-file registry target into settings. The
@@ -36,4 +41,36 @@ func registrySettingsFromConfig(ct config.Target, settings map[string]string) er
 		}
 	}
 	return nil
+}
+
+// syncTrustPolicy applies a tenant's trust_policy_file: validated, and saved as a new
+// version when it differs from the stored policy.
+func syncTrustPolicy(ctx context.Context, db *store.DB, spec config.TenantSpec, tenantID int64, log *slog.Logger) error {
+	if spec.TrustPolicyFile == "" {
+		return nil
+	}
+	raw, err := os.ReadFile(spec.TrustPolicyFile)
+	if err != nil {
+		return fmt.Errorf("tenant %q: trust_policy_file: %w", spec.Slug, err)
+	}
+	p, err := imagetrust.Parse(string(raw))
+	if err == nil {
+		err = p.Validate()
+	}
+	if err != nil {
+		return fmt.Errorf("tenant %q: trust_policy_file %s: %w", spec.Slug, spec.TrustPolicyFile, err)
+	}
+	canonical, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	stored, _, err := db.TrustPolicy(ctx, tenantID)
+	if err != nil || stored == string(canonical) {
+		return err
+	}
+	version, err := db.SaveTrustPolicy(ctx, tenantID, string(canonical), "config:"+spec.TrustPolicyFile)
+	if err == nil {
+		log.Info("trust policy applied from the configuration", "tenant", spec.Slug, "file", spec.TrustPolicyFile, "version", version)
+	}
+	return err
 }

@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"net/http"
 	"strings"
-	"testing"
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/authn"
@@ -22,6 +21,14 @@ import (
 	"github.com/google/go-containerregistry/pkg/v1/static"
 	"github.com/google/go-containerregistry/pkg/v1/types"
 )
+
+// T is the part of testing.TB the image helpers use, so that the demo seeder (not a test)
+// can build and push images too.
+type T interface {
+	Helper()
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+}
 
 // Spec describes an image to build.
 type Spec struct {
@@ -38,7 +45,7 @@ type Spec struct {
 }
 
 // Image builds a random image with spec's config.
-func Image(t testing.TB, s Spec) v1.Image {
+func Image(t T, s Spec) v1.Image {
 	t.Helper()
 	if s.Layers == 0 {
 		s.Layers = 1
@@ -87,7 +94,7 @@ func Image(t testing.TB, s Spec) v1.Image {
 
 // Index makes a multi-platform index of imgs, with a buildx-style attestation manifest
 // (platform unknown/unknown) that the collector must not count as a platform.
-func Index(t testing.TB, imgs ...v1.Image) v1.ImageIndex {
+func Index(t T, imgs ...v1.Image) v1.ImageIndex {
 	t.Helper()
 	idx := mutate.IndexMediaType(empty.Index, types.OCIImageIndex)
 	for _, img := range imgs {
@@ -130,7 +137,7 @@ func (p Pusher) auth() authn.Authenticator {
 }
 
 // Ref parses repo:tag or repo@digest within the pusher's registry.
-func (p Pusher) Ref(t testing.TB, ref string) name.Reference {
+func (p Pusher) Ref(t T, ref string) name.Reference {
 	t.Helper()
 	var o []name.Option
 	if p.Insecure {
@@ -144,7 +151,7 @@ func (p Pusher) Ref(t testing.TB, ref string) name.Reference {
 }
 
 // Push writes img as repo:tag and returns its digest.
-func (p Pusher) Push(t testing.TB, ref string, img v1.Image) string {
+func (p Pusher) Push(t T, ref string, img v1.Image) string {
 	t.Helper()
 	if err := remote.Write(p.Ref(t, ref), img, p.opts()...); err != nil {
 		t.Fatalf("push %s: %v", ref, err)
@@ -157,7 +164,7 @@ func (p Pusher) Push(t testing.TB, ref string, img v1.Image) string {
 }
 
 // PushIndex writes idx as repo:tag and returns its digest.
-func (p Pusher) PushIndex(t testing.TB, ref string, idx v1.ImageIndex) string {
+func (p Pusher) PushIndex(t T, ref string, idx v1.ImageIndex) string {
 	t.Helper()
 	if err := remote.WriteIndex(p.Ref(t, ref), idx, p.opts()...); err != nil {
 		t.Fatalf("push %s: %v", ref, err)
@@ -170,7 +177,7 @@ func (p Pusher) PushIndex(t testing.TB, ref string, idx v1.ImageIndex) string {
 }
 
 // SimpleSigningPayload is cosign's classic signed payload for an image digest.
-func SimpleSigningPayload(t testing.TB, dockerRef, digest string) []byte {
+func SimpleSigningPayload(t T, dockerRef, digest string) []byte {
 	t.Helper()
 	b, err := json.Marshal(map[string]any{
 		"critical": map[string]any{
@@ -196,7 +203,7 @@ type CosignSignature struct {
 
 // AttachCosignSignatures writes cosign's classic signature image, tagged
 // sha256-<hex>.sig in repo, for the image with the digest.
-func (p Pusher) AttachCosignSignatures(t testing.TB, repo, digest string, sigs ...CosignSignature) {
+func (p Pusher) AttachCosignSignatures(t T, repo, digest string, sigs ...CosignSignature) {
 	t.Helper()
 	img := mutate.MediaType(empty.Image, types.OCIManifestSchema1)
 	img = mutate.ConfigMediaType(img, types.OCIConfigJSON)
@@ -219,7 +226,7 @@ func (p Pusher) AttachCosignSignatures(t testing.TB, repo, digest string, sigs .
 // layer of content with the media type, and artifactType as its config media type (how
 // cosign --new-bundle-format stores Sigstore bundles). On a registry without the referrers
 // API, go-containerregistry updates the sha256-<hex> fallback tag.
-func (p Pusher) AttachReferrer(t testing.TB, repo, digest, artifactType string, content []byte, annotations map[string]string) string {
+func (p Pusher) AttachReferrer(t T, repo, digest, artifactType string, content []byte, annotations map[string]string) string {
 	t.Helper()
 	subjectRef := p.Ref(t, repo+"@"+digest)
 	desc, err := remote.Head(subjectRef, p.opts()...)
@@ -247,7 +254,7 @@ func (p Pusher) AttachReferrer(t testing.TB, repo, digest, artifactType string, 
 }
 
 // MustDigest is a digest reference's string, for messages.
-func MustDigest(t testing.TB, img v1.Image) string {
+func MustDigest(t T, img v1.Image) string {
 	t.Helper()
 	d, err := img.Digest()
 	if err != nil {

@@ -85,34 +85,13 @@ func Distribution(t testing.TB, user, pass string) *Server {
 		t.Skipf("docker-registry not installed (apt-get install docker-registry): %v", err)
 	}
 	dir := t.TempDir()
-	caPEM, certPEM, keyPEM := certificates(t)
-	write := func(name string, b []byte) string {
-		p := filepath.Join(dir, name)
-		if err := os.WriteFile(p, b, 0o600); err != nil {
-			t.Fatal(err)
-		}
-		return p
-	}
-	hash, err := bcrypt.GenerateFromPassword([]byte(pass), bcrypt.MinCost)
+	port := freePort(t)
+	files, err := PrepareDistribution(dir, fmt.Sprintf("127.0.0.1:%d", port), user, pass)
 	if err != nil {
 		t.Fatal(err)
 	}
-	htpasswd := write("htpasswd", []byte(user+":"+string(hash)+"\n"))
-	cert, key := write("tls.crt", certPEM), write("tls.key", keyPEM)
-	port := freePort(t)
-	cfg := fmt.Sprintf(`version: 0.1
-log: {level: warn, accesslog: {disabled: true}}
-storage:
-  filesystem: {rootdirectory: %s}
-  delete: {enabled: true}
-http:
-  addr: 127.0.0.1:%d
-  secret: palisade-test
-  tls: {certificate: %s, key: %s}
-auth:
-  htpasswd: {realm: palisade-test, path: %s}
-`, filepath.Join(dir, "data"), port, cert, key, htpasswd)
-	cmd := exec.Command(bin, "serve", write("config.yml", []byte(cfg)))
+	caPEM := files.CAPEM
+	cmd := exec.Command(bin, "serve", files.Config)
 	logf, err := os.Create(filepath.Join(dir, "registry.log"))
 	if err != nil {
 		t.Fatal(err)
@@ -127,23 +106,10 @@ auth:
 		logf.Close()
 	})
 	host := fmt.Sprintf("127.0.0.1:%d", port)
-	pool := x509.NewCertPool()
-	pool.AppendCertsFromPEM(caPEM)
-	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		resp, err := (&http.Client{Transport: tr, Timeout: time.Second}).Get("https://" + host + "/v2/")
-		if err == nil {
-			resp.Body.Close()
-			if resp.StatusCode == http.StatusUnauthorized {
-				break
-			}
-		}
-		if time.Now().After(deadline) {
-			b, _ := os.ReadFile(filepath.Join(dir, "registry.log"))
-			t.Fatalf("docker-registry did not answer on %s: %v\n%s", host, err, b)
-		}
-		time.Sleep(50 * time.Millisecond)
+	tr, err := WaitDistribution(host, caPEM, 15*time.Second)
+	if err != nil {
+		b, _ := os.ReadFile(filepath.Join(dir, "registry.log"))
+		t.Fatalf("%v\n%s", err, b)
 	}
 	return &Server{URL: "https://" + host, Host: host, CAPEM: caPEM,
 		Pusher: Pusher{Host: host, Transport: tr, Auth: &authn.Basic{Username: user, Password: pass}}}
@@ -160,40 +126,42 @@ func freePort(t testing.TB) int {
 }
 
 // certificates makes a CA and a server certificate for 127.0.0.1 and localhost.
-func certificates(t testing.TB) (caPEM, certPEM, keyPEM []byte) {
-	t.Helper()
+func certificates() (caPEM, certPEM, keyPEM []byte, err error) {
 	caKey, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, nil, err
 	}
 	now := time.Now()
 	caTmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "palisade test CA"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(365 * 24 * time.Hour), IsCA: true, BasicConstraintsValid: true,
 		KeyUsage: x509.KeyUsageCertSign}
 	caDER, err := x509.CreateCertificate(rand.Reader, caTmpl, caTmpl, &caKey.PublicKey, caKey)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, nil, err
 	}
-	ca, _ := x509.ParseCertificate(caDER)
+	ca, err := x509.ParseCertificate(caDER)
+	if err != nil {
+		return nil, nil, nil, err
+	}
 	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, nil, err
 	}
 	tmpl := &x509.Certificate{SerialNumber: big.NewInt(2), Subject: pkix.Name{CommonName: "registry"},
-		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(24 * time.Hour), DNSNames: []string{"localhost"},
+		NotBefore: now.Add(-time.Hour), NotAfter: now.Add(365 * 24 * time.Hour), DNSNames: []string{"localhost"},
 		IPAddresses: []net.IP{net.ParseIP("127.0.0.1")}, KeyUsage: x509.KeyUsageDigitalSignature,
 		ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}
 	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca, &key.PublicKey, caKey)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, nil, err
 	}
 	keyDER, err := x509.MarshalECPrivateKey(key)
 	if err != nil {
-		t.Fatal(err)
+		return nil, nil, nil, err
 	}
 	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: caDER}),
 		pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: der}),
-		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER})
+		pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: keyDER}), nil
 }
 
 // Host strips the scheme from a registry URL.
@@ -208,4 +176,71 @@ func InProcessHTTP(t testing.TB) *Server {
 	t.Cleanup(srv.Close)
 	u, _ := url.Parse(srv.URL)
 	return &Server{URL: srv.URL, Host: u.Host, Pusher: Pusher{Host: u.Host, Insecure: true}}
+}
+
+// DistributionFiles are what PrepareDistribution wrote.
+type DistributionFiles struct {
+	Config string // the registry's config.yml
+	CAPEM  []byte // the CA that signed its certificate
+}
+
+// PrepareDistribution writes, in dir, a docker-registry configuration serving addr over TLS
+// (a fresh CA and a certificate for 127.0.0.1 and localhost) with htpasswd authentication
+// for user/pass and its data below dir.
+func PrepareDistribution(dir, addr, user, pass string) (*DistributionFiles, error) {
+	caPEM, certPEM, keyPEM, err := certificates()
+	if err != nil {
+		return nil, err
+	}
+	hash, err := bcrypt.GenerateFromPassword([]byte(pass), bcrypt.MinCost)
+	if err != nil {
+		return nil, err
+	}
+	paths := map[string]string{}
+	for name, b := range map[string][]byte{"htpasswd": []byte(user + ":" + string(hash) + "\n"), "tls.crt": certPEM, "tls.key": keyPEM, "ca.pem": caPEM} {
+		paths[name] = filepath.Join(dir, name)
+		if err := os.WriteFile(paths[name], b, 0o600); err != nil {
+			return nil, err
+		}
+	}
+	cfg := fmt.Sprintf(`version: 0.1
+log: {level: warn, accesslog: {disabled: true}}
+storage:
+  filesystem: {rootdirectory: %s}
+  delete: {enabled: true}
+http:
+  addr: %s
+  secret: palisade-test
+  tls: {certificate: %s, key: %s}
+auth:
+  htpasswd: {realm: palisade-test, path: %s}
+`, filepath.Join(dir, "data"), addr, paths["tls.crt"], paths["tls.key"], paths["htpasswd"])
+	config := filepath.Join(dir, "config.yml")
+	if err := os.WriteFile(config, []byte(cfg), 0o600); err != nil {
+		return nil, err
+	}
+	return &DistributionFiles{Config: config, CAPEM: caPEM}, nil
+}
+
+// WaitDistribution waits until the registry on host answers over TLS (asking for
+// authentication) and returns a transport that trusts its CA.
+func WaitDistribution(host string, caPEM []byte, timeout time.Duration) (*http.Transport, error) {
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(caPEM)
+	tr := &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}
+	deadline := time.Now().Add(timeout)
+	for {
+		resp, err := (&http.Client{Transport: tr, Timeout: time.Second}).Get("https://" + host + "/v2/")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusUnauthorized {
+				return tr, nil
+			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
+		}
+		if time.Now().After(deadline) {
+			return nil, fmt.Errorf("docker-registry did not answer on %s: %v", host, err)
+		}
+		time.Sleep(50 * time.Millisecond)
+	}
 }

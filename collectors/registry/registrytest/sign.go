@@ -7,11 +7,10 @@ import (
 	"crypto/x509"
 	"encoding/base64"
 	"encoding/pem"
-	"testing"
 )
 
 // SignClassic is cosign's classic key signature of payload: ECDSA over its SHA-256, base64.
-func SignClassic(t testing.TB, key *ecdsa.PrivateKey, payload []byte) string {
+func SignClassic(t T, key *ecdsa.PrivateKey, payload []byte) string {
 	t.Helper()
 	h := sha256.Sum256(payload)
 	sig, err := ecdsa.SignASN1(rand.Reader, key, h[:])
@@ -22,7 +21,7 @@ func SignClassic(t testing.TB, key *ecdsa.PrivateKey, payload []byte) string {
 }
 
 // PublicKeyPEM is key's public half as PEM, as a trust policy holds it.
-func PublicKeyPEM(t testing.TB, key *ecdsa.PrivateKey) string {
+func PublicKeyPEM(t T, key *ecdsa.PrivateKey) string {
 	t.Helper()
 	der, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	if err != nil {
@@ -33,7 +32,7 @@ func PublicKeyPEM(t testing.TB, key *ecdsa.PrivateKey) string {
 
 // SignCosign signs the image with the digest in repo as `cosign sign --key` does (a
 // sha256-<hex>.sig image with a simple-signing payload).
-func (p Pusher) SignCosign(t testing.TB, repo, digest string, key *ecdsa.PrivateKey) {
+func (p Pusher) SignCosign(t T, repo, digest string, key *ecdsa.PrivateKey) {
 	t.Helper()
 	payload := SimpleSigningPayload(t, p.Host+"/"+repo, digest)
 	p.AttachCosignSignatures(t, repo, digest, CosignSignature{Payload: payload, Signature: SignClassic(t, key, payload)})
