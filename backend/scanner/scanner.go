@@ -2,6 +2,8 @@
 // results as they come and writes the findings to a report stream, a check at a time, so that
 // memory follows the input and never the number of findings. It also reports what the input
 // itself gets wrong (keys given twice, removed apiVersions) and accounts for every object.
+// Images (`palisade scan --image`) are judged beside the inventory by the catalog's image
+// checks, into the same report and score.
 package scanner
 
 import (
@@ -13,6 +15,7 @@ import (
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/report"
 	"github.com/palisade-dev/palisade/backend/scoring"
+	"github.com/palisade-dev/palisade/collectors/imagefacts"
 	"github.com/palisade-dev/palisade/collectors/kubeinv"
 	"github.com/palisade-dev/palisade/collectors/manifests"
 )
@@ -23,6 +26,8 @@ const DefaultMaxFindingsPerObject = 1000
 
 // Input is what was collected.
 type Input struct {
+	// Inventory is the Kubernetes input; nil when there is none (images only): then no
+	// Kubernetes check runs.
 	Inventory *kubeinv.Inventory
 	// Sources maps asset keys to the files they came from (manifests), for locations.
 	Sources  map[string]string
@@ -31,6 +36,10 @@ type Input struct {
 	// Manifests is the manifest load (nil for a cluster): duplicate keys, removed
 	// apiVersions and the accounting come from it.
 	Manifests *manifests.Result
+	// Images are image facets (scan --image), each with its Registry and the Repositories
+	// that name its images. Each is judged on its own by the catalog's image checks (Facet
+	// images); a registry or repository that several facets share is reported once.
+	Images []*imagefacts.Facet
 }
 
 // Options configure a scan.
@@ -56,6 +65,7 @@ type Outcome struct {
 
 // Run evaluates in and writes the report to st, closing it.
 func Run(in Input, opts Options, st report.Stream) (Outcome, error) {
+	kube := in.Inventory != nil || in.Manifests != nil
 	if in.Inventory == nil {
 		in.Inventory = &kubeinv.Inventory{}
 	}
@@ -65,18 +75,28 @@ func Run(in Input, opts Options, st report.Stream) (Outcome, error) {
 	}
 	sink := &sink{stream: st, limit: limit, perObject: map[string]int{}, bySeverity: map[posture.Severity]int{}}
 	snap := checks.NewSnapshot(in.Inventory, opts.Config)
+	images := imageSnapshots(in.Images, opts.Config)
 	if err := sink.addAll(inputFindings(in.Manifests, opts)); err != nil {
 		return Outcome{}, err
 	}
 	acc := scoring.NewAccumulator(opts.Score)
 	for _, ch := range Ordered(opts.Catalog) {
-		results := checks.RunCheck(ch, snap)
+		var results []posture.Result
+		if kube {
+			results = checks.RunCheck(ch, snap)
+		}
+		if ch.Facet == checks.FacetImages {
+			results = append(results, images.run(ch)...)
+		}
 		for _, r := range results {
 			acc.Add(r)
 		}
 		fs := report.FindingsFrom(results)
 		for i := range fs {
 			fs[i].SourceFile = in.Sources[fs[i].Result.Asset.Key]
+			if res, ok := imageResource(fs[i].Result.Asset); ok {
+				fs[i].Resource = res
+			}
 		}
 		if err := sink.addAll(report.SortFindings(fs)); err != nil {
 			return Outcome{}, err

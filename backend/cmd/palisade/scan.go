@@ -17,6 +17,7 @@ import (
 	"github.com/palisade-dev/palisade/backend/scanner"
 	"github.com/palisade-dev/palisade/backend/scoring"
 	"github.com/palisade-dev/palisade/backend/termsafe"
+	"github.com/palisade-dev/palisade/collectors/imagefacts"
 	"github.com/palisade-dev/palisade/collectors/kubeinv"
 	"github.com/palisade-dev/palisade/collectors/manifests"
 )
@@ -30,6 +31,12 @@ type scanOptions struct {
 	failOn     string
 	quiet      bool
 	allowEmpty bool
+	// scan --image (scan_image.go)
+	images           []string
+	trustPolicy      string
+	registryCA       string
+	dockerConfig     string
+	insecureRegistry bool
 }
 
 func init() { extraCommands = append(extraCommands, newScanCommand) }
@@ -37,18 +44,27 @@ func init() { extraCommands = append(extraCommands, newScanCommand) }
 func newScanCommand(opts *globalOptions) *cobra.Command {
 	so := &scanOptions{}
 	cmd := &cobra.Command{
-		Use:   "scan (--path DIR|FILE|- ... | --kubeconfig FILE [--context NAME])",
-		Short: "Check manifests or a live cluster against the CSA best practices (for CI pipelines)",
-		Long: `Scan Kubernetes manifests (files, directories, or - for stdin) or a live cluster, evaluate
-every check, and print CSA-mapped findings and a posture score. Needs no database and writes
-nothing except the report.
+		Use:   "scan (--path DIR|FILE|- ... [--image REF ...] | --image REF ... | --kubeconfig FILE [--context NAME])",
+		Short: "Check manifests, images or a live cluster against the CSA best practices (for CI pipelines)",
+		Long: `Scan Kubernetes manifests (files, directories, or - for stdin), container images in a registry,
+or a live cluster, evaluate every check, and print CSA-mapped findings and a posture score.
+Needs no database and writes nothing except the report.
+
+--image reads an image (tag or digest) and its signatures from its registry, over HTTPS
+(--registry-ca for a private CA; plain HTTP only with --insecure-registry or an http://
+reference), and runs the image checks; with --trust-policy its signatures and provenance are
+judged. Credentials come from PALISADE_REGISTRY_USERNAME and PALISADE_REGISTRY_PASSWORD, or
+PALISADE_REGISTRY_TOKEN, or --docker-config; they are never printed. With --path as well,
+manifests and images go into one report and one --fail-on.
 
 Exit codes: 0 no finding at or above --fail-on (or no --fail-on), 1 a finding at or above
---fail-on, 2 usage error or anything that could not be read (the report is still written and
-lists each error).`,
+--fail-on, 2 usage error or anything that could not be read, an image included (the report
+is still written and lists each error).`,
 		Example: `  palisade scan --path deploy/
   kustomize build overlays/prod | palisade scan --path - --fail-on high
   palisade scan --path k8s/ --output sarif --output-file palisade.sarif
+  palisade scan --image registry.example.com/team/app:1.4 --trust-policy trust.json --fail-on high
+  palisade scan --path k8s/ --image registry.example.com/team/app@sha256:... --registry-ca ca.pem
   palisade scan --kubeconfig ~/.kube/config --context prod --output json`,
 		Args: exactArgs(0),
 		RunE: func(cmd *cobra.Command, _ []string) error { return runScan(cmd.Context(), opts, so) },
@@ -62,12 +78,20 @@ lists each error).`,
 	f.StringVar(&so.failOn, "fail-on", "", "exit 1 when a finding at or above this severity exists: critical, high, medium or low")
 	f.BoolVarP(&so.quiet, "quiet", "q", false, "no progress or summary on stderr")
 	f.BoolVar(&so.allowEmpty, "allow-empty", false, "accept input with no Kubernetes objects (an empty file, stdin or directory) instead of exiting 2")
+	f.StringArrayVar(&so.images, "image", nil, "image to check, registry/repository:tag or registry/repository@sha256:... (repeatable)")
+	f.StringVar(&so.trustPolicy, "trust-policy", "", "judge image signatures and provenance with this trust policy (JSON, see docs/imagetrust.md)")
+	f.StringVar(&so.registryCA, "registry-ca", "", "PEM CA bundle to trust for registries, besides the system's roots")
+	f.StringVar(&so.dockerConfig, "docker-config", "", "Docker config JSON with registry credentials (static \"auths\" entries)")
+	f.BoolVar(&so.insecureRegistry, "insecure-registry", false, "read --image registries over plain HTTP (no TLS)")
 	return cmd
 }
 
 func (so *scanOptions) validate() (report.Format, *posture.Severity, error) {
-	if len(so.paths) == 0 && so.kubeconfig == "" {
-		return "", nil, usageError("scan needs --path or --kubeconfig (see palisade scan --help)")
+	if len(so.paths) == 0 && so.kubeconfig == "" && len(so.images) == 0 {
+		return "", nil, usageError("scan needs --path, --image or --kubeconfig (see palisade scan --help)")
+	}
+	if len(so.images) > 0 && so.kubeconfig != "" {
+		return "", nil, usageError("--image and --kubeconfig cannot be combined; run two scans")
 	}
 	if len(so.paths) > 0 && so.kubeconfig != "" {
 		return "", nil, usageError("--path and --kubeconfig cannot be combined; run two scans")
@@ -95,8 +119,9 @@ type collected struct {
 	errors    []posture.CollectionError
 	warnings  []posture.CollectionError
 	sources   map[string]string
-	manifests *manifests.Result // nil for a cluster
-	what      string            // for the progress line: "12 file(s), 85 object(s) (80 evaluated)"
+	manifests *manifests.Result   // nil for a cluster
+	images    []*imagefacts.Facet // scan --image
+	what      string              // for the progress line: "12 file(s), 85 object(s) (80 evaluated)"
 }
 
 func runScan(ctx context.Context, opts *globalOptions, so *scanOptions) error {
@@ -112,6 +137,10 @@ func runScan(ctx context.Context, opts *globalOptions, so *scanOptions) error {
 	if err != nil {
 		return err
 	}
+	refs, access, err := so.imageSetup(opts.env.vars)
+	if err != nil {
+		return err
+	}
 	progress := func(format string, args ...any) {
 		if !so.quiet {
 			fmt.Fprintf(opts.env.stderr, "palisade: "+format+"\n", args...)
@@ -120,10 +149,13 @@ func runScan(ctx context.Context, opts *globalOptions, so *scanOptions) error {
 	start := time.Now()
 	defer scanner.TuneGC(opts.env.vars)()
 	var got *collected
-	if so.kubeconfig != "" {
+	switch {
+	case so.kubeconfig != "":
 		progress("collecting from cluster (kubeconfig %s)", termsafe.String(so.kubeconfig))
 		got, err = collectCluster(ctx, so, opts)
-	} else {
+	case len(so.paths) == 0: // images only
+		got = &collected{}
+	default:
 		got, err = collectManifests(ctx, so.paths, opts.env.stdin)
 		// Manifests show one application, not the cluster: a namespace it only uses is not
 		// in the scan (see checks.Config.OnlyDeclaredNamespaces).
@@ -131,6 +163,17 @@ func runScan(ctx context.Context, opts *globalOptions, so *scanOptions) error {
 	}
 	if err != nil {
 		return err
+	}
+	if len(refs) > 0 {
+		var errs []posture.CollectionError
+		got.images, errs = collectImages(ctx, refs, access, progress, opts.env.stderr)
+		got.errors = append(got.errors, errs...)
+		images := fmt.Sprintf("%d image(s)", len(refs))
+		if got.what != "" {
+			images = got.what + " and " + images
+		}
+		got.what = images
+		catalog = imageCatalog(catalog)
 	}
 	empty := got.manifests != nil && got.manifests.Read == 0 && !so.allowEmpty
 	if empty {
@@ -189,7 +232,7 @@ func writeScanReport(stdout io.Writer, path string, format report.Format, got *c
 	if err == nil {
 		var out scanner.Outcome
 		out, err = scanner.Run(scanner.Input{Inventory: got.inv, Sources: got.sources, Errors: got.errors, Warnings: got.warnings,
-			Manifests: got.manifests}, so, st)
+			Manifests: got.manifests, Images: got.images}, so, st)
 		if err == nil {
 			err = bw.Flush()
 		}
