@@ -14,7 +14,14 @@ type Checks struct {
 	OwnerLabel          string        `yaml:"owner_label"`
 	ZoneLabel           string        `yaml:"zone_label"`
 	BackupRPO           time.Duration `yaml:"backup_rpo"`
-	Custom              []CustomCheck `yaml:"custom"`
+	// MaxImageAge: images built longer ago fail image.too-old (default 180 days, as 4320h).
+	MaxImageAge time.Duration `yaml:"max_image_age"`
+	// ImageFactsMaxAge: older image facts are stale and the image checks not applicable
+	// (default 168h).
+	ImageFactsMaxAge time.Duration `yaml:"image_facts_max_age"`
+	// TagMoveWindow: a tag that moved within it fails image.tag-moved (default 720h).
+	TagMoveWindow time.Duration `yaml:"tag_move_window"`
+	Custom        []CustomCheck `yaml:"custom"`
 	// WatchedLabels are the label keys whose removal or change on a namespace or workload
 	// is config drift (docs/alerts.md). Unset: the classification, tenant and owner labels;
 	// [] watches none.

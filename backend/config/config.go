@@ -336,6 +336,12 @@ func (c Config) Validate() error {
 			bad(fmt.Sprintf("secrets.previous_keys[%d]", i), "%v", err)
 		}
 	}
+	for key, d := range map[string]time.Duration{"checks.max_image_age": c.Checks.MaxImageAge,
+		"checks.image_facts_max_age": c.Checks.ImageFactsMaxAge, "checks.tag_move_window": c.Checks.TagMoveWindow} {
+		if d < 0 {
+			bad(key, "must not be negative")
+		}
+	}
 	if c.Checks.BackupRPO < 0 {
 		bad("checks.backup_rpo", "must not be negative")
 	}

@@ -23,6 +23,7 @@ func checkSetup(cfg config.Checks) (*checks.Catalog, checks.Config, error) {
 	if cfg.BackupRPO > 0 {
 		cc.BackupRPO = cfg.BackupRPO
 	}
+	cc.MaxImageAge, cc.ImageFactsMaxAge, cc.TagMoveWindow = cfg.MaxImageAge, cfg.ImageFactsMaxAge, cfg.TagMoveWindow
 	catalog := checks.Builtin()
 	if len(cfg.Custom) == 0 {
 		return catalog, cc, nil
