@@ -525,10 +525,9 @@ func describe(err error) string {
 	}
 	var ue *url.Error
 	if errors.As(err, &ue) {
-		if u, perr := url.Parse(ue.URL); perr == nil {
-			u.RawQuery, u.User = "", nil
-			ue.URL = u.String()
-		}
+		// The transport's error names the method and the URL actually used (without its
+		// query); the client's wrapper would repeat the URL as asked for.
+		return posture.CleanText(ue.Err.Error())
 	}
 	return posture.CleanText(err.Error())
 }
@@ -540,6 +539,7 @@ func tlsProblem(err error) string {
 	var host x509.HostnameError
 	var invalid x509.CertificateInvalidError
 	var verify *tls.CertificateVerificationError
+	var record tls.RecordHeaderError
 	switch {
 	case errors.As(err, &unknown):
 		return "certificate signed by an unknown authority (add the registry's CA bundle to the target)"
@@ -549,7 +549,8 @@ func tlsProblem(err error) string {
 		return "certificate is invalid: " + invalid.Error()
 	case errors.As(err, &verify):
 		return "certificate did not verify: " + verify.Err.Error()
-	case strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+	case errors.As(err, &record) && string(record.RecordHeader[:]) == "HTTP/",
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return "the registry answers plain HTTP on an https:// URL"
 	}
 	return ""

@@ -80,7 +80,9 @@ func (t *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded {
 			return nil, fmt.Errorf("%s %s: no answer within %s", req.Method, redactURL(req), t.limits.RequestTimeout)
 		}
-		return nil, err
+		// Name the URL actually used: the client's error names the one it asked for, which
+		// may be the plain-HTTP guess upgraded above.
+		return nil, fmt.Errorf("%s %s: %w", req.Method, redactURL(req), err)
 	}
 	resp.Request = asked
 	if link := resp.Header.Get("Link"); link != "" && t.guessed != "" && t.guessed != req.URL.Scheme {
