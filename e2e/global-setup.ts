@@ -30,6 +30,15 @@ export default async function globalSetup(): Promise<() => Promise<void>> {
   process.env.PALISADE_E2E_BASE_URL = s.base_url;
   process.env.PALISADE_E2E_ISSUER = s.issuer;
   process.env.PALISADE_E2E_KUBECONFIG = s.kubeconfig;
+  for (const [key, env] of Object.entries({
+    registry_url: 'PALISADE_E2E_REGISTRY_URL',
+    registry_ca: 'PALISADE_E2E_REGISTRY_CA',
+    registry_user: 'PALISADE_E2E_REGISTRY_USER',
+    registry_password: 'PALISADE_E2E_REGISTRY_PASSWORD',
+    registry_public_key: 'PALISADE_E2E_REGISTRY_PUBKEY',
+  })) {
+    if (s[key]) process.env[env] = s[key];
+  }
   return async () => {
     if (exited === null && stack.pid) {
       process.kill(-stack.pid, 'SIGTERM'); // the group: go run and the stack it started

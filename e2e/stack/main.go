@@ -24,6 +24,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/palisade-dev/palisade/e2e/demo/demoregistry"
 	"github.com/palisade-dev/palisade/e2e/kubeharness"
 )
 
@@ -35,6 +36,13 @@ type Stack struct {
 	Config     string `json:"config"`
 	Database   string `json:"database"`
 	Binary     string `json:"binary"`
+	// The demo registry (Debian's docker-registry, TLS + htpasswd), for the registry tests
+	// to add as a target; empty when docker-registry is not installed (outside CI).
+	RegistryURL       string `json:"registry_url,omitempty"`
+	RegistryCA        string `json:"registry_ca,omitempty"`
+	RegistryUser      string `json:"registry_user,omitempty"`
+	RegistryPassword  string `json:"registry_password,omitempty"`
+	RegistryPublicKey string `json:"registry_public_key,omitempty"`
 }
 
 func main() {
@@ -92,6 +100,21 @@ func run(ctx context.Context, bin, out, root string) error {
 
 	s := Stack{BaseURL: base, Issuer: issuer, Kubeconfig: adminKube, Binary: bin,
 		Config: filepath.Join(work, "palisade.yaml"), Database: filepath.Join(work, "palisade.db")}
+	regPort, err := freePort()
+	if err != nil {
+		return err
+	}
+	reg, err := demoregistry.Start(filepath.Join(work, "registry"), fmt.Sprintf("127.0.0.1:%d", regPort))
+	switch {
+	case err == nil:
+		defer reg.Stop()
+		s.RegistryURL, s.RegistryCA, s.RegistryPublicKey = reg.URL, string(reg.CAPEM), reg.PublicKeyPEM
+		s.RegistryUser, s.RegistryPassword = demoregistry.User, demoregistry.Password
+	case os.Getenv("CI") == "true":
+		return fmt.Errorf("demo registry: %w", err)
+	default:
+		fmt.Fprintln(os.Stderr, "stack: no demo registry, the registry tests will skip:", err)
+	}
 	if err := writeConfig(s, root, collectorKube, port, work); err != nil {
 		return err
 	}
