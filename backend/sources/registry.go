@@ -95,12 +95,9 @@ func RegistryClientOptions(t posture.Target, o RegistryOptions) (registry.Option
 		}
 	}
 	if len(t.Credentials) > 0 {
-		if o.OpenCredentials == nil {
-			return ro, posture.Errorf(posture.EINVALID, "target has credentials but no sealing key is configured")
-		}
-		raw, err := o.OpenCredentials(t)
+		raw, err := openSealed(t, o.OpenCredentials)
 		if err != nil {
-			return ro, posture.Errorf(posture.EINVALID, "the target's credentials cannot be opened (was the sealing key changed?)")
+			return ro, err
 		}
 		if err := json.Unmarshal(raw, &ro.Credentials); err != nil {
 			return ro, posture.Errorf(posture.EINVALID, "the target's credentials are not registry credentials")

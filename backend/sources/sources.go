@@ -88,12 +88,9 @@ func Cluster(o ClusterOptions) runner.Source {
 		opts := kubernetes.Options{Kubeconfig: t.Settings["kubeconfig"], Context: t.Settings["context"],
 			PageSize: o.PageSize, Timeout: o.Timeout, Logger: o.Log}
 		if len(t.Credentials) > 0 {
-			if o.OpenCredentials == nil {
-				return nil, posture.Errorf(posture.EINVALID, "target has uploaded credentials but no sealing key is configured")
-			}
-			raw, err := o.OpenCredentials(t)
+			raw, err := openSealed(t, o.OpenCredentials)
 			if err != nil {
-				return nil, posture.Errorf(posture.EINVALID, "the target's credentials cannot be opened (was the sealing key changed?)")
+				return nil, err
 			}
 			if opts.RESTConfig, err = ParseKubeconfig(raw, t.Settings["context"], o.Outbound); err != nil {
 				return nil, err
@@ -112,4 +109,16 @@ func Cluster(o ClusterOptions) runner.Source {
 		}
 		return col, nil
 	})
+}
+
+// openSealed unseals a target's stored credentials.
+func openSealed(t posture.Target, open func(posture.Target) ([]byte, error)) ([]byte, error) {
+	if open == nil {
+		return nil, posture.Errorf(posture.EINVALID, "target has uploaded credentials but no sealing key is configured")
+	}
+	raw, err := open(t)
+	if err != nil {
+		return nil, posture.Errorf(posture.EINVALID, "the target's credentials cannot be opened (was the sealing key changed?)")
+	}
+	return raw, nil
 }
