@@ -16,6 +16,10 @@
 # with scripts/test-postgres.sh (its own state file, so a concurrent `make test` keeps its
 # own) and stops it at the end. Without PostgreSQL binaries the PostgreSQL rows are skipped.
 #
+# Registry inventory (issue 12): the benchmark starts Debian's docker-registry
+# (/usr/bin/docker-registry, or PALISADE_DOCKER_REGISTRY) itself and seeds it (about 5 min at
+# full size, not timed); without the binary its rows are skipped. Both rows read one run.
+#
 # Environment:
 #   BENCH_TIME             go test -benchtime (default 1x: one operation per benchmark)
 #   BENCH_FILTER           only rows whose label matches this grep -E pattern
@@ -57,10 +61,12 @@ go test -c -o "$out/scanner.test" ./backend/scanner || exit 1
 go test -c -o "$out/checks.test" ./backend/checks || exit 1
 go test -c -o "$out/store.test" ./backend/store || exit 1
 go test -c -o "$out/httpapi.test" ./backend/httpapi || exit 1
+go test -c -o "$out/registry.test" ./collectors/registry || exit 1
 
 # label | binary | package dir | -bench pattern | throughput metric | budget seconds | budget MB
 #   [| benchmark line (grep -E; default: the last) | latency metric (ms) | latency budget ms]
 api='^BenchmarkAPI1MFindings$'
+reg='^BenchmarkRegistryInventory$'
 rows=(
   "evaluate 100k pods (raw inventory, all results)|checks|backend/checks|^BenchmarkEvaluate100kPods\$/^raw\$|objects/s|5|1024"
   "evaluate 100k pods (Compact, all results)|checks|backend/checks|^BenchmarkEvaluate100kPods\$/^compact\$|objects/s|5|1024"
@@ -74,6 +80,8 @@ rows=(
   "API 1M findings, PostgreSQL: dashboard summary|httpapi|backend/httpapi|$api/^postgres\$|req/s|-|-|^BenchmarkAPI1MFindings/postgres/summary-|worst-p95-ms|50"
   "API 1M findings, SQLite: list, worst filter|httpapi|backend/httpapi|$api/^sqlite\$|req/s|-|-|^BenchmarkAPI1MFindings/sqlite/list-|worst-p95-ms|-"
   "API 1M findings, SQLite: dashboard summary|httpapi|backend/httpapi|$api/^sqlite\$|req/s|-|-|^BenchmarkAPI1MFindings/sqlite/summary-|worst-p95-ms|-"
+  "registry 2,000 repos x 5 tags, first run|registry|collectors/registry|$reg|req/s|300|128|^BenchmarkRegistryInventory/first-"
+  "registry 2,000 repos x 5 tags, steady run|registry|collectors/registry|$reg|req/s|60|128|^BenchmarkRegistryInventory/steady-"
 )
 
 status=0

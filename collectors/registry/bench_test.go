@@ -19,7 +19,9 @@ package registry_test
 //
 // Metrics besides ns/op: repos, tags, images (inspected), requests (made by the collector,
 // rate-limited by it), req/s (requests over the wall-clock time), read-MB (bodies read),
-// cpu-s (the test process's user+system CPU: the collector, not the registry),
+// conns (connections the collector opened, each a TLS handshake; docker-registry speaks
+// HTTP/2, so one connection carries every request), cpu-s
+// (the test process's user+system CPU: the collector, not the registry),
 // registry-cpu-s (the docker-registry process's, read from /proc), peak-MB (the process's
 // VmHWM from /proc/self/status, reset with /proc/self/clear_refs just before the timed part,
 // so the seeding's peak is not in it; the memory still live then, the Go runtime and the test
@@ -30,6 +32,7 @@ import (
 	"bufio"
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -37,6 +40,7 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"syscall"
 	"testing"
 	"time"
@@ -80,13 +84,21 @@ func BenchmarkRegistryInventory(b *testing.B) {
 	seedPeakMB, _ := peakRSSMB()
 	b.Logf("seeded %d repositories x %d tags in %.1f s (peak RSS %.0f MB)", repos, benchTagsPerRepo, seedSeconds, seedPeakMB)
 
+	var conns atomic.Int64 // connections the collector opened (each a TLS handshake)
+	dialer := &net.Dialer{Timeout: 30 * time.Second, KeepAlive: 30 * time.Second}
 	opts := registry.Options{URL: srv.URL, CABundle: srv.CAPEM,
 		Credentials: registry.Credentials{Username: benchUser, Password: benchPass},
-		Limits:      registry.Limits{RequestsPerSecond: benchRatePerSecond, Concurrency: benchConcurrency}}
+		Limits:      registry.Limits{RequestsPerSecond: benchRatePerSecond, Concurrency: benchConcurrency},
+		Dial: func(ctx context.Context, network, addr string) (net.Conn, error) {
+			conns.Add(1)
+			return dialer.DialContext(ctx, network, addr)
+		}}
 	var seen map[string]bool // the digests of a first collection
 
 	b.Run("first", func(b *testing.B) {
+		conns.Store(0)
 		res := timedCollect(b, opts, registryPID, repos, false)
+		b.ReportMetric(float64(conns.Load())/float64(b.N), "conns")
 		b.ReportMetric(seedSeconds, "seed-s")
 		seen = digests(res)
 	})
@@ -100,7 +112,9 @@ func BenchmarkRegistryInventory(b *testing.B) {
 		}
 		o := opts
 		o.Fresh = func(d string) bool { return seen[d] }
+		conns.Store(0)
 		timedCollect(b, o, registryPID, repos, true)
+		b.ReportMetric(float64(conns.Load())/float64(b.N), "conns")
 	})
 }
 
@@ -227,7 +241,7 @@ func timedCollect(b *testing.B, o registry.Options, registryPID, repos int, stea
 		wantImages = 0
 	}
 	if res.Status != posture.RunComplete || len(res.Errors) > 0 {
-		b.Fatalf("status %s, %d errors (first: %+v)", res.Status, len(res.Errors), res.Errors[0])
+		b.Fatalf("status %s, %d errors (first: %+v)", res.Status, len(res.Errors), res.Errors[:min(1, len(res.Errors))])
 	}
 	if len(res.Repositories) != repos || tags != repos*benchTagsPerRepo || len(res.Images) != wantImages {
 		b.Fatalf("%d repositories, %d tags, %d images inspected; want %d, %d, %d",

@@ -222,7 +222,8 @@ func truncate(s string, n int) string {
 // error of the run: the image is known, its signatures are not.
 func (c *Client) collectMaterials(ctx context.Context, repo name.Repository, d v1.Hash, im *imagefacts.Image) {
 	dig := repo.Digest(d.String())
-	idx, err := remote.Referrers(dig, append(c.remote, remote.WithContext(ctx))...)
+	// Reuse the puller: a new one would ping the registry again for every image.
+	idx, err := remote.Referrers(dig, append(c.remote, remote.WithContext(ctx), remote.Reuse(c.puller))...)
 	if err != nil {
 		im.Problems = append(im.Problems, "referrers: "+describe(err))
 	} else if m, err := idx.IndexManifest(); err != nil {
