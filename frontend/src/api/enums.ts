@@ -37,6 +37,7 @@ export const PERMISSIONS = [
   'exception.request',
   'exception.decide',
   'attestation.write',
+  'trust.write',
   'alert.write',
   'audit.read',
   'admin.read',

@@ -29,4 +29,8 @@ export const qk = {
   deliveries: (t: string) => ['tenant', t, 'deliveries'] as const,
   roleMappings: (t: string) => ['tenant', t, 'role-mappings'] as const,
   apiTokens: (t: string) => ['tenant', t, 'api-tokens'] as const,
+  images: (t: string) => ['tenant', t, 'images'] as const,
+  imagesPage: (t: string, filters: object, cursor: string) => ['tenant', t, 'images', 'list', filters, cursor] as const,
+  image: (t: string, digest: string) => ['tenant', t, 'images', 'one', digest] as const,
+  trustPolicy: (t: string) => ['tenant', t, 'trust-policy'] as const,
 };

@@ -46,6 +46,16 @@ export type DriftChange = S['DriftChange'];
 export type Channel = S['Channel'];
 export type ChannelKind = Channel['kind'];
 export type AlertRule = S['AlertRule'];
+export type ImageSummary = S['ImageSummary'];
+export type ImageDetail = S['ImageDetail'];
+export type ImageVariant = ImageDetail['variants'][number];
+export type ImageVerification = ImageDetail['verifications'][number];
+export type ImageUsage = ImageDetail['usages'][number];
+export type TrustPolicy = S['TrustPolicy'];
+export type TrustRule = TrustPolicy['rules'][number];
+export type TrustKey = NonNullable<TrustRule['keys']>[number];
+export type TrustIdentity = NonNullable<TrustRule['identities']>[number];
+export type TrustPolicyDocument = S['TrustPolicyDocument'];
 
 export type FindingSort = NonNullable<NonNullable<paths['/api/v1/tenants/{tenant}/findings']['get']['parameters']['query']>['sort']>;
 export type ScoreScope = NonNullable<NonNullable<paths['/api/v1/tenants/{tenant}/scores/explain']['get']['parameters']['query']>['scope']>;

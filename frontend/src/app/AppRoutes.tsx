@@ -14,6 +14,9 @@ const FindingsPage = lazy(() => import('../features/findings/FindingsPage').then
 const FindingDetailPage = lazy(() => import('../features/findings/FindingDetailPage').then((m) => ({ default: m.FindingDetailPage })));
 const CsaPage = lazy(() => import('../features/csa/CsaPage').then((m) => ({ default: m.CsaPage })));
 const AssetsPage = lazy(() => import('../features/assets/AssetsPage').then((m) => ({ default: m.AssetsPage })));
+const ImagesPage = lazy(() => import('../features/images/ImagesPage').then((m) => ({ default: m.ImagesPage })));
+const ImageDetailPage = lazy(() => import('../features/images/ImageDetailPage').then((m) => ({ default: m.ImageDetailPage })));
+const TrustPolicyPage = lazy(() => import('../features/trust/TrustPolicyPage').then((m) => ({ default: m.TrustPolicyPage })));
 const TargetsPage = lazy(() => import('../features/targets/TargetsPage').then((m) => ({ default: m.TargetsPage })));
 const ExceptionsPage = lazy(() => import('../features/exceptions/ExceptionsPage').then((m) => ({ default: m.ExceptionsPage })));
 const DriftPage = lazy(() => import('../features/drift/DriftPage').then((m) => ({ default: m.DriftPage })));
@@ -40,6 +43,9 @@ export function AppRoutes() {
         <Route path="findings/:id" element={<Lazy page={<FindingDetailPage />} />} />
         <Route path="csa" element={<Lazy page={<CsaPage />} />} />
         <Route path="assets" element={<Lazy page={<AssetsPage />} />} />
+        <Route path="images" element={<Lazy page={<ImagesPage />} />} />
+        <Route path="images/:digest" element={<Lazy page={<ImageDetailPage />} />} />
+        <Route path="trust-policy" element={<Lazy page={<TrustPolicyPage />} />} />
         <Route path="targets" element={<Lazy page={<TargetsPage />} />} />
         <Route path="exceptions" element={<Lazy page={<ExceptionsPage />} />} />
         <Route path="drift" element={<Lazy page={<DriftPage />} />} />

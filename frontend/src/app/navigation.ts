@@ -14,6 +14,8 @@ export const NAV: readonly NavEntry[] = [
   { key: 'findings', label: 'Findings', path: 'findings', perm: 'read' },
   { key: 'csa', label: 'CSA controls', path: 'csa', perm: 'read' },
   { key: 'assets', label: 'Assets', path: 'assets', perm: 'read' },
+  { key: 'images', label: 'Images', path: 'images', perm: 'read' },
+  { key: 'trust-policy', label: 'Trust policy', path: 'trust-policy', perm: 'read' },
   { key: 'targets', label: 'Targets and runs', path: 'targets', perm: 'read' },
   { key: 'exceptions', label: 'Exceptions', path: 'exceptions', perm: 'read' },
   { key: 'drift', label: 'Drift', path: 'drift', perm: 'read' },

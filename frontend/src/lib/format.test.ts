@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { endOfDayUtc, formatAge, formatDateTime, formatDuration, formatScore, scoreBand } from './format';
+import { endOfDayUtc, formatAge, formatBytes, formatDateTime, formatDuration, formatScore, scoreBand } from './format';
 
 describe('formatScore', () => {
   it.each([
@@ -49,5 +49,19 @@ describe('dates', () => {
     expect(formatDuration('2026-11-22T19:08:17Z', null)).toBeNull();
     expect(formatDuration('2026-11-22T19:08:17Z', '2026-11-22T19:08:18.5Z')).toBe('1.5 s');
     expect(formatDuration('2026-11-22T19:08:00Z', '2026-11-22T19:10:05Z')).toBe('2 min 5 s');
+  });
+});
+
+describe('formatBytes', () => {
+  it.each([
+    [0, '0 B'],
+    [812, '812 B'],
+    [1536, '1.5 KB'],
+    [3.4 * 1024 * 1024, '3.4 MB'],
+    [250 * 1024 * 1024, '250 MB'],
+    [1.25 * 1024 ** 3, '1.3 GB'],
+    [-1, '—'],
+  ])('%s -> %s', (input, want) => {
+    expect(formatBytes(input)).toBe(want);
   });
 });

@@ -71,3 +71,16 @@ export function endOfDayUtc(date: string): string {
 export function isoDatePlusDays(days: number, now: Date = new Date()): string {
   return new Date(now.getTime() + days * 86_400_000).toISOString().slice(0, 10);
 }
+
+/** Bytes in binary units, as registries count them: "812 B", "3.4 MB", "1.2 GB" (1 MB = 1024 KB). */
+export function formatBytes(n: number | null | undefined): string {
+  if (n === null || n === undefined || !Number.isFinite(n) || n < 0) return '—';
+  const units = ['B', 'KB', 'MB', 'GB', 'TB'];
+  let v = n;
+  let i = 0;
+  while (v >= 1024 && i < units.length - 1) {
+    v /= 1024;
+    i++;
+  }
+  return i === 0 ? `${v} B` : `${v < 10 ? v.toFixed(1) : Math.round(v)} ${units[i]}`;
+}

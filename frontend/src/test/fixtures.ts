@@ -1,5 +1,5 @@
 // Typed fixtures for component tests, shaped by the generated API types.
-import type { Finding, Permission, Role, Session, Target, TenantMembership, Ticket } from '../api/types';
+import type { Finding, ImageSummary, Permission, Role, Session, Target, TenantMembership, Ticket } from '../api/types';
 
 /** Mirrors backend/httpapi/policy.go for the roles the tests use. */
 const permissions: Record<Role, Permission[]> = {
@@ -12,6 +12,7 @@ const permissions: Record<Role, Permission[]> = {
     'exception.request',
     'exception.decide',
     'attestation.write',
+    'trust.write',
     'alert.write',
     'audit.read',
     'admin.read',
@@ -25,6 +26,7 @@ const permissions: Record<Role, Permission[]> = {
     'exception.request',
     'exception.decide',
     'attestation.write',
+    'trust.write',
     'alert.write',
     'audit.read',
   ],
@@ -117,6 +119,27 @@ export function ticket(id: number, over: Partial<Ticket> = {}): Ticket {
     updated_at: '2026-11-20T10:00:00Z',
     finding_ids: [1, 2],
     comments: [],
+    ...over,
+  };
+}
+
+/** A valid sha256 digest made of one repeated digit. */
+export function digestOf(n: number): string {
+  return `sha256:${String(n).repeat(64).slice(0, 64)}`;
+}
+
+export function imageSummary(n: number, over: Partial<ImageSummary> = {}): ImageSummary {
+  return {
+    digest: digestOf(n),
+    registry: 'registry.acme.example',
+    repository: `shop/app-${n}`,
+    tags: [`shop/app-${n}:1.${n}`],
+    platforms: ['linux/amd64'],
+    created: '2026-11-01T00:00:00Z',
+    size: 52_428_800,
+    user: '1000',
+    running_in: 2,
+    observed_at: '2026-11-22T10:00:00Z',
     ...over,
   };
 }

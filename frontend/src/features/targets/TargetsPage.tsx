@@ -22,6 +22,18 @@ import { TargetFormModal } from './TargetFormModal';
 
 const T = testIds.targets;
 
+/** Where a target collects from: a registry's URL, a cluster's kubeconfig context (empty: its current one). */
+function TargetLocation({ target: t }: { target: Target }) {
+  const where = t.kind === 'registry' ? t.settings.url : t.kind === 'cluster' ? t.settings.context : undefined;
+  if (!where) return null;
+  return (
+    <div className="pal-small pal-break" data-testid={T.location(t.id)}>
+      {t.kind === 'cluster' ? 'context ' : ''}
+      <code>{where}</code>
+    </div>
+  );
+}
+
 export function TargetsPage() {
   const tenant = useTenant();
   const can = useCan();
@@ -51,7 +63,7 @@ export function TargetsPage() {
         actions={
           <Can perm="target.write">
             <Button onClick={() => setForm({})} data-testid={T.add}>
-              Add cluster target
+              Add target
             </Button>
           </Can>
         }
@@ -63,7 +75,7 @@ export function TargetsPage() {
           {(items) =>
             items.length === 0 ? (
               <EmptyMessage title="No targets yet">
-                {can('target.write') ? 'Add a cluster target to start collecting.' : 'Ask an operator to add one.'}
+                {can('target.write') ? 'Add a cluster or registry target to start collecting.' : 'Ask an operator to add one.'}
               </EmptyMessage>
             ) : (
               <Table aria-label="Targets" variant="compact" data-testid={T.table} className="pal-table">
@@ -90,6 +102,7 @@ export function TargetsPage() {
                         />
                         <Td dataLabel="Name">
                           <span className="pal-strong">{t.name}</span>
+                          <TargetLocation target={t} />
                           <div className="pal-small">
                             <Link to={findingsHref(tenant.slug, { target: t.id })}>open findings</Link>
                           </div>
