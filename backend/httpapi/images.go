@@ -18,7 +18,7 @@ import (
 
 // ImageStore serves the image facts, where images run, and trust policies (backend/store).
 type ImageStore interface {
-	ListImageFacts(ctx context.Context, tenantID int64, registry, repository, cursor string, limit int) ([]imagefacts.Record, error)
+	ListImageFacts(ctx context.Context, tenantID int64, q imagefacts.Query) ([]imagefacts.Record, error)
 	ImageRecord(ctx context.Context, tenantID int64, digest string) (*imagefacts.Record, error)
 	ImageUsages(ctx context.Context, tenantID int64, digest string, limit int) ([]imagefacts.Usage, error)
 	ImageUsageCounts(ctx context.Context, tenantID int64, digests []string) (map[string]int, error)
@@ -138,8 +138,18 @@ func (a *api) listImages(c *gin.Context) {
 		}
 		limit = n
 	}
+	q := imagefacts.Query{Registry: c.Query("registry"), Repository: c.Query("repository"), Workload: c.Query("workload"),
+		Cursor: c.Query("cursor"), Limit: limit + 1}
+	if s := c.Query("target"); s != "" {
+		id, err := strconv.ParseInt(s, 10, 64)
+		if err != nil || id < 1 {
+			a.fail(c, posture.Errorf(posture.EINVALID, "target must be a target id"))
+			return
+		}
+		q.TargetID = id
+	}
 	tenantID := tenantOf(c).Tenant.ID
-	recs, err := st.ListImageFacts(c.Request.Context(), tenantID, c.Query("registry"), c.Query("repository"), c.Query("cursor"), limit+1)
+	recs, err := st.ListImageFacts(c.Request.Context(), tenantID, q)
 	if err != nil {
 		a.fail(c, err)
 		return

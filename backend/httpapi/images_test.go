@@ -2,6 +2,7 @@ package httpapi_test
 
 import (
 	"net/http"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -43,6 +44,13 @@ func TestImagesAndTrustPolicyAPI(t *testing.T) {
 			if rec.Code != http.StatusOK || len(list.Items) != 1 || list.Items[0].Digest != a.ImageDigest || list.Items[0].Signed == nil ||
 				*list.Items[0].Signed || list.Items[0].RunningIn != 1 || list.NextCursor != "" {
 				t.Fatalf("images = %d %+v", rec.Code, list)
+			}
+			// The images a workload runs: what a workload's finding page shows.
+			for q, want := range map[string]int{"apps/Deployment/shop/web": 1, "apps/Deployment/shop/other": 0} {
+				rec := f.call(t, viewer, "GET", base+"/images?workload="+q+"&target="+strconv.FormatInt(a.Target.ID, 10), "")
+				if got := decode[imageListOut](t, rec); rec.Code != http.StatusOK || len(got.Items) != want {
+					t.Errorf("images of %s = %d %+v, want %d", q, rec.Code, got, want)
+				}
 			}
 			rec = f.call(t, viewer, "GET", base+"/images/"+a.ImageDigest, "")
 			detail := decode[imageDetailOut](t, rec)

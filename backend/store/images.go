@@ -179,6 +179,9 @@ type ImageListing = imagefacts.Record
 // ImageFilter narrows ListImages.
 type ImageFilter struct {
 	Registry, Repository string
+	// Workload (an asset key, optionally in TargetID) keeps the images it runs.
+	Workload string
+	TargetID int64
 	Limit                int
 	// After is the keyset cursor: the last (registry, repository, digest) of the previous page.
 	AfterRegistry, AfterRepository, AfterDigest string
@@ -196,8 +199,15 @@ func (db *DB) ListImages(ctx context.Context, tenantID int64, f ImageFilter) ([]
 	if f.Repository != "" {
 		q = q.Where("repository = ?", f.Repository)
 	}
+	if f.Workload != "" {
+		sub := db.gorm.Model(&imageUsageRow{}).Select("digest").Where("tenant_id = ? AND workload = ?", tenantID, f.Workload)
+		if f.TargetID != 0 {
+			sub = sub.Where("target_id = ?", f.TargetID)
+		}
+		q = q.Where("digest IN (?)", sub)
+	}
 	if f.AfterDigest != "" {
-		q = q.Where("(registry > ?) OR (registry = ? AND repository > ?) OR (registry = ? AND repository = ? AND digest > ?)",
+		q = q.Where("((registry > ?) OR (registry = ? AND repository > ?) OR (registry = ? AND repository = ? AND digest > ?))",
 			f.AfterRegistry, f.AfterRegistry, f.AfterRepository, f.AfterRegistry, f.AfterRepository, f.AfterDigest)
 	}
 	var rows []imageFactRow
@@ -376,12 +386,12 @@ func (db *DB) ImageUsageCounts(ctx context.Context, tenantID int64, digests []st
 	return out, nil
 }
 
-// ListImageFacts is ListImages for the API: cursor is "registry|repository|digest" of the
-// last image of the previous page.
-func (db *DB) ListImageFacts(ctx context.Context, tenantID int64, registryHost, repository, cursor string, limit int) ([]imagefacts.Record, error) {
-	f := ImageFilter{Registry: registryHost, Repository: repository, Limit: limit}
-	if cursor != "" {
-		parts := strings.SplitN(cursor, "|", 3)
+// ListImageFacts is ListImages for the API: the cursor is "registry|repository|digest" of
+// the last image of the previous page.
+func (db *DB) ListImageFacts(ctx context.Context, tenantID int64, q imagefacts.Query) ([]imagefacts.Record, error) {
+	f := ImageFilter{Registry: q.Registry, Repository: q.Repository, Workload: q.Workload, TargetID: q.TargetID, Limit: q.Limit}
+	if q.Cursor != "" {
+		parts := strings.SplitN(q.Cursor, "|", 3)
 		if len(parts) != 3 {
 			return nil, posture.Errorf(posture.EINVALID, "cursor is not one this API returned")
 		}

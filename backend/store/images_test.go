@@ -62,6 +62,13 @@ func TestImageFactsPerTenantByDigest(t *testing.T) {
 		if err != nil || len(list) != 1 || list[0].Image.Digest != "sha256:bb" {
 			t.Fatalf("second page = %+v, %v", list, err)
 		}
+		// The cursor stays inside the tenant: tenant b's later digest is not on a's page.
+		if err := db.SaveImageFacts(ctx, b.ID, []*imagefacts.Image{img("sha256:cc", "x", t0)}); err != nil {
+			t.Fatal(err)
+		}
+		if list, _ := db.ListImages(ctx, a.ID, store.ImageFilter{AfterRegistry: "r.example", AfterRepository: "shop/web", AfterDigest: "sha256:aa"}); len(list) != 1 {
+			t.Fatalf("a page after the cursor = %+v", list)
+		}
 		if _, err := db.Image(ctx, b.ID, "sha256:bb"); posture.ErrorCode(err) != posture.ENOTFOUND {
 			t.Fatalf("tenant b read tenant a's image: %v", err)
 		}

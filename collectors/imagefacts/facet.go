@@ -91,3 +91,13 @@ type Record struct {
 	Image *Image
 	Tags  []string
 }
+
+// Query selects stored images: by registry and repository, or the images a workload (an
+// asset key, optionally of one target) runs; Cursor continues a listing.
+type Query struct {
+	Registry, Repository string
+	Workload             string
+	TargetID             int64
+	Cursor               string
+	Limit                int
+}

@@ -3048,6 +3048,10 @@ export interface operations {
                 registry?: string;
                 /** @description Only images of this repository. */
                 repository?: string;
+                /** @description Only images this workload runs (its asset key, e.g. apps/Deployment/shop/web). */
+                workload?: string;
+                /** @description With workload: only in this cluster target. */
+                target?: number;
                 /** @description next_cursor of the previous page. */
                 cursor?: string;
                 limit?: number;
