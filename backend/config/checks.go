@@ -21,6 +21,9 @@ type Checks struct {
 	ImageFactsMaxAge time.Duration `yaml:"image_facts_max_age"`
 	// TagMoveWindow: a tag that moved within it fails image.tag-moved (default 720h).
 	TagMoveWindow time.Duration `yaml:"tag_move_window"`
+	// ImageReinspect: registry and cluster runs read an image again once its facts are older
+	// than this (default 24h).
+	ImageReinspect time.Duration `yaml:"image_reinspect"`
 	Custom        []CustomCheck `yaml:"custom"`
 	// WatchedLabels are the label keys whose removal or change on a namespace or workload
 	// is config drift (docs/alerts.md). Unset: the classification, tenant and owner labels;

@@ -337,7 +337,7 @@ func (c Config) Validate() error {
 		}
 	}
 	for key, d := range map[string]time.Duration{"checks.max_image_age": c.Checks.MaxImageAge,
-		"checks.image_facts_max_age": c.Checks.ImageFactsMaxAge, "checks.tag_move_window": c.Checks.TagMoveWindow} {
+		"checks.image_facts_max_age": c.Checks.ImageFactsMaxAge, "checks.tag_move_window": c.Checks.TagMoveWindow, "checks.image_reinspect": c.Checks.ImageReinspect} {
 		if d < 0 {
 			bad(key, "must not be negative")
 		}

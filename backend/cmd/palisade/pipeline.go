@@ -138,13 +138,14 @@ func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, sealer
 		}
 	}
 	registryOpts := sources.RegistryOptions{Images: db, Judge: sources.TrustJudge(db.TrustPolicy, time.Now),
-		OpenCredentials: openCredentials, Outbound: clusterPolicy(cfg), Log: log}
+		OpenCredentials: openCredentials, Outbound: clusterPolicy(cfg), Log: log, Reinspect: cfg.Checks.ImageReinspect}
 	r := &runner.Runner{
 		Runs: db,
 		Sources: map[posture.TargetKind]runner.Source{
 			posture.TargetManifests: sources.Manifests(cfg.Server.ManifestRoots...),
 			posture.TargetCluster: sources.Cluster(sources.ClusterOptions{Log: log, OpenCredentials: openCredentials,
-				Outbound: clusterPolicy(cfg), Images: &sources.RunningImages{Images: db, Usages: db, Targets: db.ListTargets, Registry: registryOpts}}),
+				Outbound: clusterPolicy(cfg), Images: &sources.RunningImages{Images: db, Usages: db, Targets: db.ListTargets, Registry: registryOpts,
+					MaxAge: cfg.Checks.ImageReinspect}}),
 			posture.TargetRegistry: sources.Registry(registryOpts),
 		},
 		Catalog:      catalog,
