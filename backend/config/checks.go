@@ -24,7 +24,7 @@ type Checks struct {
 	// ImageReinspect: registry and cluster runs read an image again once its facts are older
 	// than this (default 24h).
 	ImageReinspect time.Duration `yaml:"image_reinspect"`
-	Custom        []CustomCheck `yaml:"custom"`
+	Custom         []CustomCheck `yaml:"custom"`
 	// WatchedLabels are the label keys whose removal or change on a namespace or workload
 	// is config drift (docs/alerts.md). Unset: the classification, tenant and owner labels;
 	// [] watches none.

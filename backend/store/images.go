@@ -182,7 +182,7 @@ type ImageFilter struct {
 	// Workload (an asset key, optionally in TargetID) keeps the images it runs.
 	Workload string
 	TargetID int64
-	Limit                int
+	Limit    int
 	// After is the keyset cursor: the last (registry, repository, digest) of the previous page.
 	AfterRegistry, AfterRepository, AfterDigest string
 }

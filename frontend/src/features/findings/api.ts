@@ -51,3 +51,12 @@ export function useRequestException(tenant: string) {
     onSuccess: () => queryClient.invalidateQueries({ queryKey: qk.exceptions(tenant) }),
   });
 }
+
+/** The finding's asset, for its kind (the finding itself carries only the key). */
+export function useFindingAsset(tenant: string, id: number) {
+  const api = useApi();
+  return useQuery({
+    queryKey: qk.assets(tenant, { id }),
+    queryFn: () => unwrap(api.GET('/api/v1/tenants/{tenant}/assets/{id}', { params: { path: { tenant, id } } })),
+  });
+}

@@ -34,3 +34,18 @@ export function useImage(tenant: string, digest: string) {
     queryFn: () => unwrap(api.GET('/api/v1/tenants/{tenant}/images/{digest}', { params: { path: { tenant, digest } } })),
   });
 }
+
+/** The images a workload (its asset key) runs in one cluster target; the first page is enough for a panel. */
+export function useWorkloadImages(tenant: string, workload: string, target: number, enabled = true) {
+  const api = useApi();
+  return useQuery({
+    queryKey: [...qk.images(tenant), 'workload', target, workload] as const,
+    queryFn: () =>
+      unwrap(
+        api.GET('/api/v1/tenants/{tenant}/images', {
+          params: { path: { tenant }, query: { workload, target, limit: 100 } },
+        }),
+      ),
+    enabled,
+  });
+}
