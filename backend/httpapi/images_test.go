@@ -62,6 +62,10 @@ func TestImagesAndTrustPolicyAPI(t *testing.T) {
 			if rec := f.call(t, viewer, "GET", base+"/images/"+f.Globex.ImageDigest, ""); rec.Code != http.StatusNotFound {
 				t.Fatalf("another tenant's image: %d %s", rec.Code, rec.Body)
 			}
+			// Browsers encode the colon; the validator must see the digest decoded.
+			if rec := f.call(t, viewer, "GET", base+"/images/"+strings.Replace(a.ImageDigest, ":", "%3A", 1), ""); rec.Code != http.StatusOK {
+				t.Fatalf("an encoded digest: %d %s", rec.Code, rec.Body)
+			}
 			if rec := f.call(t, viewer, "GET", base+"/images/latest", ""); rec.Code != http.StatusBadRequest {
 				t.Fatalf("a tag instead of a digest: %d", rec.Code)
 			}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/url"
 	"strings"
 
 	"github.com/getkin/kin-openapi/openapi3"
@@ -39,6 +40,13 @@ func (a *api) validateRequests(router routers.Router) gin.HandlerFunc {
 		if err != nil {
 			c.Next() // every served route is in the spec (tested); nothing to check against
 			return
+		}
+		// The router keeps path values encoded (sha256%3A...); validate them as the handler
+		// sees them, decoded.
+		for k, v := range params {
+			if u, err := url.PathUnescape(v); err == nil {
+				params[k] = u
+			}
 		}
 		in := &openapi3filter.RequestValidationInput{Request: c.Request, PathParams: params, Route: route, Options: opts}
 		if err := openapi3filter.ValidateRequest(c.Request.Context(), in); err != nil {

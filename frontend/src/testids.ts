@@ -116,6 +116,9 @@ export const testIds = {
     historyRow: id('history'),
     triageButton: 'finding-triage-button',
     exceptionButton: 'finding-exception-button',
+    /** The panel of images a workload finding's asset runs; its items are keyed by digest. */
+    images: 'finding-images',
+    image: id('finding-image'),
   },
   csa: {
     page: 'csa-page',

@@ -36,6 +36,7 @@ import { useTargets } from '../targets/api';
 import { useFinding } from './api';
 import { FindingEvidence } from './FindingEvidence';
 import { FindingHistory } from './FindingHistory';
+import { FindingImages } from './FindingImages';
 import { findingsHref } from './filters';
 import { RequestExceptionModal } from './RequestExceptionModal';
 import { TriageModal } from './TriageModal';
@@ -211,6 +212,7 @@ function FindingDetail({ finding: f }: { finding: FindingDetail }) {
                 <FindingHistory tenant={tenant.slug} id={f.id} />
               </CardBody>
             </Card>
+            <FindingImages tenant={tenant.slug} assetId={f.asset_id} assetKey={f.asset_key} targetId={f.target_id} />
           </GridItem>
         </Grid>
       </PageSection>
