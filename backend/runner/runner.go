@@ -25,7 +25,11 @@ type Collection struct {
 	// Images is the image facet: a registry's images, or the facts of the digests a
 	// cluster's pods run; nil when image facts were not collected.
 	Images *imagefacts.Facet
-	Errors []posture.CollectionError
+	// ImagesLater, when set, builds Images once the collection is done; it reads and writes
+	// the database, so the runner retries it while the database is unavailable, as it does
+	// recording.
+	ImagesLater func(ctx context.Context) (*imagefacts.Facet, error)
+	Errors      []posture.CollectionError
 	// Status is complete only when every resource type was read in full.
 	Status posture.RunStatus
 }
@@ -154,6 +158,15 @@ func (r *Runner) collectAndEvaluate(ctx context.Context, t posture.Target) postu
 	if col.Status == posture.RunFailed || col.Inventory == nil {
 		return posture.RunOutcome{Status: posture.RunFailed, Errors: col.Errors}
 	}
+	log := r.Log.With("target", t.Name, "tenant_id", t.TenantID)
+	if col.ImagesLater != nil {
+		if err := r.untilAvailable(ctx, log, "image facts", func(ctx context.Context) (err error) {
+			col.Images, err = col.ImagesLater(ctx)
+			return err
+		}); err != nil {
+			return failed("cannot read or store image facts: " + posture.ErrorMessage(err))
+		}
+	}
 	cfg := r.CheckConfig
 	// A manifests target shows what its files define, as `palisade scan --path` does: a
 	// namespace they only use is not in the scan (checks.Config.OnlyDeclaredNamespaces).
@@ -166,7 +179,6 @@ func (r *Runner) collectAndEvaluate(ctx context.Context, t posture.Target) postu
 	snap := checks.NewSnapshot(col.Inventory, cfg)
 	snap.SetImages(col.Images)
 	results := catalog.EvaluateSnapshot(snap)
-	log := r.Log.With("target", t.Name, "tenant_id", t.TenantID)
 	if err := r.untilAvailable(ctx, log, "exceptions", func(ctx context.Context) error { return r.applyExceptions(ctx, t, results) }); err != nil {
 		// Without the exceptions every failure would look unexcepted and reopen
 		// suppressed findings: record nothing rather than something wrong.

@@ -13,6 +13,7 @@ import (
 	"github.com/palisade-dev/palisade/backend/egress"
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/runner"
+	"github.com/palisade-dev/palisade/collectors/imagefacts"
 	"github.com/palisade-dev/palisade/collectors/kubernetes"
 	"github.com/palisade-dev/palisade/collectors/manifests"
 )
@@ -103,8 +104,8 @@ func Cluster(o ClusterOptions) runner.Source {
 		}
 		col := &runner.Collection{Inventory: res.Inventory, Errors: res.Errors, Status: res.Status}
 		if o.Images != nil && res.Status != posture.RunFailed && res.Inventory != nil {
-			if col.Images, err = o.Images.Facet(ctx, t, res.Inventory, res.Status == posture.RunComplete); err != nil {
-				return nil, err
+			col.ImagesLater = func(ctx context.Context) (*imagefacts.Facet, error) {
+				return o.Images.Facet(ctx, t, res.Inventory, res.Status == posture.RunComplete)
 			}
 		}
 		return col, nil
