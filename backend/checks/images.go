@@ -2,6 +2,7 @@ package checks
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -108,7 +109,7 @@ func containerDigests(w *kubeinv.Workload, c kubeinv.ContainerRef) []string {
 	var out []string
 	sub := c.SubKey()
 	for _, pi := range w.PodImages {
-		if pi.Container == sub && strings.HasPrefix(pi.Digest, "sha256:") && !contains(out, pi.Digest) {
+		if pi.Container == sub && strings.HasPrefix(pi.Digest, "sha256:") && !slices.Contains(out, pi.Digest) {
 			out = append(out, pi.Digest)
 		}
 	}
@@ -118,15 +119,6 @@ func containerDigests(w *kubeinv.Workload, c kubeinv.ContainerRef) []string {
 		}
 	}
 	return out
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // perImage evaluates fn on every image of a registry target's facet and on every container
@@ -327,7 +319,7 @@ func imageFactChecks() []*Check {
 				var names []string
 				for _, v := range sub.image.Variants {
 					for _, e := range v.SecretEnv {
-						if !contains(names, e.Name) {
+						if !slices.Contains(names, e.Name) {
 							names = append(names, e.Name)
 						}
 					}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -155,7 +156,7 @@ func (o RegistryOptions) facet(ctx context.Context, tenantID int64, res *registr
 	var missing []string
 	for _, r := range res.Repositories {
 		for _, tg := range r.Tags {
-			if f.Images[tg.Digest] == nil && !contains(missing, tg.Digest) {
+			if f.Images[tg.Digest] == nil && !slices.Contains(missing, tg.Digest) {
 				missing = append(missing, tg.Digest)
 			}
 		}
@@ -189,15 +190,6 @@ func (o RegistryOptions) facet(ctx context.Context, tenantID int64, res *registr
 		return nil, fmt.Errorf("store tags: %w", err)
 	}
 	return f, nil
-}
-
-func contains(ss []string, s string) bool {
-	for _, x := range ss {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // TrustJudge judges images under the tenant's stored trust policy (imagetrust). An invalid
