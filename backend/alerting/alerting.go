@@ -26,10 +26,13 @@ const (
 	KindExceptionExpired   = "exception_expired"
 	KindAttestationExpired = "attestation_expired"
 	KindTicketOverdue      = "ticket_overdue"
+	// KindNewVulnerability: an advisory refresh found a vulnerability new to an image
+	// that runs on the target (no new run of the target was needed).
+	KindNewVulnerability = "new_vulnerability"
 )
 
 // Kinds lists every event kind a rule may select.
-var Kinds = []string{KindNewFinding, KindRegression, KindResolved, KindScoreDrop, KindConfigDrift, KindExceptionExpired, KindAttestationExpired, KindTicketOverdue}
+var Kinds = []string{KindNewFinding, KindRegression, KindResolved, KindScoreDrop, KindConfigDrift, KindExceptionExpired, KindAttestationExpired, KindTicketOverdue, KindNewVulnerability}
 
 // Event is one change between two complete runs of a target.
 type Event struct {
@@ -55,6 +58,9 @@ type Event struct {
 func (e Event) DedupKey() string {
 	if e.Kind == KindConfigDrift {
 		return configDedupKey(e)
+	}
+	if e.Kind == KindNewVulnerability {
+		return fmt.Sprintf("%s:%s:%s:%s:target:%d", e.Kind, e.Details["advisory"], e.Details["digest"], e.Details["package"], e.TargetID)
 	}
 	if e.FindingID != 0 {
 		return fmt.Sprintf("%s:%d:finding:%d", e.Kind, e.RunID, e.FindingID)

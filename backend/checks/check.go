@@ -203,6 +203,7 @@ func Builtin() *Catalog {
 		storageChecks(),
 		agentChecks(),
 		imageFactChecks(),
+		vulnerabilityChecks(),
 	} {
 		all = append(all, family...)
 	}
@@ -255,6 +256,11 @@ type Config struct {
 	ImageFactsMaxAge time.Duration
 	// TagMoveWindow: a tag that moved to a new digest within this window fails image.tag-moved.
 	TagMoveWindow time.Duration
+	// SBOMMaxAge: an uploaded or attested SBOM received longer ago fails
+	// image.vulnerability-scan.
+	SBOMMaxAge time.Duration
+	// AdvisoryMaxAge: advisory feeds last loaded longer ago are stale (image.advisory-data).
+	AdvisoryMaxAge time.Duration
 }
 
 // DefaultConfig returns the configuration used unless overridden.
@@ -263,6 +269,8 @@ func DefaultConfig() Config {
 		MaxImageAge:                180 * 24 * time.Hour,
 		ImageFactsMaxAge:           7 * 24 * time.Hour,
 		TagMoveWindow:              30 * 24 * time.Hour,
+		SBOMMaxAge:                 90 * 24 * time.Hour,
+		AdvisoryMaxAge:             3 * 24 * time.Hour,
 		ClassificationLabel:        "palisade.dev/classification",
 		TenantLabel:                "palisade.dev/tenant",
 		OwnerLabel:                 "palisade.dev/owner",
@@ -291,6 +299,12 @@ func (c Config) withDefaults() Config {
 	}
 	if c.TagMoveWindow <= 0 {
 		c.TagMoveWindow = d.TagMoveWindow
+	}
+	if c.SBOMMaxAge <= 0 {
+		c.SBOMMaxAge = d.SBOMMaxAge
+	}
+	if c.AdvisoryMaxAge <= 0 {
+		c.AdvisoryMaxAge = d.AdvisoryMaxAge
 	}
 	if c.ClassificationLabel == "" {
 		c.ClassificationLabel = d.ClassificationLabel

@@ -24,6 +24,12 @@ type Checks struct {
 	// ImageReinspect: registry and cluster runs read an image again once its facts are older
 	// than this (default 24h).
 	ImageReinspect time.Duration `yaml:"image_reinspect"`
+	// SBOMMaxAge: an uploaded or attested SBOM older than this fails
+	// image.vulnerability-scan (default 2160h, 90 days).
+	SBOMMaxAge time.Duration `yaml:"sbom_max_age"`
+	// AdvisoryMaxAge: advisory feeds last loaded longer ago are stale: image.advisory-data
+	// fails and image.vulnerabilities is not applicable (default 72h).
+	AdvisoryMaxAge time.Duration `yaml:"advisory_max_age"`
 	Custom         []CustomCheck `yaml:"custom"`
 	// WatchedLabels are the label keys whose removal or change on a namespace or workload
 	// is config drift (docs/alerts.md). Unset: the classification, tenant and owner labels;

@@ -32,6 +32,9 @@ type Config struct {
 	Auth     Auth     `yaml:"auth"`
 	Tickets  Tickets  `yaml:"tickets"`
 	Alerts   Alerts   `yaml:"alerts"`
+	// Advisories and Vulnerabilities configure vulnerability matching (issue 13).
+	Advisories      Advisories      `yaml:"advisories"`
+	Vulnerabilities Vulnerabilities `yaml:"vulnerabilities"`
 	// Tenant and Targets are the single-tenant shorthand: the targets belong to Tenant.
 	Tenant  string   `yaml:"tenant"`
 	Targets []Target `yaml:"targets"`
@@ -120,6 +123,9 @@ func Default() Config {
 		Auth:     Auth{SessionIdle: time.Hour, SessionAbsolute: 12 * time.Hour},
 		Tickets:  Tickets{SLADays: map[string]int{"critical": 7, "high": 30, "medium": 90, "low": 180}},
 		Alerts:   Alerts{DeliveryLease: 2 * time.Minute},
+		Advisories: Advisories{Ecosystems: append([]string(nil), DefaultEcosystems...), Interval: 6 * time.Hour,
+			MaxDownloadBytes: 2 << 30},
+		Vulnerabilities: Vulnerabilities{MaxUploadBytes: 64 << 20, ExtractionsPerRun: 20, ExtractionBudget: 5 * time.Minute},
 	}
 }
 
@@ -337,11 +343,13 @@ func (c Config) Validate() error {
 		}
 	}
 	for key, d := range map[string]time.Duration{"checks.max_image_age": c.Checks.MaxImageAge,
-		"checks.image_facts_max_age": c.Checks.ImageFactsMaxAge, "checks.tag_move_window": c.Checks.TagMoveWindow, "checks.image_reinspect": c.Checks.ImageReinspect} {
+		"checks.image_facts_max_age": c.Checks.ImageFactsMaxAge, "checks.tag_move_window": c.Checks.TagMoveWindow, "checks.image_reinspect": c.Checks.ImageReinspect,
+		"checks.sbom_max_age": c.Checks.SBOMMaxAge, "checks.advisory_max_age": c.Checks.AdvisoryMaxAge} {
 		if d < 0 {
 			bad(key, "must not be negative")
 		}
 	}
+	c.validateVulnerabilities(bad)
 	if c.Checks.BackupRPO < 0 {
 		bad("checks.backup_rpo", "must not be negative")
 	}

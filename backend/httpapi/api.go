@@ -57,6 +57,10 @@ type APIOptions struct {
 	ChannelContext func(channelID int64) string
 	// Images serves image facts and trust policies; nil: those endpoints answer 503.
 	Images ImageStore
+	// Vulns serves SBOMs, vulnerabilities and VEX statements; nil: those endpoints answer
+	// 503. MaxUploadBytes bounds an uploaded SBOM or report (default 64 MiB).
+	Vulns          VulnStore
+	MaxUploadBytes int64
 	// RunNow starts a collection of t in the background and returns the run it started.
 	RunNow func(ctx context.Context, t posture.Target) (*posture.Run, error)
 	// TargetChanged lets the scheduler follow targets created, changed or deleted here.
@@ -102,6 +106,7 @@ func (a *api) routes() []route {
 		{"DELETE", "/api/v1/session", PermAuthenticated, a.logout},
 		{"GET", "/api/v1/checks", PermAuthenticated, a.listChecks},
 		{"GET", "/api/v1/tenants", PermAuthenticated, a.listTenants},
+		{"GET", "/api/v1/advisories", PermAuthenticated, a.listAdvisoryFeeds},
 		{"GET", t, PermRead, a.getTenant},
 		{"GET", t + "/targets", PermRead, a.listTargets},
 		{"POST", t + "/targets", PermTargetWrite, a.createTarget},
@@ -137,6 +142,13 @@ func (a *api) routes() []route {
 		{"GET", t + "/drift", PermRead, a.listDrift},
 		{"GET", t + "/images", PermRead, a.listImages},
 		{"GET", t + "/images/:digest", PermRead, a.getImage},
+		{"GET", t + "/images/:digest/sbom", PermRead, a.getImageSBOM},
+		{"PUT", t + "/images/:digest/sbom", PermSBOMWrite, a.uploadImageSBOM},
+		{"GET", t + "/vulnerabilities", PermRead, a.listVulnerabilities},
+		{"GET", t + "/vulnerabilities/:vulnerability", PermRead, a.getVulnerability},
+		{"GET", t + "/vex", PermRead, a.listVEX},
+		{"POST", t + "/vex", PermExceptionRule, a.createVEX},
+		{"DELETE", t + "/vex/:id", PermExceptionRule, a.revokeVEX},
 		{"GET", t + "/trust-policy", PermRead, a.getTrustPolicy},
 		{"PUT", t + "/trust-policy", PermTrustWrite, a.putTrustPolicy},
 		{"GET", t + "/channels", PermRead, a.listChannels},

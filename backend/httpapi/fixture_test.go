@@ -33,7 +33,9 @@ import (
 	"github.com/palisade-dev/palisade/backend/sources"
 	"github.com/palisade-dev/palisade/backend/store"
 	"github.com/palisade-dev/palisade/backend/store/storetest"
+	"github.com/palisade-dev/palisade/backend/vulns"
 	"github.com/palisade-dev/palisade/collectors/imagefacts"
+	"github.com/palisade-dev/palisade/collectors/sbom"
 )
 
 // base is the host the spec's server names; kin-openapi's router matches it.
@@ -54,6 +56,7 @@ type tenantFixture struct {
 	RuleID      int64 // a disabled rule routing to ChannelID
 	TicketID    int64
 	ImageDigest string                  // an image whose facts are stored, running in Target
+	VEXID       int64                   // a VEX statement about the image's openssl
 	Tokens      map[posture.Role]string // a bearer token per role
 }
 
@@ -102,6 +105,7 @@ func newFixture(t testing.TB, dialect string) *fixture {
 		MaxBodyBytes: 1 << 20, Version: "test"}, log, nil)
 	srv.MountAPI(httpapi.APIOptions{
 		Store: db, Sealer: sealer, LoginSealer: sealer, Catalog: checks.Builtin(), Now: clk.Now,
+		Vulns: vulnStore{db, vulns.New(vulns.Options{Store: db, Now: clk.Now})}, MaxUploadBytes: 8 << 20,
 		CredentialContext: store.TargetCredentialsContext,
 		CheckCredentials: func(kind posture.TargetKind, raw []byte, kctx string) error {
 			_, err := sources.ParseKubeconfig(raw, kctx, egress.Policy{})
@@ -174,6 +178,7 @@ func seedTenant(t testing.TB, db *store.DB, slug string, clk *storetest.Clock, s
 		Trust: &imagefacts.Trust{Rule: "shop", Reasons: []string{"no signature found"}}}}))
 	must(t, db.RecordImageUsages(ctx, ten.ID, tg.ID, []imagefacts.Usage{{Digest: f.ImageDigest, Namespace: "shop",
 		Workload: "apps/Deployment/shop/web", Container: "container:web", Image: "registry." + slug + ".example/shop/web:1.0"}}, true))
+	seedVulnerabilities(t, db, ten.ID, f, clk.Now())
 	rm := &posture.RoleMapping{TenantID: ten.ID, ClaimValue: slug + ":viewers", Role: posture.RoleViewer}
 	must(t, db.CreateRoleMapping(ctx, rm))
 	f.MappingID = rm.ID
@@ -281,3 +286,34 @@ func validateResponse(t testing.TB, req *http.Request, w *httptest.ResponseRecor
 }
 
 func nopLog() *slog.Logger { return slog.New(slog.DiscardHandler) }
+
+// vulnStore is the API's vulnerability store as cmd wires it: the store and the service.
+type vulnStore struct {
+	*store.DB
+	*vulns.Service
+}
+
+// seedVulnerabilities gives the fixture image an SBOM with an old openssl, an advisory
+// that affects it, and a VEX statement.
+func seedVulnerabilities(t testing.TB, db *store.DB, tenantID int64, f *tenantFixture, now time.Time) {
+	t.Helper()
+	ctx := context.Background()
+	svc := vulns.New(vulns.Options{Store: db, Now: func() time.Time { return now }})
+	_, err := svc.Ingest(ctx, tenantID, &sbom.SBOM{Digest: f.ImageDigest, Source: sbom.SourceExtractor, Format: sbom.FormatLayers,
+		Origin: "fixture", ObservedAt: now, Distro: &sbom.Distro{ID: "debian", Version: "12"},
+		Components: []sbom.Component{{Ecosystem: "Debian:12", Name: "libssl3", Version: "3.0.11-1~deb12u1", SourceName: "openssl",
+			PURL: "pkg:deb/debian/libssl3@3.0.11-1~deb12u1?distro=debian-12&upstream=openssl"}}})
+	must(t, err)
+	affected := []byte(`[{"ecosystem":"Debian:12","name":"openssl","ranges":[{"type":"ECOSYSTEM","events":[{"introduced":"0"},{"fixed":"3.0.13-1~deb12u1"}]}]}]`)
+	_, err = db.SaveAdvisories(ctx, []vulns.AdvisoryRecord{{ID: "DEBIAN-CVE-2024-0727", Feed: "Debian", Modified: now.Add(-time.Hour),
+		Severity: int(posture.SeverityHigh), CVSS: 7.5, Aliases: []string{"CVE-2024-0727"}, Summary: "PKCS12 NULL dereference",
+		Packages: []vulns.AffectedPackage{{Ecosystem: "Debian:12", Name: "openssl", Affected: affected}}}})
+	must(t, err)
+	if _, _, err := svc.Rematch(ctx, false); err != nil {
+		t.Fatal(err)
+	}
+	v := &vulns.VEXStatement{Vulnerability: "CVE-2024-0727", Digest: f.ImageDigest, Component: "libssl3",
+		Justification: "vulnerable_code_not_in_execute_path", Reason: "PKCS12 files are never parsed", ExpiresAt: now.Add(30 * 24 * time.Hour), CreatedBy: "fixture"}
+	must(t, db.CreateVEX(ctx, tenantID, v))
+	f.VEXID = v.ID
+}

@@ -87,6 +87,11 @@ type imageDetailJSON struct {
 	Verifications []verificationJSON `json:"verifications"`
 	Problems      []string           `json:"problems"`
 	Usages        []usageJSON        `json:"usages"`
+	// Set when vulnerabilities are available: the SBOM (null: never scanned), counts and
+	// the advisory feeds the image's packages need.
+	SBOM            *gin.H  `json:"sbom,omitempty"`
+	Vulnerabilities gin.H   `json:"vulnerabilities,omitempty"`
+	AdvisoryFeeds   []gin.H `json:"advisory_feeds,omitempty"`
 }
 
 func toImageSummary(r imagefacts.Record, running int) imageSummaryJSON {
@@ -221,6 +226,10 @@ func (a *api) getImage(c *gin.Context) {
 	for _, u := range usages {
 		out.Usages = append(out.Usages, usageJSON{TargetID: u.TargetID, TargetName: u.TargetName, Namespace: u.Namespace,
 			Workload: u.Workload, Container: u.Container, Image: u.Image, SeenAt: u.SeenAt})
+	}
+	if err := a.addVulnerabilities(c.Request.Context(), tenantID, digest, &out); err != nil {
+		a.fail(c, err)
+		return
 	}
 	c.JSON(http.StatusOK, out)
 }

@@ -10,6 +10,7 @@ import (
 	"regexp"
 	"runtime/debug"
 	"strconv"
+	"strings"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -82,10 +83,21 @@ func securityHeaders(tls bool) gin.HandlerFunc {
 	}
 }
 
-// limitBody caps request bodies; handlers that read past the cap get an error and the
-// client a 413.
-func limitBody(max int64, log *slog.Logger) gin.HandlerFunc {
+// isDocumentUpload reports an upload of a large document (an image's SBOM): it has its own
+// size limit, and its body is read by its parser alone, streaming, never decoded whole by
+// the generic request checks.
+func isDocumentUpload(r *http.Request) bool {
+	return r.Method == http.MethodPut && strings.HasPrefix(r.URL.Path, "/api/v1/tenants/") && strings.HasSuffix(r.URL.Path, "/sbom")
+}
+
+// limitBody caps request bodies (uploads at uploadMax); handlers that read past the cap get
+// an error and the client a 413.
+func limitBody(bodyMax, uploadMax int64, log *slog.Logger) gin.HandlerFunc {
 	return func(c *gin.Context) {
+		max := bodyMax
+		if isDocumentUpload(c.Request) && uploadMax > 0 {
+			max = uploadMax
+		}
 		if c.Request.ContentLength > max {
 			writeError(c, log, tooLarge(max))
 			return

@@ -17,6 +17,7 @@ const (
 	PermExceptionRule Permission = "exception.decide"
 	PermAttest        Permission = "attestation.write"
 	PermTrustWrite    Permission = "trust.write" // the image trust policy: whose signatures count
+	PermSBOMWrite     Permission = "sbom.write"  // upload an image's SBOM or scanner report (CI)
 	PermAlertWrite    Permission = "alert.write" // notification channels and alert rules
 	PermAuditRead     Permission = "audit.read"  // the audit log and its export
 	PermAdminRead     Permission = "admin.read"  // role mappings and API tokens (without secrets)
@@ -27,10 +28,10 @@ const (
 // nothing; the viewer sees posture but not the audit log or access settings.
 var policy = map[posture.Role][]Permission{
 	posture.RoleAdmin: {PermAuthenticated, PermRead, PermTargetWrite, PermRunNow, PermTriage, PermExceptionAsk,
-		PermExceptionRule, PermAttest, PermTrustWrite, PermAlertWrite, PermAuditRead, PermAdminRead, PermAdminWrite},
+		PermExceptionRule, PermAttest, PermTrustWrite, PermSBOMWrite, PermAlertWrite, PermAuditRead, PermAdminRead, PermAdminWrite},
 	posture.RoleSecurityManager: {PermAuthenticated, PermRead, PermRunNow, PermTriage, PermExceptionAsk,
-		PermExceptionRule, PermAttest, PermTrustWrite, PermAlertWrite, PermAuditRead},
-	posture.RoleOperator: {PermAuthenticated, PermRead, PermTargetWrite, PermRunNow, PermTriage, PermExceptionAsk},
+		PermExceptionRule, PermAttest, PermTrustWrite, PermSBOMWrite, PermAlertWrite, PermAuditRead},
+	posture.RoleOperator: {PermAuthenticated, PermRead, PermTargetWrite, PermRunNow, PermTriage, PermExceptionAsk, PermSBOMWrite},
 	posture.RoleAuditor:  {PermAuthenticated, PermRead, PermAuditRead, PermAdminRead},
 	posture.RoleViewer:   {PermAuthenticated, PermRead},
 }

@@ -55,6 +55,7 @@ var (
 	rule    = func(tf *tenantFixture) any { return tf.RuleID }
 	ticket  = func(tf *tenantFixture) any { return tf.TicketID }
 	image   = func(tf *tenantFixture) any { return tf.ImageDigest }
+	vex     = func(tf *tenantFixture) any { return tf.VEXID }
 )
 
 func body(s string) func(*fixture, *tenantFixture) string {
@@ -74,6 +75,7 @@ func endpointTable() []endpointCase {
 		{method: "DELETE", route: "/api/v1/session", allowed: everyone, want: 400, path: fixed("/api/v1/session")},
 		{method: "GET", route: "/api/v1/checks", allowed: everyone, want: 200, path: fixed("/api/v1/checks")},
 		{method: "GET", route: "/api/v1/tenants", allowed: everyone, want: 200, path: fixed("/api/v1/tenants")},
+		{method: "GET", route: "/api/v1/advisories", allowed: everyone, want: 200, path: fixed("/api/v1/advisories")},
 		{method: "GET", route: t, allowed: everyone, want: 200, path: p("")},
 		{method: "GET", route: t + "/targets", allowed: everyone, want: 200, path: p("/targets")},
 		{method: "POST", route: t + "/targets", allowed: "AO", want: 201, path: p("/targets"), writes: true,
@@ -122,6 +124,15 @@ func endpointTable() []endpointCase {
 		{method: "GET", route: t + "/drift", allowed: everyone, want: 200, path: p("/drift")},
 		{method: "GET", route: t + "/images", allowed: everyone, want: 200, path: p("/images")},
 		{method: "GET", route: t + "/images/:digest", allowed: everyone, want: 200, path: p("/images/%s", image)},
+		{method: "GET", route: t + "/images/:digest/sbom", allowed: everyone, want: 200, path: p("/images/%s/sbom", image)},
+		{method: "PUT", route: t + "/images/:digest/sbom", allowed: "ASO", want: 200, path: p("/images/%s/sbom", image), writes: true,
+			body: body(`{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"components":[{"type":"library","name":"libssl3","version":"3.0.11-1~deb12u1","purl":"pkg:deb/debian/libssl3@3.0.11-1~deb12u1?distro=debian-12&upstream=openssl"}]}`)},
+		{method: "GET", route: t + "/vulnerabilities", allowed: everyone, want: 200, path: p("/vulnerabilities?severity=high&fixable=true")},
+		{method: "GET", route: t + "/vulnerabilities/:vulnerability", allowed: everyone, want: 200, path: p("/vulnerabilities/CVE-2024-0727")},
+		{method: "GET", route: t + "/vex", allowed: everyone, want: 200, path: p("/vex")},
+		{method: "POST", route: t + "/vex", allowed: "AS", want: 201, path: p("/vex"), writes: true,
+			body: body(`{"vulnerability":"CVE-2024-0727","justification":"component_not_present","reason":"openssl is not used by the app","expires_at":"` + in(30) + `"}`)},
+		{method: "DELETE", route: t + "/vex/:id", allowed: "AS", want: 204, path: p("/vex/%d", vex), writes: true},
 		{method: "GET", route: t + "/trust-policy", allowed: everyone, want: 200, path: p("/trust-policy")},
 		{method: "PUT", route: t + "/trust-policy", allowed: "AS", want: 200, path: p("/trust-policy"), writes: true,
 			body: body(`{"policy":{"rules":[{"name":"shop","images":["registry.example.com/shop/*"],"keys":[{"name":"release","pem":"-----BEGIN PUBLIC KEY-----\nMFkwEwYHKoZIzj0CAQYIKoZIzj0DAQcDQgAE0AZPiJ09ZmR19i/tsan0Ik0XU93+\nql8+41+bxnNfKAKDEhMQO/uLRDZZpR6srR0gYoO6MZEDdxedbwTaJbJqvQ==\n-----END PUBLIC KEY-----\n"}]}]}}`)},

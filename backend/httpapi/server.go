@@ -39,8 +39,10 @@ type Config struct {
 	RequestTimeout  time.Duration
 	ShutdownTimeout time.Duration
 	MaxBodyBytes    int64
-	TLSCertFile     string
-	TLSKeyFile      string
+	// MaxUploadBytes bounds an uploaded document (an image's SBOM or scanner report).
+	MaxUploadBytes int64
+	TLSCertFile    string
+	TLSKeyFile     string
 	// HSTS is sent when served over TLS, or when a TLS-terminating proxy fronts the server
 	// (public URL https).
 	HSTS    bool
@@ -75,7 +77,7 @@ func New(cfg Config, log *slog.Logger, readiness map[string]Checker) *Server {
 	_ = e.SetTrustedProxies(nil) // the remote address is the client unless configured otherwise
 	s := &Server{cfg: cfg, log: log, engine: e, registry: reg, checks: readiness}
 	e.Use(withRequestID(), recoverPanics(log), accessLog(log, newMetrics(reg)), securityHeaders(cfg.TLSCertFile != "" || cfg.HSTS),
-		limitBody(cfg.MaxBodyBytes, log), timeout(cfg.RequestTimeout))
+		limitBody(cfg.MaxBodyBytes, cfg.MaxUploadBytes, log), timeout(cfg.RequestTimeout))
 	e.NoRoute(func(c *gin.Context) { writeError(c, log, errNotFound) })
 	e.NoMethod(func(c *gin.Context) { writeError(c, log, errMethod) })
 

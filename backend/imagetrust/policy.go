@@ -71,6 +71,9 @@ type Identity struct {
 // MaxPayload bounds the size of a material's payload that is looked at.
 const MaxPayload = 256 << 10
 
+// MaxSBOMPayload bounds an SBOM attestation's payload (the registry collector's SBOM limit).
+const MaxSBOMPayload = 32 << 20
+
 // Validate reports the first problem of the policy, as a sentence naming the rule.
 func (p *Policy) Validate() error {
 	if p == nil {

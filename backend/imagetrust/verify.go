@@ -70,9 +70,34 @@ func Verify(p *Policy, im *imagefacts.Image, now time.Time) []imagefacts.Verific
 		return fail(err.Error())
 	}
 	for i, m := range im.Materials {
+		if m.Stored != "" && len(m.Payload) == 0 {
+			out[i] = storedVerdict(im, i, m)
+			continue
+		}
 		verifyMaterial(&out[i], c, rule, im.Digest, digest, m, now)
 	}
 	return out
+}
+
+// storedVerdict is the verdict on a material whose payload is no longer held (an SBOM
+// attestation, stored as the image's SBOM): the one given when it was read.
+func storedVerdict(im *imagefacts.Image, i int, m imagefacts.Material) imagefacts.Verification {
+	if i < len(im.Verifications) {
+		if prev := im.Verifications[i]; prev.Source == m.Source && prev.Format == m.Format && prev.PredicateType == m.PredicateType {
+			return prev
+		}
+	}
+	return imagefacts.Verification{Format: m.Format, Source: m.Source, Attestation: m.IsAttestation(), PredicateType: m.PredicateType,
+		Reason: m.Stored}
+}
+
+// payloadLimit is the largest payload verified for a material: SBOM attestations are
+// larger than signatures and provenance.
+func payloadLimit(m imagefacts.Material) int {
+	if imagefacts.IsSBOMPredicate(m.PredicateType) {
+		return MaxSBOMPayload
+	}
+	return MaxPayload
 }
 
 // verifyMaterial fills in the verdict on one material.
@@ -81,8 +106,8 @@ func verifyMaterial(v *imagefacts.Verification, c *compiled, r *compiledRule, im
 	case m.Problem != "":
 		v.Reason = m.Problem
 		return
-	case len(m.Payload) > MaxPayload:
-		v.Reason = fmt.Sprintf("payload of %d bytes is larger than the %d bytes Palisade verifies", len(m.Payload), MaxPayload)
+	case len(m.Payload) > payloadLimit(m):
+		v.Reason = fmt.Sprintf("payload of %d bytes is larger than the %d bytes Palisade verifies", len(m.Payload), payloadLimit(m))
 		return
 	case len(m.Payload) == 0 && m.Format != imagefacts.FormatUnknown:
 		v.Reason = "material has no payload to verify"

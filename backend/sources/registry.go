@@ -11,10 +11,13 @@ import (
 	"strings"
 	"time"
 
+	v1 "github.com/google/go-containerregistry/pkg/v1"
+
 	"github.com/palisade-dev/palisade/backend/egress"
 	"github.com/palisade-dev/palisade/backend/imagetrust"
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/runner"
+	"github.com/palisade-dev/palisade/backend/vulns"
 	"github.com/palisade-dev/palisade/collectors/imagefacts"
 	"github.com/palisade-dev/palisade/collectors/kubeinv"
 	"github.com/palisade-dev/palisade/collectors/registry"
@@ -44,8 +47,45 @@ type RegistryOptions struct {
 	// Reinspect: images inspected more recently than this are not fetched again (default 24h).
 	Reinspect time.Duration
 	Limits    registry.Limits
-	Log       *slog.Logger
-	Now       func() time.Time
+	// Vulns gives images their SBOM and vulnerability summary; nil: not matched (the
+	// vulnerability checks are not applicable).
+	Vulns   Vulnerabilities
+	Acquire vulns.AcquireOptions
+	Log     *slog.Logger
+	Now     func() time.Time
+}
+
+// Vulnerabilities is the vulnerability service (backend/vulns) as the sources use it.
+type Vulnerabilities interface {
+	Acquire(ctx context.Context, tenantID int64, images []*imagefacts.Image, open vulns.ImageOpener, o vulns.AcquireOptions) (vulns.AcquireReport, error)
+	Fill(ctx context.Context, tenantID int64, f *imagefacts.Facet) error
+}
+
+// acquire gives images an SBOM, within the run's bounds.
+func (o RegistryOptions) acquire(ctx context.Context, tenantID int64, images []*imagefacts.Image, open vulns.ImageOpener) error {
+	if o.Vulns == nil {
+		return nil
+	}
+	rep, err := o.Vulns.Acquire(ctx, tenantID, images, open, o.Acquire)
+	if err != nil {
+		return fmt.Errorf("image SBOMs: %w", err)
+	}
+	if o.Log != nil && (rep.Extracted+rep.FromAttestations+rep.Waiting+rep.Failed) > 0 {
+		o.Log.Info("image SBOMs", "tenant", tenantID, "from_attestations", rep.FromAttestations, "extracted", rep.Extracted,
+			"failed", rep.Failed, "waiting", rep.Waiting)
+	}
+	return nil
+}
+
+// fill sets the vulnerability summaries of a facet's images.
+func (o RegistryOptions) fill(ctx context.Context, tenantID int64, f *imagefacts.Facet) error {
+	if o.Vulns == nil {
+		return nil
+	}
+	if err := o.Vulns.Fill(ctx, tenantID, f); err != nil {
+		return fmt.Errorf("image vulnerabilities: %w", err)
+	}
+	return nil
 }
 
 func (o RegistryOptions) now() time.Time {
@@ -137,7 +177,7 @@ func Registry(o RegistryOptions) runner.Source {
 			}
 			return nil, err
 		}
-		facet, err := o.facet(ctx, t.TenantID, res, now)
+		facet, err := o.facet(ctx, t.TenantID, ro, res, now)
 		if err != nil {
 			return nil, err
 		}
@@ -147,7 +187,7 @@ func Registry(o RegistryOptions) runner.Source {
 
 // facet judges and stores what a collection inspected, records the tags, and completes the
 // facts with the stored facts of images not inspected again.
-func (o RegistryOptions) facet(ctx context.Context, tenantID int64, res *registry.Result, now time.Time) (*imagefacts.Facet, error) {
+func (o RegistryOptions) facet(ctx context.Context, tenantID int64, ro registry.Options, res *registry.Result, now time.Time) (*imagefacts.Facet, error) {
 	f := imagefacts.NewFacet()
 	f.Registry = &res.Registry
 	for _, im := range res.Images {
@@ -183,11 +223,26 @@ func (o RegistryOptions) facet(ctx context.Context, tenantID int64, res *registr
 			return nil, fmt.Errorf("judge signatures: %w", err)
 		}
 	}
+	if o.Vulns != nil {
+		client, err := registry.NewClient(ro)
+		if err != nil {
+			return nil, err
+		}
+		open := func(ctx context.Context, im *imagefacts.Image) (v1.Image, string, error) {
+			return client.PlatformImage(ctx, im.Repository, im.Digest)
+		}
+		if err := o.acquire(ctx, tenantID, all, open); err != nil {
+			return nil, err
+		}
+	}
 	if err := o.Images.SaveImageFacts(ctx, tenantID, all); err != nil {
 		return nil, fmt.Errorf("store image facts: %w", err)
 	}
 	if f.Repositories, err = o.Images.RecordTags(ctx, tenantID, res.Registry.Host, res.Repositories, now); err != nil {
 		return nil, fmt.Errorf("store tags: %w", err)
+	}
+	if err := o.fill(ctx, tenantID, f); err != nil {
+		return nil, err
 	}
 	return f, nil
 }

@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/google/go-containerregistry/pkg/name"
+	v1 "github.com/google/go-containerregistry/pkg/v1"
 
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/collectors/imagefacts"
@@ -86,10 +87,11 @@ func (ri *RunningImages) Facet(ctx context.Context, t posture.Target, inv *kubei
 		}
 		due = append(due, d)
 	}
-	inspected, unknown, err := ri.inspect(ctx, t.TenantID, due, refs, maxLookups, budget)
+	pool, err := ri.pool(ctx, t.TenantID)
 	if err != nil {
 		return nil, err
 	}
+	inspected, unknown := ri.inspect(ctx, pool, due, refs, maxLookups, budget)
 	for _, im := range inspected {
 		f.Images[im.Digest] = im
 	}
@@ -109,8 +111,14 @@ func (ri *RunningImages) Facet(ctx context.Context, t posture.Target, inv *kubei
 			return nil, fmt.Errorf("judge signatures: %w", err)
 		}
 	}
+	if err := ri.Registry.acquire(ctx, t.TenantID, all, pool.open); err != nil {
+		return nil, err
+	}
 	if err := ri.Images.SaveImageFacts(ctx, t.TenantID, all); err != nil {
 		return nil, fmt.Errorf("store image facts: %w", err)
+	}
+	if err := ri.Registry.fill(ctx, t.TenantID, f); err != nil {
+		return nil, err
 	}
 	return f, nil
 }
@@ -135,28 +143,70 @@ func runningImages(targetID int64, inv *kubeinv.Inventory) ([]imagefacts.Usage, 
 	return usages, refs
 }
 
+// clientPool makes one registry client per registry target of the tenant, when first
+// needed.
+type clientPool struct {
+	targets []posture.Target
+	clients map[int64]*registry.Client
+	opts    RegistryOptions
+}
+
+func (ri *RunningImages) pool(ctx context.Context, tenantID int64) (*clientPool, error) {
+	p := &clientPool{clients: map[int64]*registry.Client{}, opts: ri.Registry}
+	if ri.Targets == nil {
+		return p, nil
+	}
+	all, err := ri.Targets(ctx, tenantID)
+	if err != nil {
+		return nil, fmt.Errorf("list registry targets: %w", err)
+	}
+	for _, t := range all {
+		if t.Kind == posture.TargetRegistry && t.Enabled {
+			p.targets = append(p.targets, t)
+		}
+	}
+	return p, nil
+}
+
+// client returns the client of the registry target for host, or why there is none.
+func (p *clientPool) client(host string) (*registry.Client, string) {
+	target := registryTargetFor(p.targets, host)
+	if target == nil {
+		return nil, "no registry target for " + host + " (Palisade reads images through the registry targets you configure, never the cluster's pull secrets)"
+	}
+	if c := p.clients[target.ID]; c != nil {
+		return c, ""
+	}
+	ro, err := RegistryClientOptions(*target, p.opts)
+	if err != nil {
+		return nil, "registry target " + target.Name + ": " + posture.ErrorMessage(err)
+	}
+	c, err := registry.NewClient(ro)
+	if err != nil {
+		return nil, "registry target " + target.Name + ": " + posture.ErrorMessage(err)
+	}
+	p.clients[target.ID] = c
+	return c, ""
+}
+
+// open opens an image's layers through the registry target of its registry.
+func (p *clientPool) open(ctx context.Context, im *imagefacts.Image) (v1.Image, string, error) {
+	c, why := p.client(im.Registry)
+	if c == nil {
+		return nil, "", posture.Errorf(posture.EINVALID, "%s", why)
+	}
+	return c.PlatformImage(ctx, im.Repository, im.Digest)
+}
+
 // inspect fetches the facts of due digests through the tenant's registry targets, within
 // the run's bounds; unknown says why a digest was not inspected.
-func (ri *RunningImages) inspect(ctx context.Context, tenantID int64, due []string, refs map[string]string, maxLookups int, budget time.Duration) ([]*imagefacts.Image, map[string]string, error) {
+func (ri *RunningImages) inspect(ctx context.Context, pool *clientPool, due []string, refs map[string]string, maxLookups int, budget time.Duration) ([]*imagefacts.Image, map[string]string) {
 	unknown := map[string]string{}
 	if len(due) == 0 {
-		return nil, unknown, nil
-	}
-	var targets []posture.Target
-	if ri.Targets != nil {
-		all, err := ri.Targets(ctx, tenantID)
-		if err != nil {
-			return nil, nil, fmt.Errorf("list registry targets: %w", err)
-		}
-		for _, t := range all {
-			if t.Kind == posture.TargetRegistry && t.Enabled {
-				targets = append(targets, t)
-			}
-		}
+		return nil, unknown
 	}
 	ctx, cancel := context.WithTimeout(ctx, budget)
 	defer cancel()
-	clients := map[int64]*registry.Client{}
 	var out []*imagefacts.Image
 	lookups := 0
 	for _, d := range due {
@@ -165,10 +215,9 @@ func (ri *RunningImages) inspect(ctx context.Context, tenantID int64, due []stri
 			unknown[d] = "not inspected: the pod's image reference cannot be parsed"
 			continue
 		}
-		host := ref.Context().RegistryStr()
-		target := registryTargetFor(targets, host)
-		if target == nil {
-			unknown[d] = "not inspected: no registry target for " + host + " (Palisade reads images through the registry targets you configure, never the cluster's pull secrets)"
+		c, why := pool.client(ref.Context().RegistryStr())
+		if c == nil {
+			unknown[d] = "not inspected: " + why
 			continue
 		}
 		if lookups >= maxLookups || ctx.Err() != nil {
@@ -176,18 +225,6 @@ func (ri *RunningImages) inspect(ctx context.Context, tenantID int64, due []stri
 			continue
 		}
 		lookups++
-		c := clients[target.ID]
-		if c == nil {
-			ro, err := RegistryClientOptions(*target, ri.Registry)
-			if err == nil {
-				c, err = registry.NewClient(ro)
-			}
-			if err != nil {
-				unknown[d] = "not inspected: registry target " + target.Name + ": " + posture.ErrorMessage(err)
-				continue
-			}
-			clients[target.ID] = c
-		}
 		repo, err := name.NewRepository(c.Host() + "/" + ref.Context().RepositoryStr())
 		if err != nil {
 			unknown[d] = "not inspected: " + err.Error()
@@ -195,12 +232,12 @@ func (ri *RunningImages) inspect(ctx context.Context, tenantID int64, due []stri
 		}
 		im, err := c.Inspect(ctx, repo.Digest(d))
 		if err != nil {
-			unknown[d] = "inspection through registry target " + target.Name + " failed: " + posture.CleanText(err.Error())
+			unknown[d] = "inspection through registry " + c.Host() + " failed: " + posture.CleanText(err.Error())
 			continue
 		}
 		out = append(out, im)
 	}
-	return out, unknown, nil
+	return out, unknown
 }
 
 // registryTargetFor finds the tenant's registry target for a registry host.

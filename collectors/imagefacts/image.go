@@ -102,6 +102,9 @@ type Material struct {
 	// Problem is set when the material could not be read in full (too large, digest
 	// mismatch); such material never verifies.
 	Problem string `json:"problem,omitempty"`
+	// Stored says the payload (an SBOM attestation, too large for the facts) is not kept
+	// here: it was verified when read and stored as the image's SBOM.
+	Stored string `json:"stored,omitempty"`
 }
 
 // IsAttestation reports whether the material is an attestation (a statement about the
@@ -141,6 +144,9 @@ type Image struct {
 	// Problems are facts that could not be read (a platform's config, the referrers), each
 	// a sentence; an image with problems is known in part.
 	Problems []string `json:"problems,omitempty"`
+	// Vulnerabilities are filled on each run from the SBOM and advisory database; nil when
+	// vulnerabilities were not matched (no database: a scan without one).
+	Vulnerabilities *Vulnerabilities `json:"vulnerabilities,omitempty"`
 }
 
 // Ref is the image's repository with its digest, e.g. "registry.example/app@sha256:...".
@@ -200,6 +206,18 @@ var ProvenancePredicates = []string{
 func IsProvenance(predicateType string) bool {
 	for _, p := range ProvenancePredicates {
 		if predicateType == p {
+			return true
+		}
+	}
+	return false
+}
+
+// IsSBOMPredicate reports whether an in-toto predicate type is an SBOM: CycloneDX
+// ("https://cyclonedx.org/bom", versioned "…/bom/v1.5") or SPDX ("https://spdx.dev/Document",
+// versioned "…/Document/v2.3").
+func IsSBOMPredicate(predicateType string) bool {
+	for _, p := range []string{"https://cyclonedx.org/bom", "https://spdx.dev/Document"} {
+		if predicateType == p || strings.HasPrefix(predicateType, p+"/") {
 			return true
 		}
 	}

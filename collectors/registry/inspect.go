@@ -252,7 +252,7 @@ func (c *Client) referrer(ctx context.Context, repo name.Repository, r v1.Descri
 	}
 	mat.Format = imagefacts.FormatSigstoreBundle
 	mat.PredicateType = posture.CleanText(r.Annotations[annotationBundlePred])
-	desc, err := c.puller.Get(ctx, repo.Digest(r.Digest.String()))
+	desc, err := c.puller.Get(context.WithValue(ctx, sbomRead{}, true), repo.Digest(r.Digest.String()))
 	if err != nil {
 		mat.Problem = "manifest: " + describe(err)
 		return mat
@@ -270,7 +270,7 @@ func (c *Client) referrer(ctx context.Context, repo name.Repository, r v1.Descri
 	if mat.PredicateType == "" {
 		mat.PredicateType = posture.CleanText(mf.Annotations[annotationBundlePred])
 	}
-	mat.Payload, err = c.blob(img, mf.Layers[0])
+	mat.Payload, err = c.blob(img, mf.Layers[0], c.materialLimit(mat.PredicateType))
 	if err != nil {
 		mat.Problem = err.Error()
 	}
@@ -280,7 +280,7 @@ func (c *Client) referrer(ctx context.Context, repo name.Repository, r v1.Descri
 // cosignTag reads cosign's classic signature (.sig) or attestation (.att) image, one
 // material per layer.
 func (c *Client) cosignTag(ctx context.Context, tag name.Tag, im *imagefacts.Image) {
-	desc, err := c.puller.Get(ctx, tag)
+	desc, err := c.puller.Get(context.WithValue(ctx, sbomRead{}, true), tag)
 	if err != nil {
 		if !isStatus(err, http.StatusNotFound) && !isUnknownManifest(err) {
 			im.Problems = append(im.Problems, "tag "+tag.TagStr()+": "+describe(err))
@@ -309,17 +309,26 @@ func (c *Client) cosignTag(ctx context.Context, tag name.Tag, im *imagefacts.Ima
 		if att {
 			mat.Format, mat.PredicateType = imagefacts.FormatDSSE, posture.CleanText(l.Annotations[annotationPredicate])
 		}
-		if mat.Payload, err = c.blob(img, l); err != nil {
+		if mat.Payload, err = c.blob(img, l, c.materialLimit(mat.PredicateType)); err != nil {
 			mat.Problem = err.Error()
 		}
 		im.Materials = append(im.Materials, mat)
 	}
 }
 
+// materialLimit is the size allowed for a material of a predicate type: SBOM attestations
+// are larger than signatures.
+func (c *Client) materialLimit(predicateType string) int64 {
+	if imagefacts.IsSBOMPredicate(predicateType) {
+		return c.limits.SBOMBytes
+	}
+	return maxMaterialBytes
+}
+
 // blob reads a small blob, verified against its digest; too large is an error.
-func (c *Client) blob(img v1.Image, d v1.Descriptor) ([]byte, error) {
-	if d.Size > maxMaterialBytes {
-		return nil, fmt.Errorf("%s: %d bytes, more than the %d allowed for a signature", d.Digest, d.Size, maxMaterialBytes)
+func (c *Client) blob(img v1.Image, d v1.Descriptor, limit int64) ([]byte, error) {
+	if d.Size > limit {
+		return nil, fmt.Errorf("%s: %d bytes, more than the %d allowed for a signature", d.Digest, d.Size, limit)
 	}
 	l, err := img.LayerByDigest(d.Digest)
 	if err != nil {
@@ -330,16 +339,70 @@ func (c *Client) blob(img v1.Image, d v1.Descriptor) ([]byte, error) {
 		return nil, fmt.Errorf("%s: %s", d.Digest, describe(err))
 	}
 	defer rc.Close()
-	b, err := io.ReadAll(io.LimitReader(rc, maxMaterialBytes+1))
+	b, err := io.ReadAll(io.LimitReader(rc, limit+1))
 	if err != nil {
 		return nil, fmt.Errorf("%s: %s", d.Digest, describe(err))
 	}
-	if len(b) > maxMaterialBytes {
-		return nil, fmt.Errorf("%s: more than the %d bytes allowed for a signature", d.Digest, maxMaterialBytes)
+	if int64(len(b)) > limit {
+		return nil, fmt.Errorf("%s: more than the %d bytes allowed for a signature", d.Digest, limit)
 	}
 	return b, nil
 }
 
 func isUnknownManifest(err error) bool {
 	return strings.Contains(err.Error(), "MANIFEST_UNKNOWN") || strings.Contains(err.Error(), "NAME_UNKNOWN")
+}
+
+// PlatformImage returns the image whose layers hold an image digest's packages: the image
+// itself, or for an index its linux/amd64 platform (else its first platform), with the
+// platform it chose. Its layers are read under the layer limits.
+func (c *Client) PlatformImage(ctx context.Context, repository, digest string) (v1.Image, string, error) {
+	if _, err := name.NewRepository(c.reg.RegistryStr()+"/"+repository, name.StrictValidation); err != nil {
+		return nil, "", fmt.Errorf("repository %q: %v", repository, err)
+	}
+	repo := c.reg.Repo(repository) // keeps the registry's scheme
+	ctx = withLayerLimits(ctx)
+	desc, err := c.puller.Get(ctx, repo.Digest(digest))
+	if err != nil {
+		return nil, "", fmt.Errorf("manifest: %s", describe(err))
+	}
+	if !desc.MediaType.IsIndex() {
+		img, err := desc.Image()
+		if err != nil {
+			return nil, "", fmt.Errorf("image: %s", describe(err))
+		}
+		return img, "", nil
+	}
+	idx, err := desc.ImageIndex()
+	if err != nil {
+		return nil, "", fmt.Errorf("index: %s", describe(err))
+	}
+	m, err := idx.IndexManifest()
+	if err != nil {
+		return nil, "", fmt.Errorf("index: %s", describe(err))
+	}
+	var chosen *v1.Descriptor
+	for i, child := range m.Manifests {
+		if !child.MediaType.IsImage() || child.Platform == nil || child.Platform.OS == "unknown" {
+			continue
+		}
+		if chosen == nil || child.Platform.OS == "linux" && child.Platform.Architecture == "amd64" {
+			chosen = &m.Manifests[i]
+		}
+		if chosen.Platform.OS == "linux" && chosen.Platform.Architecture == "amd64" {
+			break
+		}
+	}
+	if chosen == nil {
+		return nil, "", fmt.Errorf("%w: the index lists no platform image", ErrNotImage)
+	}
+	img, err := idx.Image(chosen.Digest)
+	if err != nil {
+		return nil, "", fmt.Errorf("platform %s: %s", chosen.Digest, describe(err))
+	}
+	p := chosen.Platform.OS + "/" + chosen.Platform.Architecture
+	if chosen.Platform.Variant != "" {
+		p += "/" + chosen.Platform.Variant
+	}
+	return img, p, nil
 }

@@ -44,6 +44,12 @@ type Limits struct {
 	TagsPerRepository int           // at most this many tags per repository (default 1,000)
 	Platforms         int           // at most this many platforms per index (default 16)
 	Materials         int           // at most this many signatures/attestations per image (default 16)
+	// LayerBytes bounds one compressed layer read for packages (default 2 GiB) and
+	// LayerTimeout the time to receive it (default 10m); other requests keep the limits above.
+	LayerBytes   int64
+	LayerTimeout time.Duration
+	// SBOMBytes bounds an SBOM attestation (default 32 MiB): SBOMs are larger than signatures.
+	SBOMBytes int64
 }
 
 func (l Limits) withDefaults() Limits {
@@ -60,6 +66,11 @@ func (l Limits) withDefaults() Limits {
 	def(&l.ManifestBytes, 4<<20)
 	def(&l.BlobBytes, 4<<20)
 	def(&l.ListBytes, 4<<20)
+	def(&l.LayerBytes, 2<<30)
+	def(&l.SBOMBytes, 32<<20)
+	if l.LayerTimeout <= 0 {
+		l.LayerTimeout = 10 * time.Minute
+	}
 	defInt(&l.Redirects, 3)
 	defInt(&l.Concurrency, 4)
 	defInt(&l.Repositories, 10000)

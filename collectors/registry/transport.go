@@ -36,10 +36,39 @@ func newBoundedTransport(base http.RoundTripper, host string, https bool, l Limi
 		limiter: rate.NewLimiter(rate.Limit(l.RequestsPerSecond), max(1, int(l.RequestsPerSecond)))}
 }
 
+// layerRead marks the context of requests that read image layers, whose bodies are bounded
+// by the layer limits rather than the blob limits.
+type layerRead struct{}
+
+// withLayerLimits marks ctx's requests as layer reads.
+func withLayerLimits(ctx context.Context) context.Context {
+	return context.WithValue(ctx, layerRead{}, true)
+}
+
+// sbomRead marks the context of requests that read attestations, which may be SBOMs.
+type sbomRead struct{}
+
+func isLayerRead(req *http.Request) bool {
+	v, _ := req.Context().Value(layerRead{}).(bool)
+	return v
+}
+
+// timeout is the deadline of a request, body included.
+func (t *boundedTransport) timeout(req *http.Request) time.Duration {
+	if isLayerRead(req) && strings.Contains(req.URL.Path, "/blobs/") {
+		return t.limits.LayerTimeout
+	}
+	return t.limits.RequestTimeout
+}
+
 // bodyLimit is the size limit for a response to req, by what the URL asks for.
 func (t *boundedTransport) bodyLimit(req *http.Request) (int64, string) {
 	p := req.URL.Path
 	switch {
+	case isLayerRead(req) && strings.Contains(p, "/blobs/"):
+		return t.limits.LayerBytes, "layer"
+	case strings.Contains(p, "/blobs/") && req.Context().Value(sbomRead{}) != nil:
+		return t.limits.SBOMBytes, "SBOM"
 	case strings.Contains(p, "/manifests/"), strings.Contains(p, "/referrers/"):
 		return t.limits.ManifestBytes, "manifest"
 	case strings.Contains(p, "/blobs/"):
@@ -73,12 +102,13 @@ func (t *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, err
 	}
 	t.requests.Add(1)
-	ctx, cancel := context.WithTimeout(req.Context(), t.limits.RequestTimeout)
+	timeout := t.timeout(req)
+	ctx, cancel := context.WithTimeout(req.Context(), timeout)
 	resp, err := t.base.RoundTrip(req.WithContext(ctx))
 	if err != nil {
 		cancel()
 		if errors.Is(err, context.DeadlineExceeded) || ctx.Err() == context.DeadlineExceeded {
-			return nil, fmt.Errorf("%s %s: no answer within %s", req.Method, redactURL(req), t.limits.RequestTimeout)
+			return nil, fmt.Errorf("%s %s: no answer within %s", req.Method, redactURL(req), timeout)
 		}
 		// Name the URL actually used: the client's error names the one it asked for, which
 		// may be the plain-HTTP guess upgraded above.
@@ -98,7 +128,7 @@ func (t *boundedTransport) RoundTrip(req *http.Request) (*http.Response, error) 
 		return nil, fmt.Errorf("%s %s: %s of %d bytes exceeds the limit of %d: %w", req.Method, redactURL(req), what, resp.ContentLength, limit, ErrTooLarge)
 	}
 	resp.Body = &boundedBody{rc: resp.Body, left: limit, limit: limit, what: what, req: req, ctx: ctx, cancel: cancel,
-		timeout: t.limits.RequestTimeout, counter: &t.bytesRead}
+		timeout: timeout, counter: &t.bytesRead}
 	return resp, nil
 }
 

@@ -218,7 +218,10 @@ func writeConfig(s Stack, root, kubeconfig string, port int, work string) error 
 		}
 	}
 	// outbound_allow: the browser tests' webhook receivers listen on 127.0.0.1.
-	cfg := fmt.Sprintf(`server: {listen: "127.0.0.1:%d", public_url: %q, outbound_allow: [127.0.0.1/32]}
+	// The demo registry writes the demo advisory feeds beside its data; without it, none.
+	feeds := filepath.Join(work, "registry", "osv")
+	cfg := fmt.Sprintf(`advisories: {ecosystems: [], interval: 1h, files: {Debian: %q, Alpine: %q}}
+server: {listen: "127.0.0.1:%d", public_url: %q, outbound_allow: [127.0.0.1/32]}
 database: {driver: sqlite, dsn: %q}
 secrets: {key: "file:%s"}
 log: {level: warn, format: text}
@@ -234,7 +237,7 @@ auth:
     name: Globex Analytics
     targets:
       - {name: globex-analytics-manifests, kind: manifests, path: %q, schedule: 1h}
-`, port, s.BaseURL, s.Database, keyFile, s.Issuer, mappings.String(), kubeconfig, kubeharness.ContextName,
+`, filepath.Join(feeds, "Debian-all.zip"), filepath.Join(feeds, "Alpine-all.zip"), port, s.BaseURL, s.Database, keyFile, s.Issuer, mappings.String(), kubeconfig, kubeharness.ContextName,
 		filepath.Join(root, "e2e", "demo", "manifests", "analytics.yaml"))
 	return os.WriteFile(s.Config, []byte(cfg), 0o600)
 }

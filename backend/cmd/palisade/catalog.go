@@ -24,6 +24,7 @@ func checkSetup(cfg config.Checks) (*checks.Catalog, checks.Config, error) {
 		cc.BackupRPO = cfg.BackupRPO
 	}
 	cc.MaxImageAge, cc.ImageFactsMaxAge, cc.TagMoveWindow = cfg.MaxImageAge, cfg.ImageFactsMaxAge, cfg.TagMoveWindow
+	cc.SBOMMaxAge, cc.AdvisoryMaxAge = cfg.SBOMMaxAge, cfg.AdvisoryMaxAge
 	catalog := checks.Builtin()
 	if len(cfg.Custom) == 0 {
 		return catalog, cc, nil

@@ -15,6 +15,7 @@ import (
 	"github.com/palisade-dev/palisade/backend/seal"
 	"github.com/palisade-dev/palisade/backend/sources"
 	"github.com/palisade-dev/palisade/backend/store"
+	"github.com/palisade-dev/palisade/backend/vulns"
 )
 
 // syncConfigTargets makes the configuration's tenants and targets exist in the database and
@@ -123,7 +124,7 @@ func clusterPolicy(cfg config.Config) egress.Policy {
 }
 
 // startScheduler builds the runner and scheduler for the configuration's targets.
-func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, sealer *seal.Sealer, log *slog.Logger, reg registerer) (*schedule.Scheduler, *checks.Catalog, error) {
+func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, sealer *seal.Sealer, log *slog.Logger, reg registerer, svc *vulns.Service) (*schedule.Scheduler, *checks.Catalog, error) {
 	if _, err := syncConfigTargets(ctx, db, cfg, log); err != nil {
 		return nil, nil, err
 	}
@@ -139,6 +140,11 @@ func startScheduler(ctx context.Context, db *store.DB, cfg config.Config, sealer
 	}
 	registryOpts := sources.RegistryOptions{Images: db, Judge: sources.TrustJudge(db.TrustPolicy, time.Now),
 		OpenCredentials: openCredentials, Outbound: clusterPolicy(cfg), Log: log, Reinspect: cfg.Checks.ImageReinspect}
+	if svc != nil {
+		registryOpts.Vulns = svc
+		registryOpts.Acquire = vulns.AcquireOptions{MaxExtractions: cfg.Vulnerabilities.ExtractionsPerRun,
+			Budget: cfg.Vulnerabilities.ExtractionBudget}
+	}
 	r := &runner.Runner{
 		Runs: db,
 		Sources: map[posture.TargetKind]runner.Source{

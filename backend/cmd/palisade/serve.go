@@ -61,13 +61,14 @@ func serve(ctx context.Context, opts *globalOptions) error {
 	srv := httpapi.New(httpapi.Config{
 		Listen: cfg.Server.Listen, ReadTimeout: cfg.Server.ReadTimeout, WriteTimeout: cfg.Server.WriteTimeout,
 		IdleTimeout: cfg.Server.IdleTimeout, RequestTimeout: cfg.Server.RequestTimeout,
-		ShutdownTimeout: cfg.Server.ShutdownTimeout, MaxBodyBytes: cfg.Server.MaxBodyBytes,
+		ShutdownTimeout: cfg.Server.ShutdownTimeout, MaxBodyBytes: cfg.Server.MaxBodyBytes, MaxUploadBytes: cfg.Vulnerabilities.MaxUploadBytes,
 		TLSCertFile: cfg.Server.TLSCertFile, TLSKeyFile: cfg.Server.TLSKeyFile, Version: version,
 		HSTS: strings.HasPrefix(cfg.PublicURL(), "https://"), MetricsToken: metricsToken,
 	}, log, map[string]httpapi.Checker{
 		"database": httpapi.CheckerFunc(db.Ping),
 	})
-	sched, catalog, err := startScheduler(ctx, db, cfg, credSealer, log, srv.Registry())
+	vulnSvc := newVulnService(db, cfg, log)
+	sched, catalog, err := startScheduler(ctx, db, cfg, credSealer, log, srv.Registry(), vulnSvc)
 	if err != nil {
 		return err
 	}
@@ -76,6 +77,7 @@ func serve(ctx context.Context, opts *globalOptions) error {
 		return err
 	}
 	apiOpts.Catalog = catalog
+	apiOpts.Vulns, apiOpts.MaxUploadBytes = vulnAPI{db, vulnSvc}, cfg.Vulnerabilities.MaxUploadBytes
 	srv.MountAPI(apiOpts)
 	srv.MountUI(webui.Handler(webui.Assets()))
 	// Alerts queued by runs (or left by a previous process) go out from here.
@@ -86,7 +88,9 @@ func serve(ctx context.Context, opts *globalOptions) error {
 	go func() { worker.Run(workerCtx); close(workerDone) }()
 	govDone := make(chan struct{})
 	go func() { runGovernance(workerCtx, db, log); close(govDone) }()
-	defer func() { stopWorker(); <-workerDone; <-govDone }()
+	advDone := make(chan struct{})
+	go func() { runAdvisoryRefresh(workerCtx, db, vulnSvc, cfg.Advisories.Interval, log); close(advDone) }()
+	defer func() { stopWorker(); <-workerDone; <-govDone; <-advDone }()
 	if cfg.Auth.OIDC.Issuer == "" {
 		log.Warn("login is off: auth.oidc.issuer is not set (API tokens still work)")
 	}

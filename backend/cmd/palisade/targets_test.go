@@ -38,7 +38,7 @@ func TestIntegrationTargetsStatusAndStaleness(t *testing.T) {
 			if err != nil || len(st) != 1 || !st[0].Stale || st[0].Score != nil {
 				t.Fatalf("before any run: %+v, %v; want stale without score", st, err)
 			}
-			sched, _, err := startScheduler(ctx, db, cfg, nil, log, noRegistry{})
+			sched, _, err := startScheduler(ctx, db, cfg, nil, log, noRegistry{}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

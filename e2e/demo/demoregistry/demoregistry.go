@@ -22,7 +22,9 @@ import (
 
 	"github.com/google/go-containerregistry/pkg/authn"
 
+	"github.com/palisade-dev/palisade/backend/advisories/osvtest"
 	"github.com/palisade-dev/palisade/backend/imagetrust"
+	"github.com/palisade-dev/palisade/collectors/imagepkgs/imagepkgstest"
 	rt "github.com/palisade-dev/palisade/collectors/registry/registrytest"
 )
 
@@ -147,6 +149,13 @@ func seed(p rt.Pusher, dir string) (publicKey string, err error) {
 		History: []string{"RUN /bin/sh -c apt-get update && apt-get install -y curl"}}))
 	// latest moves to a new build on every start: the tag-moved check sees it.
 	p.Push(t, "acme/web:latest", rt.Image(t, rt.Spec{User: "10001", Created: now, Labels: map[string]string{"org.opencontainers.image.version": "1.5.0-dev"}}))
+	// Real package databases for the vulnerability demo: a Debian 12 image with an old
+	// openssl and a Go service, and an Alpine 3.19 one with an old libssl3.
+	p.Push(t, "acme/payments-api:3.2.0", imagepkgstest.WithGoBinary(t, imagepkgstest.DebianImage(t, "12"), "usr/local/bin/payments-api"))
+	p.Push(t, "acme/edge-proxy:1.0.3", imagepkgstest.AlpineImage(t, "3.19.1"))
+	if err := writeDemoFeeds(filepath.Join(dir, "osv"), now); err != nil {
+		return "", err
+	}
 
 	pub, err := x509.MarshalPKIXPublicKey(&key.PublicKey)
 	if err != nil {
@@ -180,4 +189,31 @@ func signingKey(path string) (*ecdsa.PrivateKey, error) {
 		return nil, err
 	}
 	return key, os.WriteFile(path, pem.EncodeToMemory(&pem.Block{Type: "EC PRIVATE KEY", Bytes: der}), 0o600)
+}
+
+// writeDemoFeeds writes the demo's advisory feeds (OSV all.zip files that `advisories.files`
+// names): made-up advisories, marked DEMO, against the versions the demo images hold, since
+// no advisory database can be downloaded where the demo may run. One is dated at each start
+// so that a refresh finds something new.
+func writeDemoFeeds(dir string, now time.Time) error {
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return err
+	}
+	old := now.Add(-30 * 24 * time.Hour)
+	debian := []osvtest.Advisory{
+		{ID: "DEMO-DEBIAN-2026-0001", Ecosystem: "Debian:12", Package: "openssl", Fixed: "3.0.13-1~deb12u1", Vector: osvtest.Critical,
+			Summary: "Demo advisory: openssl before 3.0.13-1~deb12u1 (not real advisory data)", Modified: old},
+		{ID: "DEMO-DEBIAN-2026-0002", Ecosystem: "Debian:12", Package: "zlib", Vector: osvtest.High,
+			Summary: "Demo advisory: zlib, no fix published (not real advisory data)", Modified: old},
+		{ID: "DEMO-DEBIAN-2026-0003", Ecosystem: "Debian:12", Package: "glibc", Fixed: "2.36-9+deb12u9",
+			Summary: "Demo advisory without a severity (not real advisory data)", Modified: now},
+	}
+	alpine := []osvtest.Advisory{
+		{ID: "DEMO-ALPINE-2026-0001", Ecosystem: "Alpine:v3.19", Package: "openssl", Fixed: "3.1.4-r5", Vector: osvtest.High,
+			Summary: "Demo advisory: openssl before 3.1.4-r5 on Alpine 3.19 (not real advisory data)", Modified: old},
+	}
+	if err := osvtest.WriteArchive(filepath.Join(dir, "Debian-all.zip"), now, debian...); err != nil {
+		return err
+	}
+	return osvtest.WriteArchive(filepath.Join(dir, "Alpine-all.zip"), now, alpine...)
 }

@@ -1,0 +1,103 @@
+package main
+
+import (
+	"context"
+	"log/slog"
+	"net/http"
+	"sort"
+	"time"
+
+	"github.com/palisade-dev/palisade/backend/advisories"
+	"github.com/palisade-dev/palisade/backend/config"
+	"github.com/palisade-dev/palisade/backend/store"
+	"github.com/palisade-dev/palisade/backend/vulns"
+)
+
+// feedSources are the configured advisory feeds: a local file where one is given, else the
+// mirror, else osv.dev.
+func feedSources(a config.Advisories) []advisories.FeedSource {
+	names := append([]string(nil), a.Ecosystems...)
+	for e := range a.Files {
+		if !contains(names, e) {
+			names = append(names, e)
+		}
+	}
+	sort.Strings(names)
+	out := make([]advisories.FeedSource, 0, len(names))
+	for _, e := range names {
+		src := advisories.FeedSource{Ecosystem: e, URL: a.MirrorURL}
+		if f := a.Files[e]; f != "" {
+			src = advisories.FeedSource{Ecosystem: e, File: f}
+		}
+		out = append(out, src)
+	}
+	return out
+}
+
+func contains(list []string, s string) bool {
+	for _, x := range list {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// newVulnService builds the vulnerability service; feeds are fetched through the outbound
+// policy (an internal mirror on a private address needs server.outbound_allow).
+func newVulnService(db *store.DB, cfg config.Config, log *slog.Logger) *vulns.Service {
+	client := &http.Client{Transport: outboundPolicy(cfg).Transport(), Timeout: 30 * time.Minute}
+	return vulns.New(vulns.Options{Store: db, Feeds: feedSources(cfg.Advisories), HTTP: client, Log: log,
+		MaxFeedBytes: cfg.Advisories.MaxDownloadBytes})
+}
+
+// vulnAPI serves the vulnerability endpoints from the store and the service together.
+type vulnAPI struct {
+	*store.DB
+	*vulns.Service
+}
+
+// advisoryLock is the lock one replica holds while it refreshes the feeds.
+const advisoryLock = "advisories.refresh"
+
+// runAdvisoryRefresh refreshes the advisory feeds every interval, on one replica at a time:
+// at start-up when the last refresh is older than the interval, then on schedule.
+func runAdvisoryRefresh(ctx context.Context, db *store.DB, svc *vulns.Service, interval time.Duration, log *slog.Logger) {
+	if interval <= 0 {
+		interval = 6 * time.Hour
+	}
+	check := min(interval, 5*time.Minute)
+	t := time.NewTicker(check)
+	defer t.Stop()
+	for {
+		if due, err := refreshDue(ctx, svc, interval); err != nil {
+			log.Warn("advisory feeds: reading their state", "error", err.Error())
+		} else if due {
+			// The lock outlives the refresh on purpose: other replicas skip this interval.
+			if ok, err := db.TryLock(ctx, advisoryLock, db.Owner(), interval*9/10); err != nil {
+				log.Warn("advisory feeds: lock", "error", err.Error())
+			} else if ok {
+				svc.Refresh(ctx)
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+	}
+}
+
+// refreshDue reports whether a configured feed was not attempted within the interval.
+func refreshDue(ctx context.Context, svc *vulns.Service, interval time.Duration) (bool, error) {
+	feeds, err := svc.Feeds(ctx)
+	if err != nil {
+		return false, err
+	}
+	for _, f := range feeds {
+		if f.Configured && (f.AttemptedAt.IsZero() || time.Since(f.AttemptedAt) >= interval) {
+			return true, nil
+		}
+	}
+	return false, nil
+}

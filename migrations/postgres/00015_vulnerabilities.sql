@@ -1,0 +1,161 @@
+-- Vulnerabilities and SBOMs per image (issue 13).
+-- layer_inventories: what each image layer holds that matters for packages (dpkg and apk
+--   databases, Go binaries' build info, whiteouts), per tenant (a layer digest is content,
+--   but a hostile registry may name another tenant's digest without holding its blob), so a
+--   layer is downloaded and read once.
+-- sboms: one SBOM per image digest and tenant (the best source wins: attestation, upload,
+--   extractor); sbom_components its packages, each pointing at packages, the shared
+--   identity advisories are matched on (ecosystem, source name, source version).
+-- advisories / advisory_packages: the OSV advisory database, global, fed per ecosystem
+--   (advisory_feeds records each feed's source, validators and date).
+-- package_vulns: which advisory affects which package, recomputed only for the packages an
+--   advisory refresh touches; image_vulns materialises it per tenant and image for listing.
+-- vex_statements: a tenant's "not affected" statements, with reason and expiry.
+-- +goose Up
+CREATE TABLE layer_inventories (
+    tenant_id BIGINT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    digest    TEXT NOT NULL,
+    facts     TEXT NOT NULL,
+    read_at   TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (tenant_id, digest)
+);
+
+CREATE TABLE sboms (
+    id                  BIGSERIAL PRIMARY KEY,
+    tenant_id           BIGINT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    digest              TEXT NOT NULL,
+    source              TEXT NOT NULL CHECK (source IN ('attestation','upload','extractor')),
+    format              TEXT NOT NULL,
+    origin              TEXT NOT NULL,
+    tool                TEXT NOT NULL DEFAULT '',
+    document_created_at TIMESTAMPTZ,
+    observed_at         TIMESTAMPTZ NOT NULL,
+    distro              TEXT NOT NULL DEFAULT '',
+    components          INTEGER NOT NULL,
+    problems            TEXT NOT NULL DEFAULT '[]',
+    UNIQUE (tenant_id, digest)
+);
+
+CREATE TABLE packages (
+    id         BIGSERIAL PRIMARY KEY,
+    ecosystem  TEXT NOT NULL,
+    name       TEXT NOT NULL,
+    version    TEXT NOT NULL,
+    matched_at TIMESTAMPTZ,
+    UNIQUE (ecosystem, name, version)
+);
+
+CREATE TABLE sbom_components (
+    sbom_id    BIGINT NOT NULL REFERENCES sboms(id) ON DELETE CASCADE,
+    ordinal    INTEGER NOT NULL,
+    package_id BIGINT NOT NULL REFERENCES packages(id),
+    name       TEXT NOT NULL,
+    version    TEXT NOT NULL,
+    purl       TEXT NOT NULL DEFAULT '',
+    location   TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (sbom_id, ordinal)
+);
+CREATE INDEX sbom_components_package ON sbom_components (package_id);
+
+CREATE TABLE advisories (
+    id          TEXT PRIMARY KEY,
+    feed        TEXT NOT NULL,
+    modified    TIMESTAMPTZ NOT NULL,
+    published   TIMESTAMPTZ,
+    withdrawn   TIMESTAMPTZ,
+    severity    SMALLINT NOT NULL CHECK (severity BETWEEN 0 AND 4), -- 0 unknown .. 4 critical
+    cvss        REAL NOT NULL DEFAULT 0,
+    cvss_vector TEXT NOT NULL DEFAULT '',
+    summary     TEXT NOT NULL DEFAULT '',
+    details     TEXT NOT NULL DEFAULT '',
+    aliases     TEXT NOT NULL DEFAULT '[]',
+    refs        TEXT NOT NULL DEFAULT '[]',
+    matched_at  TIMESTAMPTZ -- NULL: stored, not yet matched with packages
+);
+CREATE INDEX advisories_feed ON advisories (feed, modified);
+CREATE INDEX advisories_pending ON advisories (id) WHERE matched_at IS NULL;
+
+CREATE TABLE advisory_packages (
+    advisory_id TEXT NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
+    ecosystem   TEXT NOT NULL,
+    name        TEXT NOT NULL,
+    affected    TEXT NOT NULL, -- JSON of the advisory's affected entries for this package
+    PRIMARY KEY (advisory_id, ecosystem, name)
+);
+CREATE INDEX advisory_packages_package ON advisory_packages (ecosystem, name);
+
+CREATE TABLE advisory_aliases (
+    alias       TEXT NOT NULL,
+    advisory_id TEXT NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
+    PRIMARY KEY (alias, advisory_id)
+);
+CREATE INDEX advisory_aliases_advisory ON advisory_aliases (advisory_id);
+
+CREATE TABLE package_vulns (
+    package_id     BIGINT NOT NULL REFERENCES packages(id) ON DELETE CASCADE,
+    advisory_id    TEXT NOT NULL REFERENCES advisories(id) ON DELETE CASCADE,
+    fixed          TEXT NOT NULL DEFAULT '',
+    affected_range TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (package_id, advisory_id)
+);
+CREATE INDEX package_vulns_advisory ON package_vulns (advisory_id);
+
+CREATE TABLE image_vulns (
+    tenant_id     BIGINT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    digest        TEXT NOT NULL,
+    advisory_id   TEXT NOT NULL,
+    component     TEXT NOT NULL,
+    package_id    BIGINT NOT NULL,
+    installed     TEXT NOT NULL,
+    fixed         TEXT NOT NULL DEFAULT '',
+    severity      SMALLINT NOT NULL,
+    cvss          REAL NOT NULL DEFAULT 0,
+    first_seen_at TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (tenant_id, digest, advisory_id, component)
+);
+CREATE INDEX image_vulns_list ON image_vulns (tenant_id, severity DESC, advisory_id, digest, component);
+CREATE INDEX image_vulns_advisory ON image_vulns (tenant_id, advisory_id);
+CREATE INDEX image_vulns_package ON image_vulns (package_id);
+
+CREATE TABLE advisory_feeds (
+    ecosystem     TEXT PRIMARY KEY,
+    source        TEXT NOT NULL,
+    etag          TEXT NOT NULL DEFAULT '',
+    last_modified TEXT NOT NULL DEFAULT '',
+    file_size     BIGINT NOT NULL DEFAULT 0,
+    file_mtime    TIMESTAMPTZ,
+    refreshed_at  TIMESTAMPTZ,
+    feed_date     TIMESTAMPTZ,
+    attempted_at  TIMESTAMPTZ NOT NULL,
+    records       INTEGER NOT NULL DEFAULT 0,
+    skipped       INTEGER NOT NULL DEFAULT 0,
+    error         TEXT NOT NULL DEFAULT ''
+);
+
+CREATE TABLE vex_statements (
+    id            BIGSERIAL PRIMARY KEY,
+    tenant_id     BIGINT NOT NULL REFERENCES tenants(id) ON DELETE CASCADE,
+    vulnerability TEXT NOT NULL,
+    digest        TEXT NOT NULL DEFAULT '',
+    component     TEXT NOT NULL DEFAULT '',
+    status        TEXT NOT NULL CHECK (status IN ('not_affected')),
+    justification TEXT NOT NULL,
+    reason        TEXT NOT NULL,
+    expires_at    TIMESTAMPTZ NOT NULL,
+    created_by    TEXT NOT NULL,
+    created_at    TIMESTAMPTZ NOT NULL
+);
+CREATE INDEX vex_statements_vulnerability ON vex_statements (tenant_id, vulnerability);
+
+-- +goose Down
+DROP TABLE vex_statements;
+DROP TABLE advisory_feeds;
+DROP TABLE image_vulns;
+DROP TABLE package_vulns;
+DROP TABLE advisory_aliases;
+DROP TABLE advisory_packages;
+DROP TABLE advisories;
+DROP TABLE sbom_components;
+DROP TABLE packages;
+DROP TABLE sboms;
+DROP TABLE layer_inventories;
