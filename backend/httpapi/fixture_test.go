@@ -102,7 +102,7 @@ func newFixture(t testing.TB, dialect string) *fixture {
 	log := slog.New(slog.DiscardHandler)
 	srv := httpapi.New(httpapi.Config{Listen: "127.0.0.1:0", ReadTimeout: 5 * time.Second, WriteTimeout: 5 * time.Second,
 		IdleTimeout: 5 * time.Second, RequestTimeout: 10 * time.Second, ShutdownTimeout: 5 * time.Second,
-		MaxBodyBytes: 1 << 20, Version: "test"}, log, nil)
+		MaxBodyBytes: 1 << 20, MaxUploadBytes: 8 << 20, Version: "test"}, log, nil)
 	srv.MountAPI(httpapi.APIOptions{
 		Store: db, Sealer: sealer, LoginSealer: sealer, Catalog: checks.Builtin(), Now: clk.Now,
 		Vulns: vulnStore{db, vulns.New(vulns.Options{Store: db, Now: clk.Now})}, MaxUploadBytes: 8 << 20,

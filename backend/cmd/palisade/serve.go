@@ -68,6 +68,7 @@ func serve(ctx context.Context, opts *globalOptions) error {
 		"database": httpapi.CheckerFunc(db.Ping),
 	})
 	vulnSvc := newVulnService(db, cfg, log)
+	srv.Registry().MustRegister(newFeedCollector(vulnSvc))
 	sched, catalog, err := startScheduler(ctx, db, cfg, credSealer, log, srv.Registry(), vulnSvc)
 	if err != nil {
 		return err

@@ -7,6 +7,8 @@ import (
 	"sort"
 	"time"
 
+	"github.com/prometheus/client_golang/prometheus"
+
 	"github.com/palisade-dev/palisade/backend/advisories"
 	"github.com/palisade-dev/palisade/backend/config"
 	"github.com/palisade-dev/palisade/backend/store"
@@ -100,4 +102,43 @@ func refreshDue(ctx context.Context, svc *vulns.Service, interval time.Duration)
 		}
 	}
 	return false, nil
+}
+
+// feedCollector exports each advisory feed's freshness for alerting on stale data:
+// palisade_advisory_feed_age_seconds (since the last successful load; absent before the
+// first) and palisade_advisory_feed_failing (1 when the last attempt failed).
+type feedCollector struct {
+	svc       *vulns.Service
+	age, fail *prometheus.Desc
+}
+
+func newFeedCollector(svc *vulns.Service) *feedCollector {
+	return &feedCollector{svc: svc,
+		age: prometheus.NewDesc("palisade_advisory_feed_age_seconds", "Seconds since the advisory feed was last loaded successfully.",
+			[]string{"ecosystem"}, nil),
+		fail: prometheus.NewDesc("palisade_advisory_feed_failing", "1 when the feed's last load failed.", []string{"ecosystem"}, nil)}
+}
+
+func (c *feedCollector) Describe(ch chan<- *prometheus.Desc) { ch <- c.age; ch <- c.fail }
+
+func (c *feedCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	feeds, err := c.svc.Feeds(ctx)
+	if err != nil {
+		return // the database is down: /readyz says so
+	}
+	for _, f := range feeds {
+		if !f.Configured {
+			continue
+		}
+		if f.RefreshedAt != nil {
+			ch <- prometheus.MustNewConstMetric(c.age, prometheus.GaugeValue, time.Since(*f.RefreshedAt).Seconds(), f.Ecosystem)
+		}
+		failing := 0.0
+		if f.Error != "" {
+			failing = 1
+		}
+		ch <- prometheus.MustNewConstMetric(c.fail, prometheus.GaugeValue, failing, f.Ecosystem)
+	}
 }
