@@ -2,6 +2,10 @@ package sources_test
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"encoding/json"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -13,6 +17,7 @@ import (
 	"github.com/palisade-dev/palisade/backend/advisories/osvtest"
 	"github.com/palisade-dev/palisade/backend/checks"
 	"github.com/palisade-dev/palisade/backend/egress"
+	"github.com/palisade-dev/palisade/backend/imagetrust"
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/runner"
 	"github.com/palisade-dev/palisade/backend/sources"
@@ -145,4 +150,64 @@ func vulnVerdict(t *testing.T, col *runner.Collection, digest string, now func()
 	}
 	t.Fatalf("no image.vulnerabilities result for %s", digest)
 	return posture.Result{}
+}
+
+// TestVerifiedSBOMAttestationIsTheImagesSBOM: an SBOM attestation signed by the key the
+// trust policy trusts becomes the image's SBOM (its packages, not the layers', are
+// matched); one signed by another key is never used, and the extractor reads the layers.
+func TestVerifiedSBOMAttestationIsTheImagesSBOM(t *testing.T) {
+	ctx := context.Background()
+	srv := rt.InProcess(t, nil)
+	trusted, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	stranger, _ := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	// The attested SBOM says openssl 3.0.13 (fixed); the layers say 3.0.11: which one is
+	// used shows in the match.
+	bom := []byte(`{"bomFormat":"CycloneDX","specVersion":"1.5","version":1,"metadata":{"tools":{"components":[{"type":"application","name":"syft","version":"1.4.1"}]}},
+"components":[{"type":"operating-system","name":"debian","version":"12"},
+{"type":"library","name":"libssl3","version":"3.0.13-1~deb12u1","purl":"pkg:deb/debian/libssl3@3.0.13-1~deb12u1?distro=debian-12&upstream=openssl"}]}`)
+	good := srv.Pusher.Push(t, "shop/good:1", imagepkgstest.DebianImage(t, "12"))
+	srv.Pusher.AttestCosign(t, "shop/good", good, trusted, "https://cyclonedx.org/bom", bom)
+	bad := srv.Pusher.Push(t, "shop/bad:1", imagepkgstest.WithFiles(t, imagepkgstest.DebianImage(t, "12"), "COPY x", imagepkgstest.File{Path: "x", Body: []byte("x")}))
+	srv.Pusher.AttestCosign(t, "shop/bad", bad, stranger, "https://cyclonedx.org/bom", bom)
+
+	now := time.Date(2026, 6, 1, 12, 0, 0, 0, time.UTC)
+	clock := func() time.Time { return now }
+	db := storetest.OpenWith(t, "sqlite", storetest.Options{Migrate: true, Now: clock})
+	ten := &posture.Tenant{Slug: "a", Name: "A"}
+	if err := db.CreateTenant(ctx, ten); err != nil {
+		t.Fatal(err)
+	}
+	policy, _ := json.Marshal(imagetrust.Policy{Rules: []imagetrust.Rule{{Name: "shop", Images: []string{srv.Host + "/shop/*"},
+		Keys: []imagetrust.Key{{Name: "release", PEM: rt.PublicKeyPEM(t, trusted)}}}}})
+	if _, err := db.SaveTrustPolicy(ctx, ten.ID, string(policy), "test"); err != nil {
+		t.Fatal(err)
+	}
+	feed := filepath.Join(t.TempDir(), "Debian.zip")
+	writeOSV(t, feed, now, debianAdvisory("DEBIAN-CVE-2026-0042", "openssl", "3.0.13-1~deb12u1", now))
+	svc := vulns.New(vulns.Options{Store: db, Feeds: []advisories.FeedSource{{Ecosystem: "Debian", File: feed}}, Now: clock})
+	if res := svc.Refresh(ctx); res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	o := sources.RegistryOptions{Images: db, Outbound: egress.Policy{}.WithLoopback(), Now: clock, Vulns: svc,
+		Judge: sources.TrustJudge(db.TrustPolicy, clock)}
+	col, err := sources.Registry(o).Collect(ctx, registryTarget(t, srv, ten.ID))
+	if err != nil || col.Status != posture.RunComplete {
+		t.Fatalf("run: %v %+v", err, col)
+	}
+	infos, err := db.SBOMInfos(ctx, ten.ID, []string{good, bad})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in := infos[good]; in.Source != "attestation" || in.Components != 1 || !strings.Contains(in.Origin, "signed by release") {
+		t.Fatalf("the trusted attestation's SBOM = %+v", in)
+	}
+	if in := infos[bad]; in.Source != "extractor" {
+		t.Fatalf("an attestation by an untrusted key was used: %+v", in)
+	}
+	if v := col.Images.Images[good].Vulnerabilities; v.Critical != 0 {
+		t.Fatalf("the attested (fixed) openssl should not match: %+v", v)
+	}
+	if v := col.Images.Images[bad].Vulnerabilities; v.FixableCritical == 0 {
+		t.Fatalf("the extracted (old) openssl should match: %+v", v)
+	}
 }

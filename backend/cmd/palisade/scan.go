@@ -33,6 +33,7 @@ type scanOptions struct {
 	allowEmpty bool
 	// scan --image (scan_image.go)
 	images           []string
+	advisoryFeeds    []string // --advisories (scan_vulns.go)
 	trustPolicy      string
 	registryCA       string
 	dockerConfig     string
@@ -83,6 +84,7 @@ is still written and lists each error).`,
 	f.StringVar(&so.registryCA, "registry-ca", "", "PEM CA bundle to trust for registries, besides the system's roots")
 	f.StringVar(&so.dockerConfig, "docker-config", "", "Docker config JSON with registry credentials (static \"auths\" entries)")
 	f.BoolVar(&so.insecureRegistry, "insecure-registry", false, "read --image registries over plain HTTP (no TLS)")
+	f.StringArrayVar(&so.advisoryFeeds, "advisories", nil, "match --image packages (read from their layers) with OSV advisories: a directory of <Ecosystem>-all.zip files, or Ecosystem=FILE (repeatable)")
 	return cmd
 }
 
@@ -168,6 +170,15 @@ func runScan(ctx context.Context, opts *globalOptions, so *scanOptions) error {
 		var errs []posture.CollectionError
 		got.images, errs = collectImages(ctx, refs, access, progress, opts.env.stderr)
 		got.errors = append(got.errors, errs...)
+		if len(so.advisoryFeeds) > 0 {
+			feeds, err := feedsFromArgs(so.advisoryFeeds)
+			if err == nil {
+				err = matchScannedImages(ctx, got.images, feeds, access, progress)
+			}
+			if err != nil {
+				return err
+			}
+		}
 		images := fmt.Sprintf("%d image(s)", len(refs))
 		if got.what != "" {
 			images = got.what + " and " + images

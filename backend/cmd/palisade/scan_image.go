@@ -102,7 +102,7 @@ func parseImageRef(s string, insecure bool) (imageRef, error) {
 func (so *scanOptions) imageSetup(vars []string) ([]imageRef, *imageAccess, error) {
 	if len(so.images) == 0 {
 		for flag, set := range map[string]bool{"--trust-policy": so.trustPolicy != "", "--registry-ca": so.registryCA != "",
-			"--docker-config": so.dockerConfig != "", "--insecure-registry": so.insecureRegistry} {
+			"--docker-config": so.dockerConfig != "", "--insecure-registry": so.insecureRegistry, "--advisories": len(so.advisoryFeeds) > 0} {
 			if set {
 				return nil, nil, usageError("%s needs --image", flag)
 			}
