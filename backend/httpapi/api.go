@@ -61,6 +61,9 @@ type APIOptions struct {
 	// 503. MaxUploadBytes bounds an uploaded SBOM or report (default 64 MiB).
 	Vulns          VulnStore
 	MaxUploadBytes int64
+	// AdvisoryMaxAge is checks.advisory_max_age: feeds older are stale (default 72h). The
+	// UI judges freshness by it.
+	AdvisoryMaxAge time.Duration
 	// RunNow starts a collection of t in the background and returns the run it started.
 	RunNow func(ctx context.Context, t posture.Target) (*posture.Run, error)
 	// TargetChanged lets the scheduler follow targets created, changed or deleted here.

@@ -50,6 +50,15 @@ type feedJSON struct {
 	AttemptedAt *time.Time `json:"attempted_at"`
 	Records     int        `json:"records"`
 	Error       string     `json:"error"`
+	MaxAgeHours float64    `json:"max_age_hours"`
+}
+
+// advisoryMaxAgeHours is the age past which feeds are stale, in hours.
+func (a *api) advisoryMaxAgeHours() float64 {
+	if a.opts.AdvisoryMaxAge <= 0 {
+		return 72
+	}
+	return a.opts.AdvisoryMaxAge.Hours()
 }
 
 func (a *api) feedsJSON(ctx context.Context, st VulnStore) ([]feedJSON, error) {
@@ -60,7 +69,7 @@ func (a *api) feedsJSON(ctx context.Context, st VulnStore) ([]feedJSON, error) {
 	out := make([]feedJSON, len(feeds))
 	for i, f := range feeds {
 		out[i] = feedJSON{Ecosystem: f.Ecosystem, Source: f.Source, Configured: f.Configured, RefreshedAt: f.RefreshedAt,
-			FeedDate: f.FeedDate, Records: f.Records, Error: f.Error}
+			FeedDate: f.FeedDate, Records: f.Records, Error: f.Error, MaxAgeHours: a.advisoryMaxAgeHours()}
 		if !f.AttemptedAt.IsZero() {
 			at := f.AttemptedAt
 			out[i].AttemptedAt = &at
@@ -426,7 +435,7 @@ func (a *api) addVulnerabilities(ctx context.Context, tenantID int64, digest str
 		out.AdvisoryFeeds = []gin.H{}
 		for _, f := range v.Feeds {
 			out.AdvisoryFeeds = append(out.AdvisoryFeeds, gin.H{"ecosystem": f.Ecosystem, "configured": f.Configured,
-				"refreshed_at": f.RefreshedAt, "feed_date": f.FeedDate})
+				"refreshed_at": f.RefreshedAt, "feed_date": f.FeedDate, "error": f.Error, "max_age_hours": a.advisoryMaxAgeHours()})
 		}
 	}
 	return nil

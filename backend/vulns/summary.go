@@ -101,7 +101,7 @@ func (s *Service) feedRefs(ecosystems []string, feeds []Feed) []imagefacts.FeedR
 		ref := imagefacts.FeedRef{Ecosystem: base, Configured: s.Configured(base)}
 		for _, f := range feeds {
 			if f.Ecosystem == base {
-				ref.RefreshedAt, ref.FeedDate = f.RefreshedAt, f.FeedDate
+				ref.RefreshedAt, ref.FeedDate, ref.Error = f.RefreshedAt, f.FeedDate, f.Error
 			}
 		}
 		out = append(out, ref)

@@ -54,4 +54,7 @@ type FeedRef struct {
 	Configured  bool       `json:"configured"`
 	RefreshedAt *time.Time `json:"refreshedAt,omitempty"`
 	FeedDate    *time.Time `json:"feedDate,omitempty"`
+	// Error is the feed's last failed attempt ("" when it succeeded); the data is then
+	// still the last good load's, judged by RefreshedAt.
+	Error string `json:"error,omitempty"`
 }

@@ -2,8 +2,9 @@ import { test, expect, type APIRequestContext } from '@playwright/test';
 import { api, base, by, login, shot, testIds } from './helpers';
 
 // The e2e stack runs a demo registry (TLS, htpasswd) seeded with acme/web:1.4.2 (signed with
-// the demo key), acme/web:latest (unsigned) and acme/legacy:2019 (unsigned, runs as root, a
-// secret-looking DB_PASSWORD in its environment). This spec works in globex only: acme's
+// the demo key), acme/web:latest (unsigned), acme/legacy:2019 (unsigned, runs as root, a
+// secret-looking DB_PASSWORD in its environment), and the vulnerability demo's
+// acme/payments-api and acme/edge-proxy (vulnerabilities.spec.ts). This spec works in globex only: acme's
 // numbers are asserted elsewhere.
 
 const TENANT = 'globex';
@@ -113,9 +114,9 @@ test('a registry target with a trust policy: signed, unsigned and root images, s
     const run = (await runs()).find((r) => r.id > before)!;
     expect(run.errors ?? [], 'errors of the run').toEqual([]);
 
-    // 3. Images: three rows; the signed release is trusted, the legacy image is not and runs as root.
+    // 3. Images: five rows; the signed release is trusted, the legacy image is not and runs as root.
     const images = (await json(req, `/api/v1/tenants/${TENANT}/images?registry=${encodeURIComponent(host)}`)).items as ImageRow[];
-    expect(images.map((i) => i.repository).sort()).toEqual(['acme/legacy', 'acme/web', 'acme/web']);
+    expect(images.map((i) => i.repository).sort()).toEqual(['acme/edge-proxy', 'acme/legacy', 'acme/payments-api', 'acme/web', 'acme/web']);
     const release = images.find((i) => i.repository === 'acme/web' && hasTag(i, '1.4.2'));
     const latest = images.find((i) => i.repository === 'acme/web' && hasTag(i, 'latest'));
     const legacy = images.find((i) => i.repository === 'acme/legacy');
@@ -124,7 +125,7 @@ test('a registry target with a trust policy: signed, unsigned and root images, s
     const I = testIds.images;
     await page.goto(`${base()}/t/${TENANT}/images`);
     await expect(by(page, I.table)).toBeVisible();
-    await expect(by(page, I.table).locator('tbody tr')).toHaveCount(3);
+    await expect(by(page, I.table).locator('tbody tr')).toHaveCount(5);
     await expect(by(page, I.row(release!.digest))).toBeVisible();
     await expect(by(page, I.signature(release!.digest))).toContainText(`Trusted: signed by ${KEY}`);
     await expect(by(page, I.signature(latest!.digest))).toContainText('Untrusted');

@@ -145,4 +145,3 @@ func feedDate(ctx context.Context, svc *vulns.Service, eco string) string {
 	}
 	return "unknown"
 }
-

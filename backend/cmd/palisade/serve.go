@@ -79,6 +79,7 @@ func serve(ctx context.Context, opts *globalOptions) error {
 	}
 	apiOpts.Catalog = catalog
 	apiOpts.Vulns, apiOpts.MaxUploadBytes = vulnAPI{db, vulnSvc}, cfg.Vulnerabilities.MaxUploadBytes
+	apiOpts.AdvisoryMaxAge = cfg.Checks.AdvisoryMaxAge
 	srv.MountAPI(apiOpts)
 	srv.MountUI(webui.Handler(webui.Assets()))
 	// Alerts queued by runs (or left by a previous process) go out from here.

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"net/http"
+	"slices"
 	"sort"
 	"time"
 
@@ -20,7 +21,7 @@ import (
 func feedSources(a config.Advisories) []advisories.FeedSource {
 	names := append([]string(nil), a.Ecosystems...)
 	for e := range a.Files {
-		if !contains(names, e) {
+		if !slices.Contains(names, e) {
 			names = append(names, e)
 		}
 	}
@@ -34,15 +35,6 @@ func feedSources(a config.Advisories) []advisories.FeedSource {
 		out = append(out, src)
 	}
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // newVulnService builds the vulnerability service; feeds are fetched through the outbound

@@ -151,7 +151,7 @@ func seed(p rt.Pusher, dir string) (publicKey string, err error) {
 	p.Push(t, "acme/web:latest", rt.Image(t, rt.Spec{User: "10001", Created: now, Labels: map[string]string{"org.opencontainers.image.version": "1.5.0-dev"}}))
 	// Real package databases for the vulnerability demo: a Debian 12 image with an old
 	// openssl and a Go service, and an Alpine 3.19 one with an old libssl3.
-	p.Push(t, "acme/payments-api:3.2.0", imagepkgstest.WithGoBinary(t, imagepkgstest.DebianImage(t, "12"), "usr/local/bin/payments-api"))
+	p.Push(t, "acme/payments-api:3.2.0", imagepkgstest.WithGoApp(t, imagepkgstest.DebianImage(t, "12"), "usr/local/bin/payments-api"))
 	p.Push(t, "acme/edge-proxy:1.0.3", imagepkgstest.AlpineImage(t, "3.19.1"))
 	if err := writeDemoFeeds(filepath.Join(dir, "osv"), now); err != nil {
 		return "", err

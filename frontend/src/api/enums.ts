@@ -11,7 +11,10 @@ import type {
   Role,
   Severity,
   TicketStatus,
+  SBOMSource,
   Triage,
+  VEXJustification,
+  VulnSeverity,
 } from './types';
 
 type Exhaustive<All extends string, Listed extends readonly string[]> = [All] extends [Listed[number]] ? true : never;
@@ -38,6 +41,7 @@ export const PERMISSIONS = [
   'exception.decide',
   'attestation.write',
   'trust.write',
+  'sbom.write',
   'alert.write',
   'audit.read',
   'admin.read',
@@ -69,6 +73,32 @@ export const ALERT_KINDS = [
 ] as const satisfies readonly AlertKind[];
 export const DELIVERY_STATUSES = ['pending', 'sending', 'sent', 'dead'] as const satisfies readonly DeliveryStatus[];
 
+/** Vulnerability severities, worst first; "unknown" means the advisory gives none, not "low". */
+export const VULN_SEVERITIES = ['critical', 'high', 'medium', 'low', 'unknown'] as const satisfies readonly VulnSeverity[];
+export const VULN_SEVERITY_LABELS: Record<VulnSeverity, string> = {
+  critical: 'Critical',
+  high: 'High',
+  medium: 'Medium',
+  low: 'Low',
+  unknown: 'Unknown severity',
+};
+/** OpenVEX's justifications for "not affected", in the order a reviewer would consider them. */
+export const VEX_JUSTIFICATIONS = [
+  'component_not_present',
+  'vulnerable_code_not_present',
+  'vulnerable_code_not_in_execute_path',
+  'vulnerable_code_cannot_be_controlled_by_adversary',
+  'inline_mitigations_already_exist',
+] as const satisfies readonly VEXJustification[];
+export const VEX_JUSTIFICATION_LABELS: Record<VEXJustification, string> = {
+  component_not_present: 'The vulnerable package is not in the image',
+  vulnerable_code_not_present: 'The package is there, but not the vulnerable code',
+  vulnerable_code_not_in_execute_path: 'The vulnerable code is never run',
+  vulnerable_code_cannot_be_controlled_by_adversary: 'An attacker cannot reach or control the vulnerable code',
+  inline_mitigations_already_exist: 'Mitigations already in place prevent exploitation',
+};
+export const SBOM_SOURCES = ['attestation', 'upload', 'extractor'] as const satisfies readonly SBOMSource[];
+
 export const enumsAreExhaustive: [
   Exhaustive<Severity, typeof SEVERITIES>,
   Exhaustive<FindingStatus, typeof FINDING_STATUSES>,
@@ -81,7 +111,10 @@ export const enumsAreExhaustive: [
   Exhaustive<ChannelKind, typeof CHANNEL_KINDS>,
   Exhaustive<AlertKind, typeof ALERT_KINDS>,
   Exhaustive<DeliveryStatus, typeof DELIVERY_STATUSES>,
-] = [true, true, true, true, true, true, true, true, true, true, true];
+  Exhaustive<VulnSeverity, typeof VULN_SEVERITIES>,
+  Exhaustive<VEXJustification, typeof VEX_JUSTIFICATIONS>,
+  Exhaustive<SBOMSource, typeof SBOM_SOURCES>,
+] = [true, true, true, true, true, true, true, true, true, true, true, true, true, true];
 
 export const TICKET_STATUS_LABELS: Record<TicketStatus, string> = {
   open: 'Open',

@@ -33,4 +33,9 @@ export const qk = {
   imagesPage: (t: string, filters: object, cursor: string) => ['tenant', t, 'images', 'list', filters, cursor] as const,
   image: (t: string, digest: string) => ['tenant', t, 'images', 'one', digest] as const,
   trustPolicy: (t: string) => ['tenant', t, 'trust-policy'] as const,
+  vulnerabilities: (t: string) => ['tenant', t, 'vulnerabilities'] as const,
+  vulnerabilitiesPage: (t: string, filters: object, cursor: string) => ['tenant', t, 'vulnerabilities', 'list', filters, cursor] as const,
+  vulnerability: (t: string, id: string) => ['tenant', t, 'vulnerabilities', 'one', id] as const,
+  vex: (t: string) => ['tenant', t, 'vex'] as const,
+  vexList: (t: string, includeExpired: boolean) => ['tenant', t, 'vex', includeExpired] as const,
 };

@@ -728,6 +728,129 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenant}/vulnerabilities": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        /** Known vulnerabilities of the tenant's images (one row per image, advisory and package), worst first, with the advisory data's date. */
+        get: operations["listVulnerabilities"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/vulnerabilities/{vulnerability}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                /** @description An advisory id or an alias of it (a CVE id). */
+                vulnerability: string;
+            };
+            cookie?: never;
+        };
+        /** Where does it run: the advisories an id names, and every image of the tenant they affect with the workloads that run it. */
+        get: operations["getVulnerability"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/images/{digest}/sbom": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                digest: string;
+            };
+            cookie?: never;
+        };
+        /** The image's SBOM as CycloneDX 1.6 JSON, with where it came from and when in its metadata. */
+        get: operations["getImageSBOM"];
+        /** Uploads an SBOM or scanner report for the image (CI pipelines, with an API token): CycloneDX, SPDX, Trivy, Grype or Syft JSON, up to vulnerabilities.max_upload_bytes. It replaces an extracted SBOM, never an attested one. */
+        put: operations["uploadImageSBOM"];
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/vex": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        /** The tenant's VEX statements ("not affected", with justification, reason and expiry). */
+        get: operations["listVEX"];
+        put?: never;
+        /** Declares a vulnerability not affecting the tenant's images (all, one digest, one package); its matches leave the counts and the image.vulnerabilities check until it expires. */
+        post: operations["createVEX"];
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/vex/{id}": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        get?: never;
+        put?: never;
+        post?: never;
+        /** Revokes a VEX statement; its matches count again. */
+        delete: operations["revokeVEX"];
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/advisories": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** The advisory feeds (shared by all tenants) with their source, last load, the date of their newest record and the last error. */
+        get: operations["listAdvisoryFeeds"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenant}/channels": {
         parameters: {
             query?: never;
@@ -1005,6 +1128,129 @@ export interface components {
         /** @enum {string} */
         Role: "admin" | "security-manager" | "operator" | "auditor" | "viewer";
         /** @enum {string} */
+        VulnSeverity: "unknown" | "low" | "medium" | "high" | "critical";
+        AdvisoryFeed: {
+            /** @description OSV ecosystem of the feed (Debian, Alpine, Go, ...). */
+            ecosystem: string;
+            /** @description osv.dev, a mirror URL or a file. */
+            source: string;
+            /** @description The feed is in this server's configuration (a stored feed no longer configured is not refreshed). */
+            configured: boolean;
+            refreshed_at?: components["schemas"]["NullableTimestamp"];
+            feed_date?: components["schemas"]["NullableTimestamp"];
+            attempted_at?: components["schemas"]["NullableTimestamp"];
+            records: number;
+            /** @description The last attempt's error; empty when it succeeded. */
+            error: string;
+            /** @description checks.advisory_max_age: a feed last loaded longer ago is stale. */
+            max_age_hours: number;
+        };
+        ImageVulnerability: {
+            digest: string;
+            registry: string;
+            repository: string;
+            advisory: string;
+            aliases: string[];
+            package: string;
+            installed: string;
+            /** @description Empty when no fix is published. */
+            fixed: string;
+            fix_available: boolean;
+            severity: components["schemas"]["VulnSeverity"];
+            cvss: number;
+            cvss_vector?: string;
+            summary: string;
+            published?: components["schemas"]["NullableTimestamp"];
+            first_seen: components["schemas"]["Timestamp"];
+            /** @description A VEX statement in force declares it not affecting the image. */
+            not_affected: boolean;
+            /** @description Containers of cluster targets that run the image. */
+            running_in: number;
+        };
+        VulnerabilityDetail: {
+            query: string;
+            advisories: {
+                id: string;
+                aliases: string[];
+                severity: components["schemas"]["VulnSeverity"];
+                cvss: number;
+                cvss_vector?: string;
+                summary: string;
+                details: string;
+                references: string[];
+                published?: components["schemas"]["NullableTimestamp"];
+                modified: components["schemas"]["Timestamp"];
+                withdrawn?: components["schemas"]["NullableTimestamp"];
+                feed: string;
+            }[];
+            images: {
+                digest: string;
+                registry: string;
+                repository: string;
+                advisory: string;
+                package: string;
+                installed: string;
+                fixed: string;
+                not_affected: boolean;
+                usages: {
+                    /** Format: int64 */
+                    target_id: number;
+                    target_name?: string;
+                    namespace: string;
+                    workload: string;
+                    container: string;
+                    image: string;
+                }[];
+            }[];
+            /** @description More affected images than listed. */
+            truncated?: boolean;
+            advisory_data: components["schemas"]["AdvisoryFeed"][];
+        };
+        SBOMInfo: {
+            /** @enum {string} */
+            source: "attestation" | "upload" | "extractor";
+            format: string;
+            origin: string;
+            tool?: string;
+            created_at?: components["schemas"]["NullableTimestamp"];
+            observed_at: components["schemas"]["Timestamp"];
+            distro?: string;
+            components: number;
+            problems: string[];
+        };
+        VulnerabilityCounts: {
+            critical: number;
+            high: number;
+            medium: number;
+            low: number;
+            unknown: number;
+            fixable_critical: number;
+            fixable_high: number;
+            not_affected: number;
+        };
+        SBOMUploadResult: {
+            /** @description False when a better SBOM (an attestation) is kept. */
+            stored: boolean;
+            /** @description The source of the SBOM kept instead. */
+            kept_by?: string;
+            sbom: components["schemas"]["SBOMInfo"];
+            vulnerabilities: components["schemas"]["VulnerabilityCounts"];
+        };
+        VEXStatement: {
+            /** Format: int64 */
+            id: number;
+            vulnerability: string;
+            digest: string;
+            component: string;
+            /** @enum {string} */
+            status: "not_affected";
+            justification: string;
+            reason: string;
+            expires_at: components["schemas"]["Timestamp"];
+            created_by: string;
+            created_at: components["schemas"]["Timestamp"];
+        };
+        /** @enum {string} */
         Severity: "info" | "low" | "medium" | "high" | "critical";
         /** @enum {string} */
         FindingStatus: "open" | "resolved" | "suppressed";
@@ -1043,7 +1289,7 @@ export interface components {
             permissions: components["schemas"]["Permission"][];
         };
         /** @enum {string} */
-        Permission: "authenticated" | "read" | "target.write" | "target.run" | "finding.triage" | "exception.request" | "exception.decide" | "attestation.write" | "trust.write" | "alert.write" | "audit.read" | "admin.read" | "admin.write";
+        Permission: "authenticated" | "read" | "target.write" | "target.run" | "finding.triage" | "exception.request" | "exception.decide" | "attestation.write" | "trust.write" | "sbom.write" | "alert.write" | "audit.read" | "admin.read" | "admin.write";
         Check: {
             id: string;
             title: string;
@@ -1352,6 +1598,20 @@ export interface components {
                 container: string;
                 image: string;
                 seen_at: components["schemas"]["Timestamp"];
+            }[];
+            /** @description The image's SBOM (where it came from, when); null: never scanned. Absent: vulnerabilities are not available. */
+            sbom?: null | components["schemas"]["SBOMInfo"];
+            vulnerabilities?: components["schemas"]["VulnerabilityCounts"];
+            /** @description The advisory feeds the image's packages are matched with, and their freshness. */
+            advisory_feeds?: {
+                ecosystem: string;
+                configured: boolean;
+                refreshed_at?: components["schemas"]["NullableTimestamp"];
+                feed_date?: components["schemas"]["NullableTimestamp"];
+                /** @description The feed's last failed attempt; empty when it succeeded. */
+                error: string;
+                /** @description checks.advisory_max_age: a feed last loaded longer ago is stale. */
+                max_age_hours: number;
             }[];
         };
         TrustPolicy: {
@@ -3179,6 +3439,304 @@ export interface operations {
             413: components["responses"]["TooLarge"];
             429: components["responses"]["RateLimited"];
             500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listVulnerabilities: {
+        parameters: {
+            query?: {
+                /** @description At least this severity. */
+                severity?: "unknown" | "low" | "medium" | "high" | "critical";
+                /** @description Only those with (true) or without (false) a fixed version. */
+                fixable?: boolean;
+                /** @description Only this package (its name in the image). */
+                package?: string;
+                /** @description Only this advisory or an alias of it (CVE-2024-3094, GHSA-..., DEBIAN-CVE-...). */
+                vulnerability?: string;
+                /** @description Only this image digest. */
+                image?: string;
+                /** @description Only images that run in this namespace. */
+                namespace?: string;
+                /** @description Only images this workload runs (its asset key). */
+                workload?: string;
+                /** @description Only images that run on this cluster target. */
+                target?: number;
+                /** @description Also list what a VEX statement declares not affecting the image. */
+                not_affected?: boolean;
+                /** @description next_cursor of the previous page. */
+                cursor?: string;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Vulnerabilities. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["ImageVulnerability"][];
+                        /** @description Empty on the last page. */
+                        next_cursor: string;
+                        advisory_data: components["schemas"]["AdvisoryFeed"][];
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getVulnerability: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                /** @description An advisory id or an alias of it (a CVE id). */
+                vulnerability: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The advisories and the affected images. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VulnerabilityDetail"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getImageSBOM: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                digest: string;
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The SBOM. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/vnd.cyclonedx+json": Record<string, never>;
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    uploadImageSBOM: {
+        parameters: {
+            query?: {
+                /** @description The document's format; detected when left out. */
+                format?: "cyclonedx-json" | "spdx-json" | "trivy-json" | "grype-json" | "syft-json";
+            };
+            header?: {
+                /** @description Required with a session cookie (the value from GET /api/v1/session); not with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CSRF"];
+            };
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                digest: string;
+            };
+            cookie?: never;
+        };
+        /** @description The document, as the tool wrote it (not checked against a schema here; the parser refuses what it cannot read, naming why). */
+        requestBody: {
+            content: {
+                "application/json": Record<string, never>;
+                "application/vnd.cyclonedx+json": Record<string, never>;
+                "application/spdx+json": Record<string, never>;
+            };
+        };
+        responses: {
+            /** @description Stored (or kept out by a better SBOM, said in kept_by), with the image's vulnerability counts after matching. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["SBOMUploadResult"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listVEX: {
+        parameters: {
+            query?: {
+                /** @description Include expired statements. */
+                expired?: boolean;
+            };
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Statements, newest first. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["VEXStatement"][];
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    createVEX: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required with a session cookie (the value from GET /api/v1/session); not with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CSRF"];
+            };
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        requestBody: {
+            content: {
+                "application/json": {
+                    /** @description An advisory id or alias (CVE id). */
+                    vulnerability: string;
+                    /** @description Only this image; empty: every image. */
+                    digest?: string;
+                    /** @description Only this package; empty: any package. */
+                    component?: string;
+                    /** @enum {string} */
+                    justification: "component_not_present" | "vulnerable_code_not_present" | "vulnerable_code_not_in_execute_path" | "vulnerable_code_cannot_be_controlled_by_adversary" | "inline_mitigations_already_exist";
+                    reason: string;
+                    expires_at: components["schemas"]["Timestamp"];
+                };
+            };
+        };
+        responses: {
+            /** @description Recorded. */
+            201: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["VEXStatement"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            413: components["responses"]["TooLarge"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    revokeVEX: {
+        parameters: {
+            query?: never;
+            header?: {
+                /** @description Required with a session cookie (the value from GET /api/v1/session); not with a bearer token. */
+                "X-CSRF-Token"?: components["parameters"]["CSRF"];
+            };
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+                id: components["parameters"]["ID"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Revoked. */
+            204: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content?: never;
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            403: components["responses"]["Forbidden"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            500: components["responses"]["Internal"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listAdvisoryFeeds: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Feeds. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        items: components["schemas"]["AdvisoryFeed"][];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
+            429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };
     };

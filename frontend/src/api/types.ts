@@ -56,6 +56,19 @@ export type TrustRule = TrustPolicy['rules'][number];
 export type TrustKey = NonNullable<TrustRule['keys']>[number];
 export type TrustIdentity = NonNullable<TrustRule['identities']>[number];
 export type TrustPolicyDocument = S['TrustPolicyDocument'];
+export type VulnSeverity = S['VulnSeverity'];
+export type AdvisoryFeed = S['AdvisoryFeed'];
+export type ImageVulnerability = S['ImageVulnerability'];
+export type VulnerabilityDetail = S['VulnerabilityDetail'];
+export type Advisory = VulnerabilityDetail['advisories'][number];
+export type AffectedImage = VulnerabilityDetail['images'][number];
+export type AffectedUsage = AffectedImage['usages'][number];
+export type SBOMInfo = S['SBOMInfo'];
+export type SBOMSource = SBOMInfo['source'];
+export type VulnerabilityCounts = S['VulnerabilityCounts'];
+/** A feed as the image detail names it: the ecosystems its packages use. */
+export type ImageAdvisoryFeed = NonNullable<ImageDetail['advisory_feeds']>[number];
+export type VEXStatement = S['VEXStatement'];
 
 export type FindingSort = NonNullable<NonNullable<paths['/api/v1/tenants/{tenant}/findings']['get']['parameters']['query']>['sort']>;
 export type ScoreScope = NonNullable<NonNullable<paths['/api/v1/tenants/{tenant}/scores/explain']['get']['parameters']['query']>['scope']>;
@@ -69,6 +82,8 @@ export type TicketInput = Body<'/api/v1/tenants/{tenant}/tickets', 'post'>;
 export type TicketPatch = Body<'/api/v1/tenants/{tenant}/tickets/{id}', 'patch'>;
 export type ChannelInput = Body<'/api/v1/tenants/{tenant}/channels', 'post'>;
 export type AlertRuleInput = Body<'/api/v1/tenants/{tenant}/alert-rules', 'post'>;
+export type VEXInput = Body<'/api/v1/tenants/{tenant}/vex', 'post'>;
+export type VEXJustification = VEXInput['justification'];
 export type AlertKind = NonNullable<AlertRuleInput['kinds']>[number];
 export type ChannelTestResult =
   paths['/api/v1/tenants/{tenant}/channels/{id}/test']['post']['responses'][200]['content']['application/json'];

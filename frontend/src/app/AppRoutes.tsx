@@ -16,6 +16,12 @@ const CsaPage = lazy(() => import('../features/csa/CsaPage').then((m) => ({ defa
 const AssetsPage = lazy(() => import('../features/assets/AssetsPage').then((m) => ({ default: m.AssetsPage })));
 const ImagesPage = lazy(() => import('../features/images/ImagesPage').then((m) => ({ default: m.ImagesPage })));
 const ImageDetailPage = lazy(() => import('../features/images/ImageDetailPage').then((m) => ({ default: m.ImageDetailPage })));
+const VulnerabilitiesPage = lazy(() =>
+  import('../features/vulnerabilities/VulnerabilitiesPage').then((m) => ({ default: m.VulnerabilitiesPage })),
+);
+const VulnerabilityDetailPage = lazy(() =>
+  import('../features/vulnerabilities/VulnerabilityDetailPage').then((m) => ({ default: m.VulnerabilityDetailPage })),
+);
 const TrustPolicyPage = lazy(() => import('../features/trust/TrustPolicyPage').then((m) => ({ default: m.TrustPolicyPage })));
 const TargetsPage = lazy(() => import('../features/targets/TargetsPage').then((m) => ({ default: m.TargetsPage })));
 const ExceptionsPage = lazy(() => import('../features/exceptions/ExceptionsPage').then((m) => ({ default: m.ExceptionsPage })));
@@ -45,6 +51,8 @@ export function AppRoutes() {
         <Route path="assets" element={<Lazy page={<AssetsPage />} />} />
         <Route path="images" element={<Lazy page={<ImagesPage />} />} />
         <Route path="images/:digest" element={<Lazy page={<ImageDetailPage />} />} />
+        <Route path="vulnerabilities" element={<Lazy page={<VulnerabilitiesPage />} />} />
+        <Route path="vulnerabilities/:id" element={<Lazy page={<VulnerabilityDetailPage />} />} />
         <Route path="trust-policy" element={<Lazy page={<TrustPolicyPage />} />} />
         <Route path="targets" element={<Lazy page={<TargetsPage />} />} />
         <Route path="exceptions" element={<Lazy page={<ExceptionsPage />} />} />

@@ -15,6 +15,7 @@ export const NAV: readonly NavEntry[] = [
   { key: 'csa', label: 'CSA controls', path: 'csa', perm: 'read' },
   { key: 'assets', label: 'Assets', path: 'assets', perm: 'read' },
   { key: 'images', label: 'Images', path: 'images', perm: 'read' },
+  { key: 'vulnerabilities', label: 'Vulnerabilities', path: 'vulnerabilities', perm: 'read' },
   { key: 'trust-policy', label: 'Trust policy', path: 'trust-policy', perm: 'read' },
   { key: 'targets', label: 'Targets and runs', path: 'targets', perm: 'read' },
   { key: 'exceptions', label: 'Exceptions', path: 'exceptions', perm: 'read' },

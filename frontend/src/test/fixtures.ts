@@ -1,5 +1,17 @@
 // Typed fixtures for component tests, shaped by the generated API types.
-import type { Finding, ImageSummary, Permission, Role, Session, Target, TenantMembership, Ticket } from '../api/types';
+import type {
+  AdvisoryFeed,
+  Finding,
+  ImageSummary,
+  ImageVulnerability,
+  Permission,
+  Role,
+  Session,
+  Target,
+  TenantMembership,
+  Ticket,
+  VEXStatement,
+} from '../api/types';
 
 /** Mirrors backend/httpapi/policy.go for the roles the tests use. */
 const permissions: Record<Role, Permission[]> = {
@@ -13,6 +25,7 @@ const permissions: Record<Role, Permission[]> = {
     'exception.decide',
     'attestation.write',
     'trust.write',
+    'sbom.write',
     'alert.write',
     'audit.read',
     'admin.read',
@@ -27,10 +40,11 @@ const permissions: Record<Role, Permission[]> = {
     'exception.decide',
     'attestation.write',
     'trust.write',
+    'sbom.write',
     'alert.write',
     'audit.read',
   ],
-  operator: ['authenticated', 'read', 'target.write', 'target.run', 'finding.triage', 'exception.request'],
+  operator: ['authenticated', 'read', 'target.write', 'target.run', 'finding.triage', 'exception.request', 'sbom.write'],
   auditor: ['authenticated', 'read', 'audit.read', 'admin.read'],
   viewer: ['authenticated', 'read'],
 };
@@ -140,6 +154,67 @@ export function imageSummary(n: number, over: Partial<ImageSummary> = {}): Image
     user: '1000',
     running_in: 2,
     observed_at: '2026-11-22T10:00:00Z',
+    ...over,
+  };
+}
+
+/** An ISO timestamp `hours` before now: advisory freshness is judged against the real clock. */
+export function hoursAgo(hours: number): string {
+  return new Date(Date.now() - hours * 3_600_000).toISOString();
+}
+
+/** A configured feed loaded two hours ago, with yesterday's newest record. */
+export function advisoryFeed(ecosystem: string, over: Partial<AdvisoryFeed> = {}): AdvisoryFeed {
+  return {
+    ecosystem,
+    source: 'https://osv-vulnerabilities.storage.googleapis.com',
+    configured: true,
+    refreshed_at: hoursAgo(2),
+    feed_date: hoursAgo(20),
+    attempted_at: hoursAgo(2),
+    records: 12_000,
+    error: '',
+    max_age_hours: 72,
+    ...over,
+  };
+}
+
+/** A high-severity, fixable openssl vulnerability of image n. */
+export function imageVulnerability(n: number, over: Partial<ImageVulnerability> = {}): ImageVulnerability {
+  return {
+    digest: digestOf(n),
+    registry: 'registry.acme.example',
+    repository: `shop/app-${n}`,
+    advisory: `DEBIAN-CVE-2026-000${n}`,
+    aliases: [`CVE-2026-000${n}`],
+    package: 'openssl',
+    installed: '3.0.11-1',
+    fixed: '3.0.13-1',
+    fix_available: true,
+    severity: 'high',
+    cvss: 7.5,
+    cvss_vector: 'CVSS:3.1/AV:N/AC:L/PR:N/UI:N/S:U/C:N/I:N/A:H',
+    summary: `openssl flaw ${n}`,
+    published: '2026-10-01T00:00:00Z',
+    first_seen: '2026-11-20T10:00:00Z',
+    not_affected: false,
+    running_in: 2,
+    ...over,
+  };
+}
+
+export function vexStatement(id: number, over: Partial<VEXStatement> = {}): VEXStatement {
+  return {
+    id,
+    vulnerability: 'CVE-2026-0001',
+    digest: '',
+    component: '',
+    status: 'not_affected',
+    justification: 'vulnerable_code_not_in_execute_path',
+    reason: 'the TLS code path is never used by this service',
+    expires_at: '2099-01-31T23:59:59Z',
+    created_by: 'sam@acme.example',
+    created_at: '2026-11-21T10:00:00Z',
     ...over,
   };
 }

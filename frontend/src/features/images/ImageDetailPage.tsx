@@ -27,6 +27,7 @@ import { RelativeTime } from '../../components/RelativeTime';
 import { formatBytes, formatDateTime } from '../../lib/format';
 import { testIds } from '../../testids';
 import { findingsHref } from '../findings/filters';
+import { ImageVulnerabilitiesPanel } from '../vulnerabilities/ImageVulnerabilitiesPanel';
 import { useImage } from './api';
 import { DigestText } from './DigestText';
 import { DIGEST_RE, shortDigest } from './imageFilters';
@@ -173,6 +174,9 @@ function ImageDetailView({ image: i }: { image: ImageDetail }) {
           </GridItem>
           <GridItem>
             <ImageTrust image={i} />
+          </GridItem>
+          <GridItem>
+            <ImageVulnerabilitiesPanel tenant={tenant.slug} image={i} />
           </GridItem>
           <GridItem>
             <ImageVariants variants={i.variants} />
