@@ -14,6 +14,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"github.com/glebarez/sqlite"
@@ -57,6 +58,8 @@ type DB struct {
 	now     func() time.Time
 	migs    fs.FS
 	owner   string
+	// lastStamp is the last first-seen stamp handed out (unix microseconds): see stamp.
+	lastStamp atomic.Int64
 }
 
 // Open connects and pings, so that an unreachable database fails here with a clear error.

@@ -172,6 +172,21 @@ type (
 	ImageVuln       = vulns.ImageVuln
 )
 
+// stamp is the first-seen time of the image vulnerabilities one refresh writes: rows
+// carrying it were new in that refresh. It is strictly later than every stamp this process
+// gave before, so two refreshes within a clock tick (or under a test's stopped clock) never
+// take each other's rows for new.
+func (db *DB) stamp() time.Time {
+	now := db.now().UTC().Truncate(time.Microsecond).UnixMicro()
+	for {
+		last := db.lastStamp.Load()
+		next := max(now, last+1)
+		if db.lastStamp.CompareAndSwap(last, next) {
+			return time.UnixMicro(next).UTC()
+		}
+	}
+}
+
 // upsertImageVulns is imageVulnUpsert for the dialect: PostgreSQL must be told the type of
 // the timestamp parameter in a select list.
 func (db *DB) upsertImageVulns() string {
@@ -188,7 +203,7 @@ func (db *DB) upsertImageVulns() string {
 // for vulnerabilities new to running images: all in one transaction, so that a crash
 // loses no event and leaves the advisories pending.
 func (db *DB) ApplyAdvisoryMatches(ctx context.Context, advisoryIDs []string, matches []PackageMatch, raise bool) ([]NewImageVuln, int, error) {
-	now := db.now().UTC().Truncate(time.Microsecond)
+	now := db.stamp()
 	var found []NewImageVuln
 	events := 0
 	err := db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
@@ -244,7 +259,7 @@ func (db *DB) PendingAdvisories(ctx context.Context, limit int) ([]string, error
 
 // RefreshImageVulnsForImage brings one image's vulnerabilities up to date with its SBOM.
 func (db *DB) RefreshImageVulnsForImage(ctx context.Context, tenantID int64, digest string) error {
-	now := db.now().UTC().Truncate(time.Microsecond)
+	now := db.stamp()
 	return db.gorm.WithContext(ctx).Transaction(func(tx *gorm.DB) error {
 		if err := tx.Exec(fmt.Sprintf(imageVulnStale, "tenant_id = ? AND digest = ?"), tenantID, digest).Error; err != nil {
 			return err

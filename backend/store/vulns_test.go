@@ -182,6 +182,15 @@ func TestVulnerabilityListEventsAndVEX(t *testing.T) {
 				t.Fatal(err)
 			}
 		}
+		// A rule for critical new vulnerabilities only: the medium zlib one is not sent.
+		ch := &alerting.Channel{TenantID: a.ID, Name: "soc", Kind: "webhook", Settings: map[string]string{"url": "https://soc.example/hook"}}
+		if err := db.CreateChannel(ctx, ch); err != nil {
+			t.Fatal(err)
+		}
+		if err := db.CreateRule(ctx, &alerting.Rule{TenantID: a.ID, Name: "new critical in prod", MinSeverity: posture.SeverityCritical,
+			Kinds: []string{alerting.KindNewVulnerability}, ChannelID: ch.ID}); err != nil {
+			t.Fatal(err)
+		}
 		aff := json.RawMessage(`[]`)
 		ids, err := db.SaveAdvisories(ctx, []store.AdvisoryRecord{
 			{ID: "DEBIAN-CVE-2024-0001", Feed: "Debian", Modified: t0, Severity: 4, CVSS: 9.8, Aliases: []string{"CVE-2024-0001"},
@@ -217,6 +226,19 @@ func TestVulnerabilityListEventsAndVEX(t *testing.T) {
 			if e.Kind != alerting.KindNewVulnerability || e.TargetID != ta.ID || !strings.Contains(e.Summary, "apps/Deployment/prod/web") {
 				t.Fatalf("drift event = %+v", e)
 			}
+		}
+		deliveries, err := db.ListDeliveries(ctx, a.ID, 50)
+		if err != nil || len(deliveries) != 2 {
+			t.Fatalf("deliveries = %+v, %v (libssl3 and openssl are critical; zlib1g is not)", deliveries, err)
+		}
+		for _, d := range deliveries {
+			if d.ChannelID != ch.ID || !strings.HasPrefix(d.DedupKey, "new_vulnerability:DEBIAN-CVE-2024-0001:sha256:aa:") {
+				t.Fatalf("delivery = %+v", d)
+			}
+		}
+		// Matching the same advisories again queues nothing twice.
+		if _, events, err := db.ApplyAdvisoryMatches(ctx, ids, matches, true); err != nil || events != 0 {
+			t.Fatalf("again = %d events, %v", events, err)
 		}
 		page, err := db.ListImageVulns(ctx, a.ID, store.VulnQuery{Limit: 2})
 		if err != nil || len(page.Items) != 2 || page.NextCursor == "" {
