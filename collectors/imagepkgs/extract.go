@@ -95,8 +95,8 @@ func layerFacts(ctx context.Context, l v1.Layer, o Options, budget *int64) (*Lay
 	if err != nil {
 		return nil, err
 	}
-	o.Log.Info("layer read", "layer", digest, "bytes", f.BytesRead, "entries", f.Entries,
-		"complete", complete, "duration", time.Since(start))
+	o.Log.Debug("layer read", "layer", digest, "bytes", f.BytesRead, "entries", f.Entries,
+		"complete", complete, "duration", time.Since(start).String())
 	if complete && o.Cache != nil {
 		if err := o.Cache.SaveLayer(ctx, digest, f); err != nil {
 			o.Log.Warn("layer cache write failed", "layer", digest, "err", err)
