@@ -16,6 +16,12 @@
 # with scripts/test-postgres.sh (its own state file, so a concurrent `make test` keeps its
 # own) and stops it at the end. Without PostgreSQL binaries the PostgreSQL rows are skipped.
 #
+# Vulnerabilities (issue 13): one run of BenchmarkVulnerabilities seeds 5,000 images x 400
+# components (timed: the "stored" row), re-matches 10,000 changed advisories, refreshes the
+# feeds from all.zip files and measures the vulnerabilities list at over 1,000,000 matches;
+# its four rows read that run's lines (about 10 min at full size; per-filter latencies and
+# table sizes are in the raw log).
+#
 # Registry inventory (issue 12): the benchmark starts Debian's docker-registry
 # (/usr/bin/docker-registry, or PALISADE_DOCKER_REGISTRY) itself and seeds it (about 5 min at
 # full size, not timed); without the binary its rows are skipped. Both rows read one run.
@@ -62,11 +68,13 @@ go test -c -o "$out/checks.test" ./backend/checks || exit 1
 go test -c -o "$out/store.test" ./backend/store || exit 1
 go test -c -o "$out/httpapi.test" ./backend/httpapi || exit 1
 go test -c -o "$out/registry.test" ./collectors/registry || exit 1
+go test -c -o "$out/vulns.test" ./backend/vulns || exit 1
 
 # label | binary | package dir | -bench pattern | throughput metric | budget seconds | budget MB
 #   [| benchmark line (grep -E; default: the last) | latency metric (ms) | latency budget ms]
 api='^BenchmarkAPI1MFindings$'
 reg='^BenchmarkRegistryInventory$'
+vul='^BenchmarkVulnerabilities$'
 rows=(
   "evaluate 100k pods (raw inventory, all results)|checks|backend/checks|^BenchmarkEvaluate100kPods\$/^raw\$|objects/s|5|1024"
   "evaluate 100k pods (Compact, all results)|checks|backend/checks|^BenchmarkEvaluate100kPods\$/^compact\$|objects/s|5|1024"
@@ -80,6 +88,10 @@ rows=(
   "API 1M findings, PostgreSQL: dashboard summary|httpapi|backend/httpapi|$api/^postgres\$|req/s|-|-|^BenchmarkAPI1MFindings/postgres/summary-|worst-p95-ms|50"
   "API 1M findings, SQLite: list, worst filter|httpapi|backend/httpapi|$api/^sqlite\$|req/s|-|-|^BenchmarkAPI1MFindings/sqlite/list-|worst-p95-ms|-"
   "API 1M findings, SQLite: dashboard summary|httpapi|backend/httpapi|$api/^sqlite\$|req/s|-|-|^BenchmarkAPI1MFindings/sqlite/summary-|worst-p95-ms|-"
+  "vulns 5,000 images x 400 components, PostgreSQL|vulns|backend/vulns|$vul/^postgres\$|images/s|-|-|^BenchmarkVulnerabilities/postgres/store-"
+  "vulns rematch 10,000 advisories, PostgreSQL|vulns|backend/vulns|$vul/^postgres\$|advisories/s|60|-|^BenchmarkVulnerabilities/postgres/rematch-"
+  "vulns refresh all.zip 10,000 changed, PostgreSQL|vulns|backend/vulns|$vul/^postgres\$|advisories/s|60|-|^BenchmarkVulnerabilities/postgres/refresh-"
+  "vulns list 1M matches, worst filter, PostgreSQL|vulns|backend/vulns|$vul/^postgres\$|req/s|-|-|^BenchmarkVulnerabilities/postgres/list-|worst-p95-ms|100"
   "registry 2,000 repos x 5 tags, first run|registry|collectors/registry|$reg|req/s|300|128|^BenchmarkRegistryInventory/first-"
   "registry 2,000 repos x 5 tags, steady run|registry|collectors/registry|$reg|req/s|60|128|^BenchmarkRegistryInventory/steady-"
 )

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"gorm.io/gorm"
@@ -78,4 +79,85 @@ func (db *DB) RevokeVEX(ctx context.Context, tenantID, id int64) error {
 		}
 		return nil
 	})
+}
+
+// vexScope is what a tenant's statements in force declare not affected, resolved to
+// advisory ids once per query. Matching a statement's vulnerability (an advisory id or an
+// alias such as a CVE id) row by row cost, for every listed row, a scan of the tenant's
+// statements and a subquery over advisory_aliases (PostgreSQL hashed the whole table on
+// every list request). Resolved first, the condition is at most four IN lists, which
+// PostgreSQL hashes, on columns the list index holds: "<advisory>" for every image,
+// "<digest> <advisory>", "<component> <advisory>" and "<digest> <component> <advisory>".
+// Neither digests nor advisory ids hold spaces (advisory ids are checked when read), so
+// each joined key names one row.
+type vexScope struct {
+	all, byDigest, byComponent, byBoth []string
+}
+
+// vexScopeOf reads the tenant's statements in force at now and resolves their aliases.
+func (db *DB) vexScopeOf(ctx context.Context, tenantID int64, now time.Time) (vexScope, error) {
+	var s vexScope
+	var rows []vexRow
+	if err := db.gorm.WithContext(ctx).Select("vulnerability, digest, component").Where("tenant_id = ? AND expires_at > ?", tenantID, now).
+		Find(&rows).Error; err != nil || len(rows) == 0 {
+		return s, err
+	}
+	var names []string
+	seen := map[string]bool{}
+	for _, r := range rows {
+		if !seen[r.Vulnerability] {
+			seen[r.Vulnerability] = true
+			names = append(names, r.Vulnerability)
+		}
+	}
+	aliased := map[string][]string{} // alias -> the advisories listing it
+	for start := 0; start < len(names); start += 500 {
+		var found []advisoryAliasRow
+		if err := db.gorm.WithContext(ctx).Where("alias IN ?", names[start:min(start+500, len(names))]).Find(&found).Error; err != nil {
+			return s, err
+		}
+		for _, a := range found {
+			aliased[a.Alias] = append(aliased[a.Alias], a.AdvisoryID)
+		}
+	}
+	for _, r := range rows {
+		for _, id := range append([]string{r.Vulnerability}, aliased[r.Vulnerability]...) {
+			switch {
+			case strings.Contains(id, " "): // no advisory id holds one: it matches nothing
+			case r.Digest == "" && r.Component == "":
+				s.all = append(s.all, id)
+			case r.Component == "":
+				s.byDigest = append(s.byDigest, r.Digest+" "+id)
+			case r.Digest == "":
+				s.byComponent = append(s.byComponent, r.Component+" "+id)
+			default:
+				s.byBoth = append(s.byBoth, r.Digest+" "+r.Component+" "+id)
+			}
+		}
+	}
+	return s, nil
+}
+
+// condition is true for an image vulnerability (alias iv) the statements cover; "" when
+// there are none.
+func (s vexScope) condition() (string, []any) {
+	var parts []string
+	var args []any
+	for _, t := range []struct {
+		key  string
+		list []string
+	}{
+		{"iv.advisory_id", s.all},
+		{"iv.digest || ' ' || iv.advisory_id", s.byDigest},
+		{"iv.component || ' ' || iv.advisory_id", s.byComponent},
+		{"iv.digest || ' ' || iv.component || ' ' || iv.advisory_id", s.byBoth},
+	} {
+		if len(t.list) > 0 {
+			parts, args = append(parts, t.key+" IN ?"), append(args, t.list)
+		}
+	}
+	if len(parts) == 0 {
+		return "", nil
+	}
+	return "(" + strings.Join(parts, " OR ") + ")", args
 }

@@ -44,6 +44,9 @@ CREATE TABLE packages (
     matched_at DATETIME,
     UNIQUE (ecosystem, name, version)
 );
+-- The packages never matched: a stored SBOM's new ones, until the SBOM is matched; looked up
+-- for every SBOM stored, which without it read every package.
+CREATE INDEX packages_unmatched ON packages (id) WHERE matched_at IS NULL;
 
 CREATE TABLE sbom_components (
     sbom_id    BIGINT NOT NULL REFERENCES sboms(id) ON DELETE CASCADE,
@@ -113,9 +116,18 @@ CREATE TABLE image_vulns (
     first_seen_at DATETIME NOT NULL,
     PRIMARY KEY (tenant_id, digest, advisory_id, component)
 );
-CREATE INDEX image_vulns_list ON image_vulns (tenant_id, severity DESC, advisory_id, digest, component);
-CREATE INDEX image_vulns_advisory ON image_vulns (tenant_id, advisory_id);
-CREATE INDEX image_vulns_package ON image_vulns (package_id);
+-- The list's order is worst first; severity is negated so that the whole key ascends and a
+-- page's cursor is one row comparison the index answers as a range (deep pages included).
+-- severity and fixed ride along (after a unique key, they never change the order) so that
+-- every column the list filters on is in the index: a page's keys are found without
+-- reading the table (an index-only scan on PostgreSQL, a covering index on SQLite).
+CREATE INDEX image_vulns_list ON image_vulns (tenant_id, (-severity), advisory_id, digest, component, severity, fixed);
+-- The list of one package in the same order: a rare package is a short range, not a walk
+-- of the list index.
+CREATE INDEX image_vulns_component ON image_vulns (tenant_id, component, (-severity), advisory_id, digest);
+-- Advisory first: a refresh reaches an advisory's rows in every tenant (the list's
+-- vulnerability filter gives the tenant too).
+CREATE INDEX image_vulns_advisory ON image_vulns (advisory_id, tenant_id);
 
 CREATE TABLE advisory_feeds (
     ecosystem     TEXT PRIMARY KEY,
