@@ -19,7 +19,7 @@ const (
 	KindNewFinding = "new_finding" // a check fails that passed (or did not exist) before
 	KindRegression = "regression"  // a resolved finding is back
 	KindResolved   = "resolved"    // a finding is gone
-	KindScoreDrop  = "score_drop"  // the overall score fell by more than the threshold
+	KindScoreDrop  = "score_drop"  // risk rose by a critical finding's weight, or compliance fell 5 points
 	// KindConfigDrift: a watched configuration field changed (see ConfigDrift).
 	KindConfigDrift = "config_drift"
 	// Governance events, raised by time rather than by runs.
@@ -80,10 +80,18 @@ type FindingChange struct {
 	Message   string
 }
 
-// Drift turns a complete run's finding changes and overall scores into events. prev is the
-// previous complete run (0: this is the target's first, its baseline: no events). A score
-// drop is reported when the overall score fell by at least threshold points.
-func Drift(tenantID, targetID, runID, prev int64, at time.Time, changes []FindingChange, prevScore, score *float64, threshold float64) []Event {
+// ScoreDrop is a target's posture regressing between two complete runs (scoring.Regressed):
+// risk rose by at least one critical finding's weight, or compliance fell 5 points or more.
+type ScoreDrop struct {
+	Severity posture.Severity
+	Summary  string
+	Details  map[string]string // risk_from, risk_to, compliance_from, compliance_to, model
+}
+
+// Drift turns a complete run's finding changes and its score regression (nil: none) into
+// events. prev is the previous complete run (0: this is the target's first, its baseline: no
+// events).
+func Drift(tenantID, targetID, runID, prev int64, at time.Time, changes []FindingChange, drop *ScoreDrop) []Event {
 	if prev == 0 {
 		return nil
 	}
@@ -97,15 +105,9 @@ func Drift(tenantID, targetID, runID, prev int64, at time.Time, changes []Findin
 			CheckID: c.CheckID, CSA: c.CSA, AssetKey: c.AssetKey, Namespace: c.Namespace, FindingID: c.FindingID,
 			Summary: summary(c), At: at})
 	}
-	if prevScore != nil && score != nil && *prevScore-*score >= threshold && threshold > 0 {
-		drop := *prevScore - *score
-		sev := posture.SeverityMedium
-		if drop >= 2*threshold {
-			sev = posture.SeverityHigh
-		}
-		out = append(out, Event{Kind: KindScoreDrop, Severity: sev, TenantID: tenantID, TargetID: targetID, RunID: runID,
-			PrevRunID: prev, Summary: fmt.Sprintf("overall score fell %.1f points, from %.1f to %.1f", drop, *prevScore, *score),
-			Details: map[string]string{"from": fmt.Sprintf("%.1f", *prevScore), "to": fmt.Sprintf("%.1f", *score)}, At: at})
+	if drop != nil {
+		out = append(out, Event{Kind: KindScoreDrop, Severity: drop.Severity, TenantID: tenantID, TargetID: targetID, RunID: runID,
+			PrevRunID: prev, Summary: drop.Summary, Details: drop.Details, At: at})
 	}
 	return out
 }

@@ -8,11 +8,9 @@ import (
 	"github.com/palisade-dev/palisade/backend/posture"
 )
 
-func ptr(f float64) *float64 { return &f }
-
 func TestDriftBaselineRunRaisesNothing(t *testing.T) {
 	ch := []FindingChange{{FindingID: 1, Kind: KindNewFinding, Severity: posture.SeverityHigh, CheckID: "k8s.privileged-container"}}
-	if ev := Drift(1, 2, 3, 0, time.Now(), ch, nil, ptr(50), 5); len(ev) != 0 {
+	if ev := Drift(1, 2, 3, 0, time.Now(), ch, &ScoreDrop{Severity: posture.SeverityHigh}); len(ev) != 0 {
 		t.Fatalf("first run of a target raised %d events", len(ev))
 	}
 }
@@ -24,7 +22,8 @@ func TestDriftEventsAndScoreDrop(t *testing.T) {
 		{FindingID: 11, Kind: KindRegression, Severity: posture.SeverityHigh, CheckID: "k8s.host-pid", AssetKey: "core/Pod/shop/debug"},
 		{FindingID: 12, Kind: KindResolved, Severity: posture.SeverityHigh, CheckID: "k8s.image-digest", AssetKey: "apps/Deployment/shop/api"},
 	}
-	ev := Drift(1, 2, 9, 8, at, ch, ptr(80), ptr(69.5), 5)
+	ev := Drift(1, 2, 9, 8, at, ch, &ScoreDrop{Severity: posture.SeverityHigh, Summary: "risk rose 30.0 points (10.0 → 40.0)",
+		Details: map[string]string{"risk_to": "40.0"}})
 	if len(ev) != 4 {
 		t.Fatalf("%d events", len(ev))
 	}
@@ -35,14 +34,14 @@ func TestDriftEventsAndScoreDrop(t *testing.T) {
 		t.Errorf("a resolved finding is news, not an alarm: %v", ev[2].Severity)
 	}
 	drop := ev[3]
-	if drop.Kind != KindScoreDrop || drop.Severity != posture.SeverityHigh || drop.Details["to"] != "69.5" {
-		t.Errorf("score drop of 10.5 with threshold 5: %+v", drop)
+	if drop.Kind != KindScoreDrop || drop.Severity != posture.SeverityHigh || drop.Details["risk_to"] != "40.0" || drop.PrevRunID != 8 {
+		t.Errorf("score drop: %+v", drop)
 	}
 	if ev[0].DedupKey() == ev[1].DedupKey() || drop.DedupKey() != "score_drop:9:target:2" {
 		t.Errorf("dedup keys: %q %q %q", ev[0].DedupKey(), ev[1].DedupKey(), drop.DedupKey())
 	}
-	if len(Drift(1, 2, 9, 8, at, nil, ptr(80), ptr(76), 5)) != 0 {
-		t.Error("a 4-point drop under a 5-point threshold raised an event")
+	if len(Drift(1, 2, 9, 8, at, nil, nil)) != 0 {
+		t.Error("no changes and no regression raised an event")
 	}
 }
 

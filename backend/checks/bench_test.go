@@ -174,8 +174,8 @@ func BenchmarkScan100kPodsManifests(b *testing.B) {
 		card := scoring.Compute(results, scoring.Options{OwnerLabelKey: cfg.OwnerLabel, IgnoreAttestations: true, Now: synth.DefaultNow})
 		t3 := time.Now()
 		loadTime, evalTime, scoreTime = loadTime+t1.Sub(t0), evalTime+t2.Sub(t1), scoreTime+t3.Sub(t2)
-		if card.Overall.Score.Value != nil {
-			overall = *card.Overall.Score.Value
+		if card.Overall.Compliance != nil {
+			overall = *card.Overall.Compliance
 		}
 	}
 	b.StopTimer()

@@ -19,7 +19,6 @@ import (
 
 	"github.com/palisade-dev/palisade/backend/checks"
 	"github.com/palisade-dev/palisade/backend/posture"
-	"github.com/palisade-dev/palisade/backend/runner"
 	"github.com/palisade-dev/palisade/backend/scoring"
 	"github.com/palisade-dev/palisade/backend/store"
 	"github.com/palisade-dev/palisade/backend/store/storetest"
@@ -292,7 +291,7 @@ func seedAPIBench(b *testing.B, dialect string) *benchEnv {
 		must(b, err)
 		done, err := db.FinishRun(ctx, env.tenant.ID, run.ID, posture.RunOutcome{Status: posture.RunComplete,
 			FinishedAt: at.Add(2 * time.Minute), Assets: nsAssets, Results: results, OwnerLabelKey: benchOwnerKey,
-			Scores: runner.Snapshots(card)})
+			Scores: card.Snapshots()})
 		must(b, err)
 		open += done.Opened + done.Reopened - done.Resolved
 		resolved += done.Resolved

@@ -8,7 +8,6 @@ import (
 
 	"github.com/palisade-dev/palisade/backend/csa"
 	"github.com/palisade-dev/palisade/backend/posture"
-	"github.com/palisade-dev/palisade/backend/scoring"
 )
 
 type checkJSON struct {
@@ -43,7 +42,9 @@ type recommendationJSON struct {
 	Title        string           `json:"title"`
 	Mode         string           `json:"mode"`
 	Status       string           `json:"status"`
-	Score        *float64         `json:"score"`
+	Compliance   *float64         `json:"compliance"`
+	Subjects     int              `json:"subjects"`
+	Passed       int              `json:"passed"`
 	Checks       []string         `json:"checks"`
 	OpenFindings int              `json:"open_findings"`
 	Attestation  *attestationJSON `json:"attestation"`
@@ -54,7 +55,7 @@ var modeName = map[csa.Mode]string{csa.ModeAuto: "automated", csa.ModePartial: "
 
 // recommendationStatus: automated recommendations pass or fail on evidence; attest-only ones
 // need a valid attestation; partial ones fail on evidence and otherwise need an attestation.
-// failed counts failed check results only (checkFailures), evaluated all results.
+// failed counts open findings, evaluated all results that passed or failed.
 func recommendationStatus(mode csa.Mode, evaluated, failed int, attested bool) string {
 	switch {
 	case mode != csa.ModeAttest && failed > 0:
@@ -67,22 +68,6 @@ func recommendationStatus(mode csa.Mode, evaluated, failed int, attested bool) s
 		return "not_evaluated"
 	}
 	return "passing"
-}
-
-// checkFailures counts the failed check results in a recommendation's snapshots (one per
-// target). Scores count a missing attestation as one failed result of an attest or partial
-// recommendation (scoring.AttestationCheckID), which is no finding: a snapshot that needed
-// an attestation holds one such failure, taken out here.
-func checkFailures(mode csa.Mode, snaps []posture.ScoreSnapshot) int {
-	n := 0
-	for _, s := range snaps {
-		f := s.Failed
-		if mode != csa.ModeAuto {
-			f -= s.NeedsAttestation
-		}
-		n += max(f, 0)
-	}
-	return n
 }
 
 func (a *api) listRecommendations(c *gin.Context) {
@@ -111,11 +96,12 @@ func (a *api) listRecommendations(c *gin.Context) {
 	}
 	items := make([]recommendationJSON, 0, 54)
 	for _, r := range csa.All() {
-		snaps := ts.byScope[posture.ScopeRecommendation+"/"+r.ID]
-		cb, failed := scoring.Combine(snaps), checkFailures(r.Mode, snaps)
+		cb := ts.combine(posture.ScopeRecommendation, r.ID)
+		open, tally := cb.OpenBySeverity.Total(), cb.Recs[r.ID]
 		item := recommendationJSON{ID: r.ID, Area: r.Area(), AreaTitle: csa.AreaTitles[r.Area()], Title: r.Text,
-			Mode: modeName[r.Mode], Score: round1(cb.Value), Checks: append([]string{}, checksOf[r.ID]...),
-			OpenFindings: failed, Status: recommendationStatus(r.Mode, cb.Evaluated, failed, valid[r.ID] != nil)}
+			Mode: modeName[r.Mode], Compliance: round1(cb.Compliance), Subjects: tally.Subjects, Passed: tally.Passed,
+			Checks:       append([]string{}, checksOf[r.ID]...),
+			OpenFindings: open, Status: recommendationStatus(r.Mode, cb.Evaluated, open, valid[r.ID] != nil)}
 		if x := valid[r.ID]; x != nil {
 			j := toAttestation(x, now)
 			item.Attestation = &j

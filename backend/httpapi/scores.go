@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"sort"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -11,10 +12,20 @@ import (
 	"github.com/palisade-dev/palisade/backend/scoring"
 )
 
+// scoreValueJSON is the ScoreValue schema: both numbers of docs/scoring.md and their parts.
 type scoreValueJSON struct {
-	Score     *float64 `json:"score"`
-	Evaluated int      `json:"evaluated"`
-	Failed    int      `json:"failed"`
+	Compliance                  *float64       `json:"compliance"`
+	ComplianceWithoutExceptions *float64       `json:"compliance_without_exceptions"`
+	Recommendations             int            `json:"recommendations"`
+	Risk                        float64        `json:"risk"`
+	RiskWithoutExceptions       float64        `json:"risk_without_exceptions"`
+	Open                        int            `json:"open"`
+	OpenBySeverity              map[string]int `json:"open_by_severity"`
+	Evaluated                   int            `json:"evaluated"`
+	Failed                      int            `json:"failed"`
+	Excepted                    int            `json:"excepted"`
+	NotApplicable               int            `json:"not_applicable"`
+	NeedsAttestation            int            `json:"needs_attestation"`
 }
 
 type areaScoreJSON struct {
@@ -27,28 +38,49 @@ type targetScoreJSON struct {
 	scoreValueJSON
 	TargetID int64      `json:"target_id"`
 	Name     string     `json:"name"`
+	RunID    *int64     `json:"run_id"`
 	TakenAt  *time.Time `json:"taken_at"`
 	Stale    bool       `json:"stale"`
 }
 
-func value(c scoring.Combined) scoreValueJSON {
-	return scoreValueJSON{Score: round1(c.Value), Evaluated: c.Evaluated, Failed: c.Failed}
+// value is a snapshot's numbers as every view shows them: one decimal.
+func value(s posture.ScoreSnapshot) scoreValueJSON {
+	v := scoreValueJSON{Compliance: round1(s.Compliance), ComplianceWithoutExceptions: round1(s.ComplianceWithoutExceptions),
+		Recommendations: s.Recommendations, Risk: roundRisk(s.Risk), RiskWithoutExceptions: roundRisk(s.RiskWithoutExceptions),
+		Open: s.OpenBySeverity.Total(), OpenBySeverity: severityCounts(s.OpenBySeverity), Evaluated: s.Evaluated,
+		Failed: s.Failed, Excepted: s.Excepted, NotApplicable: s.NotApplicable, NeedsAttestation: s.NeedsAttestation}
+	return v
 }
 
-// round1 keeps one decimal, as every view shows scores.
-func round1(v *float64) *float64 {
-	if v == nil {
-		return nil
+func severityCounts(c posture.SeverityCounts) map[string]int {
+	out := make(map[string]int, len(c))
+	for sev, n := range c {
+		out[posture.Severity(sev).String()] = n
 	}
-	r := float64(int64(*v*10+0.5)) / 10
-	return &r
+	return out
 }
+
+// round1 and roundRisk round as every view does (scoring.Round1).
+func round1(v *float64) *float64 { return scoring.Round1Ptr(v) }
+
+func roundRisk(v float64) float64 { return scoring.Round1(v) }
 
 // tenantSnapshots reads each target's latest snapshots, grouped by scope kind and key.
 type tenantSnapshots struct {
 	byScope map[string][]posture.ScoreSnapshot // "kind/key" -> one per target
 	targets []targetScoreJSON
+	stale   int
 }
+
+// combine is the tenant's numbers for one scope, added up over its targets.
+func (ts *tenantSnapshots) combine(kind, key string) posture.ScoreSnapshot {
+	s := tenantModes.Combine(ts.byScope[kind+"/"+key], scoring.DefaultMaxContributors)
+	s.ScopeKind, s.ScopeKey = kind, key
+	return s
+}
+
+// tenantModes are the catalog's recommendation modes, for adding snapshots up.
+var tenantModes = scoring.ModesOf(nil)
 
 func (a *api) loadTenantSnapshots(c *gin.Context) (*tenantSnapshots, error) {
 	ctx := c.Request.Context()
@@ -64,21 +96,23 @@ func (a *api) loadTenantSnapshots(c *gin.Context) (*tenantSnapshots, error) {
 		if err != nil {
 			return nil, err
 		}
-		ts := targetScoreJSON{TargetID: t.ID, Name: t.Name}
+		ts := targetScoreJSON{TargetID: t.ID, Name: t.Name, scoreValueJSON: value(posture.ScoreSnapshot{})}
 		for _, s := range snaps {
+			if s.Model != scoring.Model {
+				continue // another model's numbers do not add up with these: shown once re-collected
+			}
 			key := s.ScopeKind + "/" + s.ScopeKey
 			out.byScope[key] = append(out.byScope[key], s)
 			if s.ScopeKind == posture.ScopeOverall {
-				ts.scoreValueJSON = scoreValueJSON{Score: round1(s.Score), Evaluated: s.Evaluated, Failed: s.Failed}
-				at := s.TakenAt
-				ts.TakenAt = &at
+				ts.scoreValueJSON = value(s)
+				at, run := s.TakenAt, s.RunID
+				ts.TakenAt, ts.RunID = &at, &run
 			}
 		}
-		var last *time.Time
-		if ts.TakenAt != nil {
-			last = ts.TakenAt
+		ts.Stale = a.stale(t, ts.TakenAt)
+		if ts.Stale {
+			out.stale++
 		}
-		ts.Stale = a.stale(t, last)
 		out.targets = append(out.targets, ts)
 	}
 	return out, nil
@@ -91,15 +125,11 @@ func (a *api) getScores(c *gin.Context) {
 		return
 	}
 	areas := []areaScoreJSON{}
-	var combined []scoring.Combined
 	for _, id := range csa.Areas() {
-		cb := scoring.Combine(ts.byScope[posture.ScopeArea+"/"+id])
-		combined = append(combined, cb)
-		areas = append(areas, areaScoreJSON{scoreValueJSON: value(cb), ID: id, Title: csa.AreaTitles[id]})
+		areas = append(areas, areaScoreJSON{scoreValueJSON: value(ts.combine(posture.ScopeArea, id)), ID: id, Title: csa.AreaTitles[id]})
 	}
-	overall := scoring.Combine(ts.byScope[posture.ScopeOverall+"/"])
-	overall.Value = scoring.MeanOfAreas(combined)
-	c.JSON(http.StatusOK, gin.H{"overall": value(overall), "areas": areas, "targets": ts.targets})
+	c.JSON(http.StatusOK, gin.H{"model": scoring.Model, "overall": value(ts.combine(posture.ScopeOverall, "")), "areas": areas,
+		"targets": ts.targets, "stale_targets": ts.stale})
 }
 
 // scope reads and validates the scope and key query parameters.
@@ -141,11 +171,13 @@ func (a *api) scoreQuery(c *gin.Context) (*posture.Target, string, string, error
 }
 
 type scorePointJSON struct {
-	RunID     int64     `json:"run_id"`
-	At        time.Time `json:"at"`
-	Score     *float64  `json:"score"`
-	Evaluated int       `json:"evaluated"`
-	Failed    int       `json:"failed"`
+	RunID      int64     `json:"run_id"`
+	At         time.Time `json:"at"`
+	Compliance *float64  `json:"compliance"`
+	Risk       float64   `json:"risk"`
+	Open       int       `json:"open"`
+	Evaluated  int       `json:"evaluated"`
+	Failed     int       `json:"failed"`
 }
 
 func (a *api) getScoreHistory(c *gin.Context) {
@@ -167,16 +199,51 @@ func (a *api) getScoreHistory(c *gin.Context) {
 	}
 	items := make([]scorePointJSON, len(snaps))
 	for i, s := range snaps {
-		items[i] = scorePointJSON{RunID: s.RunID, At: s.TakenAt, Score: round1(s.Score), Evaluated: s.Evaluated, Failed: s.Failed}
+		items[i] = scorePointJSON{RunID: s.RunID, At: s.TakenAt, Compliance: round1(s.Compliance), Risk: roundRisk(s.Risk),
+			Open: s.OpenBySeverity.Total(), Evaluated: s.Evaluated, Failed: s.Failed}
 	}
 	c.JSON(http.StatusOK, gin.H{"items": items})
 }
 
 type contributorJSON struct {
-	CheckID    string  `json:"check_id"`
-	Severity   string  `json:"severity"`
-	Failed     int     `json:"failed"`
-	PointsLost float64 `json:"points_lost"`
+	CheckID  string  `json:"check_id"`
+	Severity string  `json:"severity"`
+	Failed   int     `json:"failed"`
+	Risk     float64 `json:"risk"`
+}
+
+type recommendationScoreJSON struct {
+	ID          string   `json:"id"`
+	Mode        string   `json:"mode"`
+	Compliance  *float64 `json:"compliance"`
+	Subjects    int      `json:"subjects"`
+	Passed      int      `json:"passed"`
+	Attestation string   `json:"attestation"`
+}
+
+// recommendationScores lists the recommendations behind a compliance, lowest first.
+func recommendationScores(recs map[string]posture.RecTally) []recommendationScoreJSON {
+	out := make([]recommendationScoreJSON, 0, len(recs))
+	for id, t := range recs {
+		mode := tenantModes.Of(id)
+		v := scoring.RecCompliance(mode, t, true)
+		if v == nil {
+			continue
+		}
+		att := string(t.Attestation)
+		if att == "" {
+			att = "not_counted"
+		}
+		out = append(out, recommendationScoreJSON{ID: id, Mode: modeName[mode], Compliance: round1(v), Subjects: t.Subjects,
+			Passed: t.Passed, Attestation: att})
+	}
+	sort.Slice(out, func(i, j int) bool {
+		if *out[i].Compliance != *out[j].Compliance {
+			return *out[i].Compliance < *out[j].Compliance
+		}
+		return out[i].ID < out[j].ID
+	})
+	return out
 }
 
 func (a *api) explainScore(c *gin.Context) {
@@ -196,11 +263,18 @@ func (a *api) explainScore(c *gin.Context) {
 		}
 		cs := make([]contributorJSON, len(s.Contributors))
 		for i, x := range s.Contributors {
-			cs[i] = contributorJSON{CheckID: x.CheckID, Severity: x.Severity.String(), Failed: x.Failed, PointsLost: x.PointsLost}
+			cs[i] = contributorJSON{CheckID: x.CheckID, Severity: x.Severity.String(), Failed: x.Failed, Risk: roundRisk(x.Risk)}
 		}
-		c.JSON(http.StatusOK, gin.H{"target_id": t.ID, "run_id": s.RunID, "scope": kind, "key": key,
-			"score": round1(s.Score), "score_without_exceptions": round1(s.ScoreWithoutExceptions),
-			"evaluated": s.Evaluated, "failed": s.Failed, "contributors": cs})
+		c.JSON(http.StatusOK, struct {
+			scoreValueJSON
+			TargetID        int64                     `json:"target_id"`
+			RunID           int64                     `json:"run_id"`
+			Model           int                       `json:"model"`
+			Scope           string                    `json:"scope"`
+			Key             string                    `json:"key"`
+			Contributors    []contributorJSON         `json:"contributors"`
+			Recommendations []recommendationScoreJSON `json:"recommendation_scores"`
+		}{value(s), t.ID, s.RunID, s.Model, kind, key, cs, recommendationScores(s.Recs)})
 		return
 	}
 	a.fail(c, posture.Errorf(posture.ENOTFOUND, "no score for %s %q on this target yet", kind, key))

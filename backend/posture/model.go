@@ -286,32 +286,84 @@ const (
 	ScopeOwner          = "owner"
 )
 
-// ScoreSnapshot is one scope's score as of one run, with what explains it.
+// ScoreSnapshot is one scope's numbers as of one run, with what explains them
+// (docs/scoring.md: compliance for the auditor, risk for the security manager).
 type ScoreSnapshot struct {
-	ID                     int64
-	TenantID               int64
-	TargetID               int64
-	RunID                  int64
-	ScopeKind              string
-	ScopeKey               string
-	Score                  *float64 // nil when nothing was evaluated: never a fake 100
-	ScoreWithoutExceptions *float64
-	Evaluated              int
-	Passed                 int
-	Failed                 int
-	NotApplicable          int
-	NeedsAttestation       int
-	// Weights let tenant-wide scores be combined from per-target snapshots exactly.
-	EvaluatedWeight float64
-	FailedWeight    float64
-	Contributors    []ScoreContributor
-	TakenAt         time.Time
+	ID        int64
+	TenantID  int64
+	TargetID  int64
+	RunID     int64
+	ScopeKind string
+	ScopeKey  string
+	// Model is the score model that computed the snapshot; numbers of different models are
+	// never compared (no false score-drop alert when the model changes).
+	Model int
+	// Compliance is the mean over recommendations with evidence of their pass share, 0–100,
+	// with approved exceptions applied; nil when no recommendation has evidence: never a fake 100.
+	Compliance                  *float64
+	ComplianceWithoutExceptions *float64
+	// Recommendations is how many recommendations Compliance averages.
+	Recommendations int
+	// Risk is the open findings weighted by severity and exposure (exceptions applied).
+	Risk                  float64
+	RiskWithoutExceptions float64
+	// Evaluated, Passed, Failed and NotApplicable count check results; Excepted counts the
+	// failed ones an approved exception covers (in Failed too). Attestations are not results.
+	Evaluated     int
+	Passed        int
+	Failed        int
+	NotApplicable int
+	Excepted      int
+	// OpenBySeverity counts the open (unexcepted) findings per severity, indexed by Severity.
+	OpenBySeverity SeverityCounts
+	// NeedsAttestation counts attest and partial recommendations in scope without a valid
+	// attestation (the attestation gaps).
+	NeedsAttestation int
+	// Recs holds the per-recommendation subject counts behind Compliance, so that numbers of
+	// several targets are added up exactly rather than averaged from averages.
+	Recs         map[string]RecTally
+	Contributors []ScoreContributor
+	TakenAt      time.Time
 }
 
-// ScoreContributor is a failing check's share of a score ("why is this 72?").
+// SeverityCounts counts something per severity, indexed by Severity (info to critical).
+type SeverityCounts [SeverityCritical + 1]int
+
+// Total is the sum over all severities.
+func (c SeverityCounts) Total() int {
+	n := 0
+	for _, v := range c {
+		n += v
+	}
+	return n
+}
+
+// AttestationState says how an attestation counts in a recommendation's compliance.
+type AttestationState string
+
+const (
+	// AttestationNotCounted: attestations play no part (automated recommendations, namespace
+	// and owner scopes, and scans, which have none).
+	AttestationNotCounted AttestationState = ""
+	AttestationValid      AttestationState = "valid"
+	AttestationMissing    AttestationState = "missing" // none on record, expired or revoked
+)
+
+// RecTally is one recommendation's evidence in one scope: the subjects (assets) its checks
+// judged, how many passed every one of them, and its attestation.
+type RecTally struct {
+	Subjects int `json:"s"`
+	// Passed counts subjects with no failure, approved exceptions applied;
+	// PassedWithoutExceptions counts every failure.
+	Passed                  int              `json:"p"`
+	PassedWithoutExceptions int              `json:"pw"`
+	Attestation             AttestationState `json:"a,omitempty"`
+}
+
+// ScoreContributor is a failing check's share of a scope's risk ("why is this 48?").
 type ScoreContributor struct {
-	CheckID    string   `json:"check_id"`
-	Severity   Severity `json:"severity"`
-	Failed     int      `json:"failed"`
-	PointsLost float64  `json:"points_lost"`
+	CheckID  string   `json:"check_id"`
+	Severity Severity `json:"severity"`
+	Failed   int      `json:"failed"` // open findings of the check in the scope
+	Risk     float64  `json:"risk"`   // the risk points they add
 }

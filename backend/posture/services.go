@@ -38,6 +38,9 @@ type RunOutcome struct {
 	OwnerLabelKey string
 	// Scores are stored with the run, in the same transaction.
 	Scores []ScoreSnapshot
+	// Weights are the severity weights the scores were computed with (nil: the defaults); a
+	// rise in risk of one critical finding's weight is a score drop.
+	Weights Weights
 	// Watched is the watched configuration of a complete run (nil: none taken). It is
 	// compared with the one of the previous complete run to raise config drift, and then
 	// replaces it; partial and failed runs neither compare nor replace it.

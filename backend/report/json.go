@@ -13,20 +13,37 @@ import (
 // TestJSONKeys pins every key. Issue 16 added warnings [{source, message}] and
 // summary.{warnings, unlisted, objects}; findings now come first in the document.
 
+// jsonScore holds the two numbers of docs/scoring.md. Overall and Areas are the contract's
+// names for compliance (kept: they must never be renamed).
 type jsonScore struct {
-	// Overall is null when nothing was evaluated.
+	// Overall is the compliance; null when no recommendation has evidence.
 	Overall *float64 `json:"overall"`
-	// Areas holds only the areas that have a score, keyed by CSA area ("3.1.2").
+	// Areas holds only the areas that have a compliance, keyed by CSA area ("3.1.2").
 	Areas map[string]float64 `json:"areas"`
-	// The same without approved exceptions, and the denominator of Overall.
+	// The same without approved exceptions.
 	OverallWithoutExceptions *float64 `json:"overall_without_exceptions"`
-	AreasAveraged            int      `json:"areas_averaged"`
-	Evaluated                int      `json:"evaluated"`
-	Passed                   int      `json:"passed"`
-	Failed                   int      `json:"failed"`
-	NotApplicable            int      `json:"not_applicable"`
-	Excepted                 int      `json:"excepted"`
-	NeedsAttestation         int      `json:"needs_attestation"`
+	// AreasAveraged counts the areas with a compliance; Recommendations, the recommendations
+	// the compliance averages.
+	AreasAveraged   int `json:"areas_averaged"`
+	Recommendations int `json:"recommendations"`
+	// LeftOut says what a scan cannot judge: it has no attestations.
+	LeftOut               jsonLeftOut    `json:"left_out"`
+	Compliance            *float64       `json:"compliance"`
+	Risk                  float64        `json:"risk"`
+	RiskWithoutExceptions float64        `json:"risk_without_exceptions"`
+	OpenBySeverity        map[string]int `json:"open_by_severity"`
+	Model                 int            `json:"model"`
+	Evaluated             int            `json:"evaluated"`
+	Passed                int            `json:"passed"`
+	Failed                int            `json:"failed"`
+	NotApplicable         int            `json:"not_applicable"`
+	Excepted              int            `json:"excepted"`
+	NeedsAttestation      int            `json:"needs_attestation"`
+}
+
+type jsonLeftOut struct {
+	AttestOnly          int `json:"attest_only_recommendations"`
+	PartialAttestedHalf int `json:"partial_recommendations_attested_half"`
 }
 
 type jsonSummary struct {
@@ -96,14 +113,20 @@ func (j *jsonStream) Close(end End) error {
 	closing := j.findings.closing()
 	overall := end.Score.Overall
 	score := jsonScore{
-		Overall: roundPtr(overall.Score.Value), Areas: map[string]float64{}, OverallWithoutExceptions: roundPtr(overall.ScoreWithoutExceptions.Value),
-		AreasAveraged: overall.Score.AreasAveraged, Evaluated: overall.Score.Evaluated, Passed: overall.Score.Passed,
-		Failed: overall.Score.Failed, NotApplicable: overall.Score.NotApplicable, Excepted: overall.Score.Excepted,
-		NeedsAttestation: overall.Score.NeedsAttestation,
+		Overall: roundPtr(overall.Compliance), Compliance: roundPtr(overall.Compliance), Areas: map[string]float64{},
+		OverallWithoutExceptions: roundPtr(overall.ComplianceWithoutExceptions), Recommendations: overall.Recommendations,
+		Risk: round2(overall.Risk), RiskWithoutExceptions: round2(overall.RiskWithoutExceptions), OpenBySeverity: map[string]int{},
+		Model: overall.Model, Evaluated: overall.Evaluated, Passed: overall.Passed, Failed: overall.Failed,
+		NotApplicable: overall.NotApplicable, Excepted: overall.Excepted, NeedsAttestation: overall.NeedsAttestation,
+	}
+	score.LeftOut.AttestOnly, score.LeftOut.PartialAttestedHalf = end.Score.LeftOut()
+	for _, sev := range severitiesDesc {
+		score.OpenBySeverity[sev.String()] = overall.OpenBySeverity[sev]
 	}
 	for _, a := range end.Score.Areas {
-		if a.Score.Value != nil {
-			score.Areas[a.Key] = round2(*a.Score.Value)
+		if a.Compliance != nil {
+			score.Areas[a.ScopeKey] = round2(*a.Compliance)
+			score.AreasAveraged++
 		}
 	}
 	summary := jsonSummary{Findings: end.Summary.Findings, BySeverity: map[string]int{}, Errors: len(end.Errors),

@@ -7,7 +7,6 @@
 package report
 
 import (
-	"fmt"
 	"math"
 	"strings"
 
@@ -181,12 +180,4 @@ func roundPtr(v *float64) *float64 {
 	}
 	r := round2(*v)
 	return &r
-}
-
-// formatScore prints a score with one decimal, or "n/a" when there is none.
-func formatScore(v *float64) string {
-	if v == nil {
-		return "n/a"
-	}
-	return fmt.Sprintf("%.1f", *v)
 }

@@ -69,10 +69,13 @@ func fixtureScan() Scan {
 		r("limit-range", posture.SeverityLow, posture.Pass, ns, "", "", "3.1.12.2"),
 		r("host-path", posture.SeverityCritical, posture.NotApplicable, web, "", "", "3.1.2.4"),
 	}
-	// Scores (default weights; attestations ignored, as for a manifest scan):
-	//   3.1.2: failed 10+7+7 = 24, passed 7+7+7+4 = 25 -> 100*25/49 = 51.0204
-	//   3.1.3: failed 4, passed 4 -> 50; 3.1.8: failed 7, passed 7 -> 50; 3.1.12: 1 and 1 -> 50
-	//   overall = (51.0204 + 50 + 50 + 50) / 4 = 50.2551 -> 50.26 (JSON) / 50.3 (table)
+	// Numbers (docs/scoring.md; default weights; attestations ignored, as for a manifest scan):
+	//   compliance per recommendation, subjects passing: 3.1.2.3 evil of web, db, evil -> 33.33;
+	//   3.1.2.5 web -> 100; 3.1.2.4 not applicable only -> no evidence; 3.1.8.7 (crb fails one of
+	//   two checks), 3.1.3.1 (evil) and 3.1.12.2 (billing) -> 0
+	//   areas: 3.1.2 = (33.33 + 100) / 2 = 66.67; 3.1.3, 3.1.8, 3.1.12 = 0
+	//   overall = (33.33 + 100 + 0 + 0 + 0) / 5 = 26.67 over 5 recommendations
+	//   risk = 10 + 7 + 7 (web, db) + 7 (crb) + 4 (evil) + 1 (billing) = 36
 	card := scoring.Compute(results, scoring.Options{IgnoreAttestations: true})
 	findings := FindingsFrom(results)
 	files := map[string]struct {
@@ -197,18 +200,25 @@ func TestJSONKeys(t *testing.T) {
 	}
 	score := doc["score"].(map[string]any)
 	if got, want := keys(t, score, "score"), sortedCopy("overall", "areas", // required
-		"overall_without_exceptions", "areas_averaged", "evaluated", "passed", "failed", "not_applicable", "excepted", "needs_attestation"); !reflect.DeepEqual(got, want) {
+		"overall_without_exceptions", "areas_averaged", "evaluated", "passed", "failed", "not_applicable", "excepted", "needs_attestation",
+		"compliance", "recommendations", "left_out", "risk", "risk_without_exceptions", "open_by_severity", "model"); !reflect.DeepEqual(got, want) {
 		t.Errorf("score keys = %v, want %v", got, want)
 	}
-	if v, ok := score["overall"].(float64); !ok || v != 50.26 {
-		t.Errorf("score.overall = %#v, want 50.26", score["overall"])
+	if v, ok := score["overall"].(float64); !ok || v != 26.67 || score["compliance"] != v {
+		t.Errorf("score.overall = %#v, compliance %#v, want 26.67 both", score["overall"], score["compliance"])
+	}
+	if v, ok := score["risk"].(float64); !ok || v != 36 || score["recommendations"] != 5.0 {
+		t.Errorf("score.risk = %#v over %#v recommendations, want 36 over 5", score["risk"], score["recommendations"])
+	}
+	if lo := score["left_out"].(map[string]any); lo["attest_only_recommendations"] != 10.0 || lo["partial_recommendations_attested_half"] != 20.0 {
+		t.Errorf("score.left_out = %v, want 10 attest-only and 20 partial", lo)
 	}
 	areas := score["areas"].(map[string]any)
 	if got, want := keys(t, areas, "areas"), sortedCopy("3.1.2", "3.1.3", "3.1.8", "3.1.12"); !reflect.DeepEqual(got, want) {
 		t.Errorf("areas = %v, want %v", got, want)
 	}
-	if v, ok := areas["3.1.2"].(float64); !ok || v != 51.02 {
-		t.Errorf(`areas["3.1.2"] = %#v, want 51.02`, areas["3.1.2"])
+	if v, ok := areas["3.1.2"].(float64); !ok || v != 66.67 {
+		t.Errorf(`areas["3.1.2"] = %#v, want 66.67`, areas["3.1.2"])
 	}
 
 	findings := doc["findings"].([]any)

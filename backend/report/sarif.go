@@ -248,8 +248,8 @@ func (st *sarifStream) Close(end End) error {
 	}
 	areas := map[string]float64{}
 	for _, a := range end.Score.Areas {
-		if a.Score.Value != nil {
-			areas[a.Key] = round2(*a.Score.Value)
+		if a.Compliance != nil {
+			areas[a.ScopeKey] = round2(*a.Compliance)
 		}
 	}
 	invs, err := json.MarshalIndent([]sarifInvocation{inv}, "      ", "  ")
@@ -257,9 +257,12 @@ func (st *sarifStream) Close(end End) error {
 		return err
 	}
 	props, err := json.MarshalIndent(map[string]any{
-		"score":                    roundPtr(end.Score.Overall.Score.Value),
-		"score-without-exceptions": roundPtr(end.Score.Overall.ScoreWithoutExceptions.Value),
+		"score":                    roundPtr(end.Score.Overall.Compliance),
+		"score-without-exceptions": roundPtr(end.Score.Overall.ComplianceWithoutExceptions),
 		"area-scores":              areas,
+		"compliance":               roundPtr(end.Score.Overall.Compliance),
+		"risk":                     round2(end.Score.Overall.Risk),
+		"score-model":              end.Score.Overall.Model,
 		"unlisted-findings":        end.Summary.Unlisted,
 	}, "      ", "  ")
 	if err != nil {

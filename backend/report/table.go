@@ -7,6 +7,7 @@ import (
 	"text/tabwriter"
 
 	"github.com/palisade-dev/palisade/backend/csa"
+	"github.com/palisade-dev/palisade/backend/scoring"
 	"github.com/palisade-dev/palisade/backend/termsafe"
 )
 
@@ -97,13 +98,13 @@ func (t *tableStream) Close(end End) error {
 	var scored []string
 	tw := tabwriter.NewWriter(&b, 0, 0, 2, ' ', 0)
 	for _, a := range end.Score.Areas {
-		if a.Score.Value == nil {
+		if a.Compliance == nil {
 			continue
 		}
-		sc := a.Score
-		scored = append(scored, a.Key)
-		fmt.Fprintf(tw, "  %s\t%s\t%s\t%d evaluated, %d failed, %d not applicable\n",
-			clean(a.Key), clean(csa.AreaTitles[a.Key]), formatScore(sc.Value), sc.Evaluated, sc.Failed, sc.NotApplicable)
+		scored = append(scored, a.ScopeKey)
+		fmt.Fprintf(tw, "  %s\t%s\tcompliance %s\trisk %s\t%d evaluated, %d failed, %d not applicable\n",
+			clean(a.ScopeKey), clean(csa.AreaTitles[a.ScopeKey]), scoring.FormatCompliance(a.Compliance), scoring.FormatRisk(a.Risk),
+			a.Evaluated, a.Failed, a.NotApplicable)
 	}
 	if len(scored) > 0 {
 		b.WriteString("\nCSA areas:\n")
@@ -119,15 +120,22 @@ func (t *tableStream) Close(end End) error {
 		}
 		sev = append(sev, fmt.Sprintf("%s %d", v, end.Summary.BySeverity[v]))
 	}
-	score := "Score: " + formatScore(o.Score.Value)
-	if o.Score.Value != nil {
-		score += "/100"
+	compliance := "Compliance: " + scoring.FormatCompliance(o.Compliance)
+	if o.Compliance != nil {
+		compliance += fmt.Sprintf("%% over %d recommendations", o.Recommendations)
 	}
-	if fmtW, fmtWO := formatScore(o.Score.Value), formatScore(o.ScoreWithoutExceptions.Value); fmtW != fmtWO {
-		score += " (without exceptions " + fmtWO + ")"
+	if w, wo := scoring.FormatCompliance(o.Compliance), scoring.FormatCompliance(o.ComplianceWithoutExceptions); w != wo {
+		compliance += " (without exceptions " + wo + ")"
 	}
-	fmt.Fprintf(&b, "\n%s | %d evaluated, %d not applicable, %d need attestation | Findings: %d (%s) | Errors: %d\n",
-		score, o.Score.Evaluated, o.Score.NotApplicable, o.Score.NeedsAttestation,
+	if note := end.Score.LeftOutNote(); note != "" {
+		compliance += "; " + note
+	}
+	risk := fmt.Sprintf("Risk: %s from %d open findings", scoring.FormatRisk(o.Risk), o.OpenBySeverity.Total())
+	if o.Risk != o.RiskWithoutExceptions {
+		risk += " (without exceptions " + scoring.FormatRisk(o.RiskWithoutExceptions) + ")"
+	}
+	fmt.Fprintf(&b, "\n%s\n%s | %d evaluated, %d not applicable, %d need attestation | Findings: %d (%s) | Errors: %d\n",
+		compliance, risk, o.Evaluated, o.NotApplicable, o.NeedsAttestation,
 		end.Summary.Findings, strings.Join(sev, ", "), len(end.Errors))
 	if a := end.Summary.Objects; a != nil {
 		fmt.Fprintf(&b, "Objects: %d read, %d evaluated, %d skipped, %d could not be read (%d files)\n",

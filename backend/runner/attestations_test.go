@@ -3,6 +3,7 @@ package runner_test
 import (
 	"context"
 	"log/slog"
+	"math"
 	"testing"
 	"time"
 
@@ -14,9 +15,9 @@ import (
 	"github.com/palisade-dev/palisade/backend/store/storetest"
 )
 
-// TestAttestationsRaiseScore: a valid attestation turns its recommendation's synthetic fail
-// into a pass at the next run, raising the score; once it lapses (a controllable clock) or
-// is revoked, the next run scores it failing again.
+// TestAttestationsRaiseScore: a valid attestation turns its recommendation from 0 to 100 at
+// the next run, raising the target's compliance by exactly one recommendation's share; once it
+// lapses (a controllable clock) or is revoked, the next run counts it missing again.
 func TestAttestationsRaiseScore(t *testing.T) {
 	var attestID, partialID string
 	for _, rec := range csa.All() {
@@ -40,6 +41,7 @@ func TestAttestationsRaiseScore(t *testing.T) {
 				Sources: map[posture.TargetKind]runner.Source{posture.TargetManifests: sources.Manifests()}}
 			// score runs the target and returns the overall score, and the given
 			// recommendation's score and how many of its recommendations need an attestation.
+			averaged := 0
 			score := func(rec string) (overall, recScore float64, needs int) {
 				clk.Add(time.Minute)
 				done, err := r.Run(ctx, *tgt, "test")
@@ -52,9 +54,9 @@ func TestAttestationsRaiseScore(t *testing.T) {
 				for _, s := range snaps {
 					switch {
 					case s.ScopeKind == posture.ScopeOverall:
-						overall, needs = *s.Score, s.NeedsAttestation
-					case s.ScopeKind == posture.ScopeRecommendation && s.ScopeKey == rec && s.Score != nil:
-						recScore = *s.Score
+						overall, needs, averaged = *s.Compliance, s.NeedsAttestation, s.Recommendations
+					case s.ScopeKind == posture.ScopeRecommendation && s.ScopeKey == rec && s.Compliance != nil:
+						recScore = *s.Compliance
 					}
 				}
 				return overall, recScore, needs
@@ -69,6 +71,9 @@ func TestAttestationsRaiseScore(t *testing.T) {
 			attested, rec, needsNow := score(attestID)
 			if rec != 100 || attested <= base || needsNow != needs-1 {
 				t.Fatalf("attested: %s scores %.1f, overall %.2f (before %.2f), %d need one (before %d)", attestID, rec, attested, base, needsNow, needs)
+			}
+			if share := 100 / float64(averaged); math.Abs(attested-base-share) > 1e-9 {
+				t.Fatalf("one attestation moved compliance %.4f, want one recommendation's share 100/%d = %.4f", attested-base, averaged, share)
 			}
 			// A partial recommendation's unseen part counts the same way.
 			p := &posture.Attestation{TenantID: ten.ID, CSAID: partialID, Statement: "runtime detection reviewed", Owner: "sam@acme.example",

@@ -41,12 +41,13 @@ func TestExceptionsSuppressAndExpire(t *testing.T) {
 				must(t, err)
 				return len(page.Findings)
 			}
+			// overall is the target's risk with and without exceptions.
 			overall := func() (float64, float64) {
 				snaps, err := db.LatestScores(ctx, ten.ID, tgt.ID)
 				must(t, err)
 				for _, s := range snaps {
 					if s.ScopeKind == posture.ScopeOverall {
-						return *s.Score, *s.ScoreWithoutExceptions
+						return s.Risk, s.RiskWithoutExceptions
 					}
 				}
 				t.Fatal("no overall score")
@@ -58,8 +59,9 @@ func TestExceptionsSuppressAndExpire(t *testing.T) {
 			if open == 0 {
 				t.Fatalf("the demo has no %s findings to except", check)
 			}
+			before, _ := overall()
 			if s, w := overall(); s != w {
-				t.Fatalf("no exception yet, yet scores differ: %.2f vs %.2f", s, w)
+				t.Fatalf("no exception yet, yet risks differ: %.2f vs %.2f", s, w)
 			}
 			ch := &alerting.Channel{TenantID: ten.ID, Name: "soc", Kind: "webhook", Settings: map[string]string{"url": "http://127.0.0.1:9/x"}}
 			must(t, db.CreateChannel(ctx, ch))
@@ -74,8 +76,8 @@ func TestExceptionsSuppressAndExpire(t *testing.T) {
 			if got := count(posture.FindingSuppressed, check); got != open || count(posture.FindingOpen, check) != 0 {
 				t.Fatalf("after approval: %d suppressed, %d open (want %d suppressed)", got, count(posture.FindingOpen, check), open)
 			}
-			if s, w := overall(); s <= w {
-				t.Fatalf("suppressed findings still weigh on the score: %.2f with exceptions vs %.2f without", s, w)
+			if s, w := overall(); s >= w || w != before {
+				t.Fatalf("after approval: risk %.2f with exceptions, %.2f without (before %.2f); want only the first to fall", s, w, before)
 			}
 
 			clk.Add(8 * 24 * time.Hour)

@@ -190,12 +190,12 @@ func (r *Runner) collectAndEvaluate(ctx context.Context, t posture.Target) postu
 	// would be a guess. The last complete run's score stands, shown with its age.
 	if col.Status == posture.RunComplete {
 		opts := scoring.Options{Weights: r.Weights, OwnerLabelKey: r.CheckConfig.OwnerLabel,
-			Now: r.now(), Excepted: func(res posture.Result) bool { return res.Excepted }}
+			Now: r.now(), Excepted: func(res posture.Result) bool { return res.Excepted }, Exposure: snap.Exposure()}
 		if err := r.untilAvailable(ctx, log, "attestations", func(ctx context.Context) error { return r.attestations(ctx, t.TenantID, &opts) }); err != nil {
 			// Scoring without them would count every attested recommendation as failing.
 			return failed("cannot read attestations: " + posture.ErrorMessage(err))
 		}
-		out.Scores = Snapshots(scoring.Compute(results, opts))
+		out.Scores, out.Weights = scoring.Compute(results, opts).Snapshots(), r.Weights
 		out.Watched = r.watched(col.Inventory)
 	}
 	return out
@@ -252,36 +252,4 @@ func interrupted(ctx context.Context) posture.RunOutcome {
 
 func failed(msg string) posture.RunOutcome {
 	return posture.RunOutcome{Status: posture.RunFailed, Errors: []posture.CollectionError{{Source: "collector", Message: msg}}}
-}
-
-// Snapshots flattens a scorecard into storable snapshots: overall, areas, recommendations,
-// namespaces and owners; scopes without evidence are kept too, with no score.
-func Snapshots(card scoring.Scorecard) []posture.ScoreSnapshot {
-	out := []posture.ScoreSnapshot{snapshot(posture.ScopeOverall, card.Overall)}
-	for _, group := range []struct {
-		kind   string
-		scopes []scoring.ScopeScore
-	}{
-		{posture.ScopeArea, card.Areas}, {posture.ScopeRecommendation, card.Recommendations},
-		{posture.ScopeNamespace, card.Namespaces}, {posture.ScopeOwner, card.Owners},
-	} {
-		for _, s := range group.scopes {
-			out = append(out, snapshot(group.kind, s))
-		}
-	}
-	return out
-}
-
-func snapshot(kind string, s scoring.ScopeScore) posture.ScoreSnapshot {
-	sc := s.Score
-	snap := posture.ScoreSnapshot{
-		ScopeKind: kind, ScopeKey: s.Key, Score: sc.Value, ScoreWithoutExceptions: s.ScoreWithoutExceptions.Value,
-		Evaluated: sc.Evaluated, Passed: sc.Passed, Failed: sc.Failed, NotApplicable: sc.NotApplicable,
-		NeedsAttestation: sc.NeedsAttestation, EvaluatedWeight: sc.EvaluatedWeight, FailedWeight: sc.FailedWeight,
-	}
-	for _, c := range sc.Contributors {
-		snap.Contributors = append(snap.Contributors, posture.ScoreContributor{CheckID: c.CheckID, Severity: c.Severity,
-			Failed: c.Failed, PointsLost: c.PointsLost})
-	}
-	return snap
 }

@@ -95,11 +95,11 @@ func TestIntegrationRunLifecycleAndScores(t *testing.T) {
 				if scores[i].ScopeKind == posture.ScopeOverall {
 					overall1 = &scores[i]
 				}
-				if scores[i].ScopeKind == posture.ScopeOwner && scores[i].ScopeKey == "team-shop" && scores[i].Score == nil {
+				if scores[i].ScopeKind == posture.ScopeOwner && scores[i].ScopeKey == "team-shop" && scores[i].Compliance == nil {
 					t.Errorf("owner team-shop has no score")
 				}
 			}
-			if overall1 == nil || overall1.Score == nil || *overall1.Score >= 100 || len(overall1.Contributors) == 0 {
+			if overall1 == nil || overall1.Compliance == nil || *overall1.Compliance >= 100 || overall1.Risk < 10 || len(overall1.Contributors) == 0 {
 				t.Fatalf("overall snapshot = %+v", overall1)
 			}
 
@@ -134,8 +134,9 @@ func TestIntegrationRunLifecycleAndScores(t *testing.T) {
 			if err != nil || len(hist) != 2 {
 				t.Fatalf("history = %d snapshots, %v; want 2 (complete runs only)", len(hist), err)
 			}
-			if *hist[1].Score <= *hist[0].Score {
-				t.Errorf("score did not rise after the fix: %.1f -> %.1f", *hist[0].Score, *hist[1].Score)
+			if hist[1].Risk > hist[0].Risk-10 || *hist[1].Compliance < *hist[0].Compliance {
+				t.Errorf("the fix did not lower risk by a critical's weight, or lowered compliance: risk %.1f -> %.1f, compliance %.1f -> %.1f",
+					hist[0].Risk, hist[1].Risk, *hist[0].Compliance, *hist[1].Compliance)
 			}
 		})
 	}

@@ -79,7 +79,11 @@ func Run(in Input, opts Options, st report.Stream) (Outcome, error) {
 	if err := sink.addAll(inputFindings(in.Manifests, opts)); err != nil {
 		return Outcome{}, err
 	}
-	acc := scoring.NewAccumulator(opts.Score)
+	scoreOpts := opts.Score
+	if scoreOpts.Exposure == nil {
+		scoreOpts.Exposure = snap.Exposure() // as the server weighs the same objects
+	}
+	acc := scoring.NewAccumulator(scoreOpts)
 	for _, ch := range Ordered(opts.Catalog) {
 		var results []posture.Result
 		if kube {

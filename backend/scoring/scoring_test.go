@@ -3,7 +3,6 @@ package scoring
 import (
 	"fmt"
 	"math"
-	"strconv"
 	"testing"
 	"time"
 
@@ -33,27 +32,16 @@ var testCatalog = []csa.Recommendation{
 
 var now = time.Date(2025, 6, 1, 12, 0, 0, 0, time.UTC)
 
-// res builds a result; ns may be ""; owner "" means no owner label.
-func res(check string, sev posture.Severity, st posture.ResultStatus, ns, owner string, ids ...string) posture.Result {
+func workload(ns, name, owner string) *posture.Asset {
 	labels := map[string]string{}
 	if owner != "" {
 		labels["owner"] = owner
 	}
-	return posture.Result{
-		CheckID:  check,
-		Severity: sev,
-		CSA:      ids,
-		Status:   st,
-		Asset:    &posture.Asset{Kind: posture.AssetWorkload, Key: "apps/Deployment/" + ns + "/" + check, Name: check, Namespace: ns, Labels: labels},
-	}
+	return &posture.Asset{Kind: posture.AssetWorkload, Key: "apps/Deployment/" + ns + "/" + name, Name: name, Namespace: ns, Labels: labels}
 }
 
-func pass(check string, sev posture.Severity, ids ...string) posture.Result {
-	return res(check, sev, posture.Pass, "shop", "", ids...)
-}
-
-func fail(check string, sev posture.Severity, ids ...string) posture.Result {
-	return res(check, sev, posture.Fail, "shop", "", ids...)
+func result(a *posture.Asset, check string, sev posture.Severity, st posture.ResultStatus, ids ...string) posture.Result {
+	return posture.Result{CheckID: check, Severity: sev, CSA: ids, Status: st, Asset: a}
 }
 
 // baseOpts scores against testCatalog, ignoring attestations unless a test says otherwise.
@@ -63,521 +51,284 @@ func baseOpts() Options {
 
 func near(a, b float64) bool { return math.Abs(a-b) < 1e-9 }
 
-func val(s Score) string {
-	if s.Value == nil {
-		return "none"
+func TestSubjectFailingSeveralChecksCountsOnce(t *testing.T) {
+	a, b := workload("shop", "a", ""), workload("shop", "b", "")
+	card := Compute([]posture.Result{
+		result(a, "privileged", crit, posture.Fail, "3.1.2.3"),
+		result(a, "non-root", high, posture.Fail, "3.1.2.3"),
+		result(b, "privileged", crit, posture.Pass, "3.1.2.3"),
+		result(b, "non-root", high, posture.Pass, "3.1.2.3"),
+	}, baseOpts())
+	r, _ := card.Recommendation("3.1.2.3")
+	if got := r.Recs["3.1.2.3"]; got.Subjects != 2 || got.Passed != 1 {
+		t.Errorf("tally = %+v, want 2 subjects, 1 passing", got)
 	}
-	return strconv.FormatFloat(*s.Value, 'f', 6, 64)
-}
-
-// want describes the expected numbers of one Score; value < 0 means "no score".
-type want struct {
-	value                              float64
-	evaluated, passed, failed, na, exc int
-	needsAtt                           int
-	evalW, failW                       float64
-}
-
-func check(t *testing.T, name string, got Score, w want) {
-	t.Helper()
-	if w.value < 0 {
-		if got.Value != nil {
-			t.Errorf("%s: value = %s, want no score", name, val(got))
-		}
-	} else if got.Value == nil || !near(*got.Value, w.value) {
-		t.Errorf("%s: value = %s, want %.6f", name, val(got), w.value)
-	}
-	if got.Evaluated != w.evaluated || got.Passed != w.passed || got.Failed != w.failed || got.NotApplicable != w.na || got.Excepted != w.exc || got.NeedsAttestation != w.needsAtt {
-		t.Errorf("%s: counts eval/pass/fail/na/exc/att = %d/%d/%d/%d/%d/%d, want %d/%d/%d/%d/%d/%d", name,
-			got.Evaluated, got.Passed, got.Failed, got.NotApplicable, got.Excepted, got.NeedsAttestation,
-			w.evaluated, w.passed, w.failed, w.na, w.exc, w.needsAtt)
-	}
-	if !near(got.EvaluatedWeight, w.evalW) || !near(got.FailedWeight, w.failW) {
-		t.Errorf("%s: weights eval/fail = %v/%v, want %v/%v", name, got.EvaluatedWeight, got.FailedWeight, w.evalW, w.failW)
+	expectValue(t, "3.1.2.3", r.Compliance, 50)
+	// Results are still counted one by one, and each failure adds its risk.
+	if r.Evaluated != 4 || r.Failed != 2 || !near(r.Risk, 17) {
+		t.Errorf("evaluated %d failed %d risk %v, want 4, 2, 17", r.Evaluated, r.Failed, r.Risk)
 	}
 }
 
-func scopeOf(t *testing.T, lookup func(string) (ScopeScore, bool), key string) ScopeScore {
-	t.Helper()
-	s, ok := lookup(key)
-	if !ok {
-		t.Fatalf("scope %q missing", key)
+func TestNotApplicableIsNoEvidence(t *testing.T) {
+	a := workload("shop", "a", "")
+	card := Compute([]posture.Result{result(a, "privileged", crit, posture.NotApplicable, "3.1.2.3")}, baseOpts())
+	r, _ := card.Recommendation("3.1.2.3")
+	if r.Compliance != nil || r.NotApplicable != 1 || r.Evaluated != 0 {
+		t.Errorf("not applicable only: %+v, want no compliance", r)
 	}
-	return s
+	if card.Overall.Compliance != nil || card.Overall.Recommendations != 0 {
+		t.Errorf("overall = %v over %d, want none", card.Overall.Compliance, card.Overall.Recommendations)
+	}
+	empty := Compute(nil, baseOpts())
+	if empty.Overall.Compliance != nil || empty.Overall.Risk != 0 || len(empty.Areas) != 3 || len(empty.Recommendations) != 5 {
+		t.Errorf("empty card: overall %v, %d areas, %d recommendations", empty.Overall.Compliance, len(empty.Areas), len(empty.Recommendations))
+	}
 }
 
-func TestComputeScopes(t *testing.T) {
+func TestRecommendationModes(t *testing.T) {
+	a, b := workload("shop", "a", ""), workload("shop", "b", "")
 	results := []posture.Result{
-		res("run-as-root", high, posture.Pass, "shop", "team-a", "3.1.2.3"),      // r1
-		res("privileged", high, posture.Fail, "shop", "team-a", "3.1.2.3"),       // r2
-		res("caps-drop-all", med, posture.Pass, "shop", "", "3.1.2.5"),           // r3
-		res("seccomp", low, posture.Fail, "web", "team-b", "3.1.2.5"),            // r4
-		res("host-pid", crit, posture.NotApplicable, "web", "team-b", "3.1.2.3"), // r5
-		res("cluster-admin", crit, posture.Pass, "", "", "3.1.2.3"),              // r6 cluster-scoped
-		{CheckID: "ns-labels", Severity: med, Status: posture.Fail, CSA: []string{"3.1.2.3"}, // r7 Namespace asset
-			Asset: &posture.Asset{Kind: posture.AssetNamespace, Name: "web"}},
+		result(a, "log-agent", med, posture.Fail, "3.1.7.4"),
+		result(b, "log-agent", med, posture.Pass, "3.1.7.4"),
+		result(a, "privileged", crit, posture.Pass, "3.1.2.3"),
 	}
-	card := Compute(results, baseOpts())
-
-	// Area 3.1.2 holds every result. Evaluated r1,r2,r3,r4,r6,r7 (r5 is N/A):
-	//   weight 7+7+4+1+10+4 = 33, failed r2+r4+r7 = 7+1+4 = 12 -> 100*(1-12/33) = 63.6363...
-	area := scopeOf(t, card.Area, "3.1.2")
-	check(t, "area 3.1.2", area.Score, want{value: 100 * (1 - 12.0/33), evaluated: 6, passed: 3, failed: 3, na: 1, evalW: 33, failW: 12})
-	// No exceptions: both views agree.
-	check(t, "area 3.1.2 without exceptions", area.ScoreWithoutExceptions, want{value: 100 * (1 - 12.0/33), evaluated: 6, passed: 3, failed: 3, na: 1, evalW: 33, failW: 12})
-
-	// Recommendation 3.1.2.3: r1 pass 7, r2 fail 7, r5 N/A, r6 pass 10, r7 fail 4:
-	//   weight 7+7+10+4 = 28, failed 7+4 = 11 -> 100*17/28 = 60.714...
-	check(t, "rec 3.1.2.3", scopeOf(t, card.Recommendation, "3.1.2.3").Score,
-		want{value: 100 * 17.0 / 28, evaluated: 4, passed: 2, failed: 2, na: 1, evalW: 28, failW: 11})
-	// Recommendation 3.1.2.5: r3 pass 4, r4 fail 1 -> 100*(1-1/5) = 80.
-	check(t, "rec 3.1.2.5", scopeOf(t, card.Recommendation, "3.1.2.5").Score,
-		want{value: 80, evaluated: 2, passed: 1, failed: 1, evalW: 5, failW: 1})
-	// 3.1.3 and 3.1.3.1 have no evidence: no score, not 100.
-	check(t, "area 3.1.3", scopeOf(t, card.Area, "3.1.3").Score, want{value: -1})
-	check(t, "rec 3.1.3.1", scopeOf(t, card.Recommendation, "3.1.3.1").Score, want{value: -1})
-	// 3.1.7 has only attest/partial recommendations, attestations ignored here: no score, but
-	// both need an attestation.
-	check(t, "area 3.1.7", scopeOf(t, card.Area, "3.1.7").Score, want{value: -1, needsAtt: 2})
-
-	// Overall = mean of areas with a score = 3.1.2 alone = 63.63...; counts are the distinct results.
-	check(t, "overall", card.Overall.Score, want{value: 100 * (1 - 12.0/33), evaluated: 6, passed: 3, failed: 3, na: 1, needsAtt: 2, evalW: 33, failW: 12})
-	if card.Overall.Score.AreasAveraged != 1 {
-		t.Errorf("overall averaged %d areas, want 1", card.Overall.Score.AreasAveraged)
-	}
-
-	// Namespace shop: r1 pass 7, r2 fail 7, r3 pass 4 -> 100*(1-7/18) = 61.11...
-	check(t, "ns shop", scopeOf(t, card.Namespace, "shop").Score, want{value: 100 * 11.0 / 18, evaluated: 3, passed: 2, failed: 1, evalW: 18, failW: 7})
-	// Namespace web: r4 fail 1, r5 N/A, r7 (the Namespace asset "web") fail 4 -> 100*(1-5/5) = 0.
-	check(t, "ns web", scopeOf(t, card.Namespace, "web").Score, want{value: 0, evaluated: 2, failed: 2, na: 1, evalW: 5, failW: 5})
-	// r6 is cluster-scoped: in no namespace.
-	if len(card.Namespaces) != 2 {
-		t.Errorf("namespaces = %d, want 2 (shop, web)", len(card.Namespaces))
-	}
-
-	// Owners: team-a r1 pass 7 + r2 fail 7 -> 50; team-b r4 fail 1 + r5 N/A -> 0;
-	// "" (no label) r3 pass 4, r6 pass 10, r7 fail 4 -> 100*(1-4/18) = 77.77...
-	check(t, "owner team-a", scopeOf(t, card.Owner, "team-a").Score, want{value: 50, evaluated: 2, passed: 1, failed: 1, evalW: 14, failW: 7})
-	check(t, "owner team-b", scopeOf(t, card.Owner, "team-b").Score, want{value: 0, evaluated: 1, failed: 1, na: 1, evalW: 1, failW: 1})
-	check(t, "owner none", scopeOf(t, card.Owner, "").Score, want{value: 100 * 14.0 / 18, evaluated: 3, passed: 2, failed: 1, evalW: 18, failW: 4})
-	var ownerKeys []string
-	for _, o := range card.Owners {
-		ownerKeys = append(ownerKeys, o.Key)
-	}
-	if fmt.Sprintf("%q", ownerKeys) != `["" "team-a" "team-b"]` {
-		t.Errorf("owner order = %q", ownerKeys)
-	}
-
-	// Contributors of area 3.1.2 ("why is this 63.6?"): privileged 7/33 = 21.21 points,
-	// ns-labels 4/33 = 12.12, seccomp 1/33 = 3.03; together 36.36 = 100 - 63.64.
-	cs := area.Score.Contributors
-	wantC := []Contributor{
-		{CheckID: "privileged", Severity: high, Failed: 1, WeightLost: 7, PointsLost: 700.0 / 33},
-		{CheckID: "ns-labels", Severity: med, Failed: 1, WeightLost: 4, PointsLost: 400.0 / 33},
-		{CheckID: "seccomp", Severity: low, Failed: 1, WeightLost: 1, PointsLost: 100.0 / 33},
-	}
-	if len(cs) != len(wantC) {
-		t.Fatalf("contributors = %+v", cs)
-	}
-	for i := range wantC {
-		g, w := cs[i], wantC[i]
-		if g.CheckID != w.CheckID || g.Severity != w.Severity || g.Failed != w.Failed || !near(g.WeightLost, w.WeightLost) || !near(g.PointsLost, w.PointsLost) {
-			t.Errorf("contributor %d = %+v, want %+v", i, g, w)
-		}
-	}
-}
-
-func TestComputeOwnerScopesNeedKey(t *testing.T) {
 	opts := baseOpts()
-	opts.OwnerLabelKey = ""
-	card := Compute([]posture.Result{res("a", high, posture.Fail, "shop", "team-a", "3.1.2.3")}, opts)
-	if len(card.Owners) != 0 {
-		t.Errorf("owners = %+v, want none without OwnerLabelKey", card.Owners)
+	opts.IgnoreAttestations = false
+	card := Compute(results, opts)
+	rec := func(c Scorecard, id string) *float64 { r, _ := c.Recommendation(id); return r.Compliance }
+	expectValue(t, "attest, missing", rec(card, "3.1.7.1"), 0)
+	expectValue(t, "partial, checks 50 and missing attestation", rec(card, "3.1.7.4"), 25)
+	expectValue(t, "overall", card.Overall.Compliance, (0+25+100)/3.0)
+	if card.Overall.NeedsAttestation != 2 || card.Overall.Recommendations != 3 {
+		t.Errorf("needs attestation %d over %d recommendations, want 2 over 3", card.Overall.NeedsAttestation, card.Overall.Recommendations)
+	}
+
+	opts.Attestations = []Attestation{{CSAID: "3.1.7.1", ValidUntil: now.Add(time.Hour)}, {CSAID: "3.1.7.4", ValidUntil: now.Add(time.Hour)}}
+	card = Compute(results, opts)
+	expectValue(t, "attest, valid", rec(card, "3.1.7.1"), 100)
+	expectValue(t, "partial, checks 50 and valid attestation", rec(card, "3.1.7.4"), 75)
+
+	// A partial recommendation with no subjects is its attested half alone.
+	card = Compute(results[2:], opts)
+	expectValue(t, "partial, attestation only", rec(card, "3.1.7.4"), 100)
+
+	// An expired attestation, or no clock, is a missing one.
+	opts.Now = now.Add(2 * time.Hour)
+	expectValue(t, "expired", rec(Compute(results, opts), "3.1.7.1"), 0)
+	opts.Now = time.Time{}
+	expectValue(t, "no clock", rec(Compute(results, opts), "3.1.7.1"), 0)
+
+	// A scan has no attestations: attest-only recommendations have no evidence, partial ones
+	// only their checked half; what needs an attestation is still counted.
+	card = Compute(results, baseOpts())
+	if rec(card, "3.1.7.1") != nil {
+		t.Errorf("scan: attest-only recommendation has compliance %v", *rec(card, "3.1.7.1"))
+	}
+	expectValue(t, "scan: partial", rec(card, "3.1.7.4"), 50)
+	if card.Overall.NeedsAttestation != 2 {
+		t.Errorf("scan: needs attestation = %d, want 2", card.Overall.NeedsAttestation)
 	}
 }
 
-func TestComputeMultipleCSAIDs(t *testing.T) {
-	results := []posture.Result{
-		fail("privileged", high, "3.1.2.3", "3.1.2.5", "3.1.2.3"), // two recs of one area (and a duplicate ID)
-		pass("non-root", high, "3.1.2.3"),
-		fail("latest-tag", med, "3.1.2.5", "3.1.3.1"), // two areas
+func TestAttestationsNotInNamespaceScopes(t *testing.T) {
+	a := workload("shop", "a", "team-a")
+	opts := baseOpts()
+	opts.IgnoreAttestations = false
+	card := Compute([]posture.Result{result(a, "privileged", crit, posture.Pass, "3.1.2.3")}, opts)
+	ns, _ := card.Namespace("shop")
+	owner, _ := card.Owner("team-a")
+	for name, s := range map[string]posture.ScoreSnapshot{"namespace": ns, "owner": owner} {
+		expectValue(t, name, s.Compliance, 100)
+		if s.Recommendations != 1 || s.NeedsAttestation != 0 {
+			t.Errorf("%s: %d recommendations, %d need attestation, want 1 and 0", name, s.Recommendations, s.NeedsAttestation)
+		}
 	}
-	card := Compute(results, baseOpts())
-	// Area 3.1.2 counts each result once: privileged fail 7, non-root pass 7, latest-tag fail 4
-	//   -> weight 18, failed 11 -> 100*7/18 = 38.88... (counting privileged twice would give
-	//   weight 25, failed 18 -> 28).
-	check(t, "area 3.1.2", scopeOf(t, card.Area, "3.1.2").Score, want{value: 100 * 7.0 / 18, evaluated: 3, passed: 1, failed: 2, evalW: 18, failW: 11})
-	// Rec 3.1.2.3: privileged fail 7 (once, despite the duplicate), non-root pass 7 -> 50.
-	check(t, "rec 3.1.2.3", scopeOf(t, card.Recommendation, "3.1.2.3").Score, want{value: 50, evaluated: 2, passed: 1, failed: 1, evalW: 14, failW: 7})
-	// Rec 3.1.2.5: privileged fail 7, latest-tag fail 4 -> 0.
-	check(t, "rec 3.1.2.5", scopeOf(t, card.Recommendation, "3.1.2.5").Score, want{value: 0, evaluated: 2, failed: 2, evalW: 11, failW: 11})
-	// Area 3.1.3: latest-tag fail 4 -> 0.
-	check(t, "area 3.1.3", scopeOf(t, card.Area, "3.1.3").Score, want{value: 0, evaluated: 1, failed: 1, evalW: 4, failW: 4})
-	// Overall = (38.88... + 0) / 2 = 19.44...; distinct results: 3 evaluated, weight 18, failed 11.
-	check(t, "overall", card.Overall.Score, want{value: 100 * 7.0 / 18 / 2, evaluated: 3, passed: 1, failed: 2, needsAtt: 2, evalW: 18, failW: 11})
+	// The target counts them: 100 for 3.1.2.3, 0 for each missing attestation.
+	expectValue(t, "overall", card.Overall.Compliance, 100.0/3)
 }
 
-func TestOverallIsMeanOfAreasNotGlobalRatio(t *testing.T) {
-	var results []posture.Result
-	for i := 0; i < 9; i++ {
-		results = append(results, pass(fmt.Sprintf("ok-%d", i), high, "3.1.2.3"))
+func TestMultipleCSAIDs(t *testing.T) {
+	a := workload("shop", "a", "")
+	card := Compute([]posture.Result{result(a, "caps", high, posture.Fail, "3.1.2.3", "3.1.2.5", "3.1.3.1", "3.1.2.3")}, baseOpts())
+	area, _ := card.Area("3.1.2")
+	if area.Evaluated != 1 || !near(area.Risk, 7) || len(area.Recs) != 2 {
+		t.Errorf("area 3.1.2: %d results, risk %v, %d recommendations; want the result once, 7, two", area.Evaluated, area.Risk, len(area.Recs))
 	}
-	results = append(results, fail("privileged", high, "3.1.2.3"), fail("latest-tag", high, "3.1.3.1"))
-	card := Compute(results, baseOpts())
-	// Area 3.1.2: 10 results of weight 7 = 70, one failed = 7 -> 90.
-	// Area 3.1.3: one failed result -> 0.
-	// Overall = (90 + 0) / 2 = 45 (a global ratio would say 100*(1-14/77) = 81.8).
-	check(t, "overall", card.Overall.Score, want{value: 45, evaluated: 11, passed: 9, failed: 2, needsAtt: 2, evalW: 77, failW: 14})
-	if n := card.Overall.Score.AreasAveraged; n != 2 {
-		t.Errorf("AreasAveraged = %d, want 2", n)
+	for _, id := range []string{"3.1.2.3", "3.1.2.5", "3.1.3.1"} {
+		r, _ := card.Recommendation(id)
+		expectValue(t, id, r.Compliance, 0)
+		if r.Recs[id].Subjects != 1 || !near(r.Risk, 7) {
+			t.Errorf("%s: %+v, risk %v", id, r.Recs[id], r.Risk)
+		}
 	}
-	// Overall contributors: latest-tag costs 100 points in 3.1.3 -> 100/2 = 50 overall;
-	// privileged costs 7/70*100 = 10 points in 3.1.2 -> 10/2 = 5 overall. 50 + 5 = 55 = 100 - 45.
-	cs := card.Overall.Score.Contributors
-	if len(cs) != 2 || cs[0].CheckID != "latest-tag" || !near(cs[0].PointsLost, 50) || cs[1].CheckID != "privileged" || !near(cs[1].PointsLost, 5) {
-		t.Errorf("overall contributors = %+v", cs)
+	if card.Overall.Evaluated != 1 || !near(card.Overall.Risk, 7) || card.Overall.Recommendations != 3 {
+		t.Errorf("overall: %d results, risk %v over %d recommendations", card.Overall.Evaluated, card.Overall.Risk, card.Overall.Recommendations)
 	}
 }
 
 func TestExceptionsSideBySide(t *testing.T) {
-	accepted := res("privileged", high, posture.Fail, "shop", "", "3.1.2.3")
-	accepted.SubKey = "accepted"
-	passing := pass("non-root", high, "3.1.2.3")
-	passing.SubKey = "accepted" // matches the exception, but passes: must not be touched
+	a, b := workload("shop", "a", ""), workload("shop", "b", "")
 	results := []posture.Result{
-		passing,
-		pass("caps", high, "3.1.2.3"),
-		accepted,
-		fail("seccomp", med, "3.1.2.3"),
+		result(a, "privileged", crit, posture.Fail, "3.1.2.3"),
+		result(b, "privileged", crit, posture.Fail, "3.1.2.3"),
+		result(b, "non-root", high, posture.Fail, "3.1.2.3"),
 	}
 	opts := baseOpts()
-	var asked []string
-	opts.Excepted = func(r posture.Result) bool {
-		asked = append(asked, r.CheckID)
-		return r.SubKey == "accepted"
-	}
+	opts.Excepted = func(r posture.Result) bool { return r.Asset == a || r.CheckID == "privileged" }
 	card := Compute(results, opts)
-	area := scopeOf(t, card.Area, "3.1.2")
-	// Without exceptions: pass 7 + pass 7 + fail 7 + fail 4 -> weight 25, failed 11 -> 100*14/25 = 56.
-	check(t, "without exceptions", area.ScoreWithoutExceptions, want{value: 56, evaluated: 4, passed: 2, failed: 2, evalW: 25, failW: 11})
-	// With exceptions the accepted failure leaves the score (numerator and denominator):
-	// weight 18, failed 4 -> 100*14/18 = 77.77...
-	check(t, "with exceptions", area.Score, want{value: 100 * 14.0 / 18, evaluated: 3, passed: 2, failed: 1, exc: 1, evalW: 18, failW: 4})
-	// Same for overall (one area) and the namespace.
-	check(t, "overall with", card.Overall.Score, want{value: 100 * 14.0 / 18, evaluated: 3, passed: 2, failed: 1, exc: 1, needsAtt: 2, evalW: 18, failW: 4})
-	check(t, "overall without", card.Overall.ScoreWithoutExceptions, want{value: 56, evaluated: 4, passed: 2, failed: 2, needsAtt: 2, evalW: 25, failW: 11})
-	check(t, "ns with", scopeOf(t, card.Namespace, "shop").Score, want{value: 100 * 14.0 / 18, evaluated: 3, passed: 2, failed: 1, exc: 1, evalW: 18, failW: 4})
-	// Excepted is asked about failures only.
-	if fmt.Sprint(asked) != "[privileged seccomp]" {
-		t.Errorf("Excepted asked about %v, want only the failures", asked)
+	o := card.Overall
+	// a's only failure is excepted: it passes with exceptions; b still fails non-root.
+	expectValue(t, "with exceptions", o.Compliance, 50)
+	expectValue(t, "without exceptions", o.ComplianceWithoutExceptions, 0)
+	if !near(o.Risk, 7) || !near(o.RiskWithoutExceptions, 27) {
+		t.Errorf("risk %v / %v, want 7 with exceptions, 27 without", o.Risk, o.RiskWithoutExceptions)
 	}
-	// The accepted check is no contributor with exceptions, but is without.
-	if cs := area.Score.Contributors; len(cs) != 1 || cs[0].CheckID != "seccomp" {
-		t.Errorf("contributors with exceptions = %+v", cs)
+	if o.Failed != 3 || o.Excepted != 2 || o.OpenBySeverity.Total() != 1 || o.OpenBySeverity[high] != 1 {
+		t.Errorf("failed %d excepted %d open %v", o.Failed, o.Excepted, o.OpenBySeverity)
 	}
-	if cs := area.ScoreWithoutExceptions.Contributors; len(cs) != 2 || cs[0].CheckID != "privileged" {
-		t.Errorf("contributors without exceptions = %+v", cs)
-	}
-}
-
-func TestExceptionsCanLeaveNoScore(t *testing.T) {
-	opts := baseOpts()
-	opts.Excepted = func(posture.Result) bool { return true }
-	card := Compute([]posture.Result{fail("privileged", high, "3.1.2.3")}, opts)
-	// With the only result excepted nothing is evaluated: no score (not 100); without: 0.
-	check(t, "with", card.Overall.Score, want{value: -1, exc: 1, needsAtt: 2})
-	check(t, "without", card.Overall.ScoreWithoutExceptions, want{value: 0, evaluated: 1, failed: 1, needsAtt: 2, evalW: 7, failW: 7})
-}
-
-func TestAttestations(t *testing.T) {
-	valid := Attestation{CSAID: "3.1.7.1", ValidUntil: now.Add(30 * 24 * time.Hour), Ref: "att-1"}
-	expired := Attestation{CSAID: "3.1.7.1", ValidUntil: now.Add(-time.Hour), Ref: "att-0"}
-	partialCheck := pass("falco-present", high, "3.1.7.4")
-	tests := []struct {
-		name    string
-		opts    func(*Options)
-		results []posture.Result
-		area    want // area 3.1.7
-		valid   bool // 3.1.7.1 attestation status
-	}{
-		{
-			// Two synthetic fails (attest 3.1.7.1, the unseen part of partial 3.1.7.4), medium
-			// weight 4 each -> 0. Both need an attestation.
-			name: "missing attestation fails",
-			area: want{value: 0, evaluated: 2, failed: 2, needsAtt: 2, evalW: 8, failW: 8},
-		},
-		{
-			// 3.1.7.1 passes; the partial rec's part still fails: 100*(1-4/8).
-			name:  "valid attestation passes",
-			opts:  func(o *Options) { o.Attestations = []Attestation{valid} },
-			area:  want{value: 50, evaluated: 2, passed: 1, failed: 1, needsAtt: 1, evalW: 8, failW: 4},
-			valid: true,
-		},
-		{
-			name: "expired attestation fails",
-			opts: func(o *Options) { o.Attestations = []Attestation{expired} },
-			area: want{value: 0, evaluated: 2, failed: 2, needsAtt: 2, evalW: 8, failW: 8},
-		},
-		{
-			name: "expiring exactly now counts as expired",
-			opts: func(o *Options) { o.Attestations = []Attestation{{CSAID: "3.1.7.1", ValidUntil: now}} },
-			area: want{value: 0, evaluated: 2, failed: 2, needsAtt: 2, evalW: 8, failW: 8},
-		},
-		{
-			name:  "latest of several wins",
-			opts:  func(o *Options) { o.Attestations = []Attestation{expired, valid, expired} },
-			area:  want{value: 50, evaluated: 2, passed: 1, failed: 1, needsAtt: 1, evalW: 8, failW: 4},
-			valid: true,
-		},
-		{
-			name: "zero Now fails closed",
-			opts: func(o *Options) { o.Attestations = []Attestation{valid}; o.Now = time.Time{} },
-			area: want{value: 0, evaluated: 2, failed: 2, needsAtt: 2, evalW: 8, failW: 8},
-		},
-		{
-			// Partial rec: its check results count, and the two synthetic fails of 4 join them:
-			// pass 7 + fail 4 + fail 4 -> 100*(1-8/15).
-			name:    "partial check results plus missing attestation",
-			results: []posture.Result{partialCheck},
-			area:    want{value: 100 * 7.0 / 15, evaluated: 3, passed: 1, failed: 2, needsAtt: 2, evalW: 15, failW: 8},
-		},
-		{
-			// Both attested: the check's pass and two synthetic passes -> 100.
-			name: "partial recommendation attested too",
-			opts: func(o *Options) {
-				o.Attestations = []Attestation{valid, {CSAID: "3.1.7.4", ValidUntil: now.Add(time.Hour), Ref: "att-2"}}
-			},
-			results: []posture.Result{partialCheck},
-			area:    want{value: 100, evaluated: 3, passed: 3, evalW: 15},
-			valid:   true,
-		},
-		{
-			// AttestationSeverity high: synthetic fail weight 7; pass 7 + fail 7 + fail 7 -> 33.3.
-			name:    "attestation severity configurable",
-			opts:    func(o *Options) { o.AttestationSeverity = high },
-			results: []posture.Result{partialCheck},
-			area:    want{value: 100.0 / 3, evaluated: 3, passed: 1, failed: 2, needsAtt: 2, evalW: 21, failW: 14},
-		},
-		{
-			// Ignored: the attest rec leaves the score; only the partial check's pass counts -> 100.
-			name:    "ignored attestations",
-			opts:    func(o *Options) { o.IgnoreAttestations = true },
-			results: []posture.Result{partialCheck},
-			area:    want{value: 100, evaluated: 1, passed: 1, needsAtt: 2, evalW: 7},
-		},
-		{
-			name: "ignored attestations and no checks: no score",
-			opts: func(o *Options) { o.IgnoreAttestations = true },
-			area: want{value: -1, needsAtt: 2},
-		},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			opts := baseOpts()
-			opts.IgnoreAttestations = false
-			if tt.opts != nil {
-				tt.opts(&opts)
-			}
-			card := Compute(tt.results, opts)
-			check(t, "area 3.1.7", scopeOf(t, card.Area, "3.1.7").Score, tt.area)
-			var st AttestationStatus
-			for _, s := range card.Attestations {
-				if s.CSAID == "3.1.7.1" {
-					st = s
-				}
-			}
-			if st.Valid != tt.valid || st.Mode != csa.ModeAttest {
-				t.Errorf("attestation status = %+v, want valid %v", st, tt.valid)
-			}
-			if tt.valid && st.Ref != "att-1" {
-				t.Errorf("attestation ref = %q, want att-1", st.Ref)
-			}
-			// The attest recommendation is never in a namespace scope.
-			for _, ns := range card.Namespaces {
-				if ns.Score.NeedsAttestation != 0 {
-					t.Errorf("namespace %s has NeedsAttestation %d", ns.Key, ns.Score.NeedsAttestation)
-				}
-			}
-			// A missing attestation explains itself as a contributor.
-			if tt.area.failW > 0 && !tt.valid && !opts.IgnoreAttestations {
-				cs := scopeOf(t, card.Recommendation, "3.1.7.1").Score.Contributors
-				if len(cs) != 1 || cs[0].CheckID != AttestationCheckID("3.1.7.1") {
-					t.Errorf("rec 3.1.7.1 contributors = %+v", cs)
-				}
-			}
-		})
-	}
-}
-
-func TestAttestationsWithRealCatalog(t *testing.T) {
-	// Default options: the real catalog, attestations scored, none on record.
-	card := Compute(nil, Options{Now: now})
-	var attest, partial int
-	for _, r := range csa.All() {
-		switch r.Mode {
-		case csa.ModeAttest:
-			attest++
-		case csa.ModePartial:
-			partial++
-		}
-	}
-	// Every attest and partial rec fails, so every area holding one scores 0 and overall = 0 (not 100).
-	n := attest + partial
-	check(t, "overall", card.Overall.Score, want{value: 0, evaluated: n, failed: n, needsAtt: n, evalW: 4 * float64(n), failW: 4 * float64(n)})
-	if len(card.Areas) != 17 || len(card.Recommendations) != 54 || len(card.Attestations) != attest+partial {
-		t.Errorf("areas %d recs %d attestations %d", len(card.Areas), len(card.Recommendations), len(card.Attestations))
-	}
-	if card.Areas[9].Key != "3.1.10" {
-		t.Errorf("areas not in numeric order: %s", card.Areas[9].Key)
-	}
-	// 3.1.2 has no attest rec and no results: no score.
-	check(t, "area 3.1.2", scopeOf(t, card.Area, "3.1.2").Score, want{value: -1})
-}
-
-func TestNoEvidenceIsNoScore(t *testing.T) {
-	tests := []struct {
-		name    string
-		results []posture.Result
-		overall want
-	}{
-		{name: "no results", overall: want{value: -1, needsAtt: 2}},
-		{name: "only not applicable", results: []posture.Result{res("a", high, posture.NotApplicable, "shop", "", "3.1.2.3")},
-			overall: want{value: -1, na: 1, needsAtt: 2}},
-		// Info weighs 0: evaluated, but nothing with weight, so no score either.
-		{name: "only zero weight", results: []posture.Result{fail("a", info, "3.1.2.3"), pass("b", info, "3.1.2.3")},
-			overall: want{value: -1, evaluated: 2, passed: 1, failed: 1, needsAtt: 2}},
-	}
-	for _, tt := range tests {
-		t.Run(tt.name, func(t *testing.T) {
-			card := Compute(tt.results, baseOpts())
-			check(t, "overall", card.Overall.Score, tt.overall)
-			for _, a := range card.Areas {
-				if a.Score.HasScore() {
-					t.Errorf("area %s has a score %s", a.Key, val(a.Score))
-				}
-			}
-		})
+	if len(o.Contributors) != 1 || o.Contributors[0].CheckID != "non-root" {
+		t.Errorf("contributors = %+v, want only the open finding's check", o.Contributors)
 	}
 }
 
 func TestUnknownStatusFailsClosed(t *testing.T) {
-	r := pass("a", high, "3.1.2.3")
-	r.Status = "error"
-	card := Compute([]posture.Result{r, pass("b", high, "3.1.2.3")}, baseOpts())
-	// error counts as fail: pass 7 + fail 7 -> 50.
-	check(t, "area", scopeOf(t, card.Area, "3.1.2").Score, want{value: 50, evaluated: 2, passed: 1, failed: 1, evalW: 14, failW: 7})
+	a := workload("shop", "a", "")
+	card := Compute([]posture.Result{result(a, "x", high, "error", "3.1.2.3")}, baseOpts())
+	if card.Overall.Failed != 1 || !near(card.Overall.Risk, 7) {
+		t.Errorf("unknown status: failed %d risk %v, want a failure", card.Overall.Failed, card.Overall.Risk)
+	}
 }
 
-func TestCustomWeights(t *testing.T) {
+func TestCustomWeightsAndExposure(t *testing.T) {
+	a := workload("shop", "a", "")
 	opts := baseOpts()
-	opts.Weights = posture.Weights{high: 3, low: 1} // medium missing: weighs 0
-	card := Compute([]posture.Result{fail("a", high, "3.1.2.3"), pass("b", low, "3.1.2.3"), fail("c", med, "3.1.2.3")}, opts)
-	// weight 3 + 1 + 0 = 4, failed 3 + 0 = 3 -> 25. The medium failure is counted but weighs nothing.
-	check(t, "area", scopeOf(t, card.Area, "3.1.2").Score, want{value: 25, evaluated: 3, passed: 1, failed: 2, evalW: 4, failW: 3})
-}
-
-func TestContributorsCappedAndOrdered(t *testing.T) {
-	results := []posture.Result{
-		fail("b-check", med, "3.1.2.3"), fail("b-check", high, "3.1.2.3"), // b: 4 + 7 = 11, severity high
-		fail("a-check", med, "3.1.2.3"), fail("a-check", med, "3.1.2.3"), fail("a-check", med, "3.1.2.3"), // a: 12
-		fail("c-check", low, "3.1.2.3"), // c: 1
-		fail("d-check", low, "3.1.2.3"), // d: 1, ties with c -> by ID
-		pass("ok", crit, "3.1.2.3"),
+	opts.Weights = posture.Weights{crit: 40, high: 0}
+	opts.Exposure = func(*posture.Asset) posture.Exposure { return posture.ExposureInternet | posture.ExposurePrivileged }
+	card := Compute([]posture.Result{result(a, "x", crit, posture.Fail, "3.1.2.3"), result(a, "y", high, posture.Fail, "3.1.2.3")}, opts)
+	if !near(card.Overall.Risk, 40*3) {
+		t.Errorf("risk = %v, want 120 (critical 40 × 2 × 1.5; high weighs 0)", card.Overall.Risk)
 	}
-	opts := baseOpts()
-	opts.MaxContributors = 3
-	card := Compute(results, opts)
-	cs := scopeOf(t, card.Area, "3.1.2").Score.Contributors
-	// evaluated weight 11 + 12 + 1 + 1 + 10 = 35.
-	got := ""
-	for _, c := range cs {
-		got += fmt.Sprintf("%s/%s/%d/%.0f/%.4f ", c.CheckID, c.Severity, c.Failed, c.WeightLost, c.PointsLost)
-	}
-	wantS := fmt.Sprintf("a-check/medium/3/12/%.4f b-check/high/2/11/%.4f c-check/low/1/1/%.4f ", 1200.0/35, 1100.0/35, 100.0/35)
-	if got != wantS {
-		t.Errorf("contributors = %s\nwant           %s", got, wantS)
-	}
-	// Default cap is 5.
-	opts.MaxContributors = 0
-	many := []posture.Result{}
-	for i := 0; i < 8; i++ {
-		many = append(many, fail(fmt.Sprintf("c%d", i), high, "3.1.2.3"))
-	}
-	if n := len(scopeOf(t, Compute(many, opts).Area, "3.1.2").Score.Contributors); n != DefaultMaxContributors {
-		t.Errorf("default cap gave %d contributors", n)
+	if f := (posture.ExposureInternet | posture.ExposurePrivileged | posture.ExposureProduction).Factor(); !near(f, 4.5) {
+		t.Errorf("every exposure = ×%v, want ×4.5", f)
 	}
 }
 
-// TestPointsLostAddUp checks the explanation property on a mixed data set: for every scope the
-// uncapped contributors' points lost add up to 100 − score.
-func TestPointsLostAddUp(t *testing.T) {
-	ids := []string{"3.1.2.3", "3.1.2.5", "3.1.3.1", "3.1.7.4", "3.1.9.1"}
-	sevs := []posture.Severity{crit, high, med, low}
-	stats := []posture.ResultStatus{posture.Pass, posture.Fail, posture.Pass, posture.NotApplicable, posture.Fail}
+func TestContributorsOrderedCappedAndAddUp(t *testing.T) {
 	var results []posture.Result
-	for i := 0; i < 60; i++ {
-		r := res(fmt.Sprintf("check-%d", i%7), sevs[i%4], stats[i%5], []string{"a", "b", ""}[i%3], []string{"x", "y"}[i%2], ids[i%5], ids[(i*3)%5])
-		results = append(results, r)
+	for i, sev := range []posture.Severity{low, crit, med, high, high, info} {
+		a := workload("shop", fmt.Sprint("w", i), "")
+		results = append(results, result(a, fmt.Sprint("check-", sev), sev, posture.Fail, "3.1.2.3"))
+	}
+	card := Compute(results, baseOpts())
+	sum := 0.0
+	var order []string
+	for _, c := range card.Overall.Contributors {
+		sum += c.Risk
+		order = append(order, c.CheckID)
+	}
+	if !near(sum, card.Overall.Risk) {
+		t.Errorf("contributors add up to %v, risk is %v", sum, card.Overall.Risk)
+	}
+	if fmt.Sprint(order) != "[check-high check-critical check-medium check-low check-info]" {
+		t.Errorf("order = %v (two high findings, 14 points, beat one critical)", order)
+	}
+	opts := baseOpts()
+	opts.MaxContributors = 0
+	if n := len(Compute(results, opts).Overall.Contributors); n != DefaultMaxContributors {
+		t.Errorf("default cap: %d contributors", n)
+	}
+}
+
+func TestRiskAddsUpOverNamespacesAndOwners(t *testing.T) {
+	node := &posture.Asset{Kind: posture.AssetNode, Key: "Node/n1", Name: "n1"}
+	results := []posture.Result{
+		result(workload("shop", "a", "team-a"), "x", crit, posture.Fail, "3.1.2.3"),
+		result(workload("dev", "b", ""), "y", med, posture.Fail, "3.1.3.1"),
+		result(node, "z", high, posture.Fail, "3.1.2.5"),
+	}
+	card := Compute(results, baseOpts())
+	sum := 0.0
+	for _, ns := range card.Namespaces {
+		sum += ns.Risk
+	}
+	if !near(sum+7, card.Overall.Risk) || len(card.Namespaces) != 2 {
+		t.Errorf("namespaces add to %v + cluster-scoped 7, overall %v", sum, card.Overall.Risk)
+	}
+	sum = 0
+	var keys []string
+	for _, o := range card.Owners {
+		sum += o.Risk
+		keys = append(keys, fmt.Sprintf("%q", o.ScopeKey))
+	}
+	if !near(sum, card.Overall.Risk) || fmt.Sprint(keys) != `["" "team-a"]` {
+		t.Errorf("owners %v add to %v, overall %v", keys, sum, card.Overall.Risk)
+	}
+	opts := baseOpts()
+	opts.OwnerLabelKey = ""
+	if n := len(Compute(results, opts).Owners); n != 0 {
+		t.Errorf("no owner label key: %d owner scopes", n)
+	}
+}
+
+// Combining targets' snapshots gives exactly what scoring all their results at once gives.
+func TestCombineEqualsComputingTogether(t *testing.T) {
+	t1 := []posture.Result{
+		result(workload("shop", "a", ""), "privileged", crit, posture.Fail, "3.1.2.3"),
+		result(workload("shop", "b", ""), "privileged", crit, posture.Pass, "3.1.2.3"),
+		result(workload("shop", "b", ""), "log", med, posture.Pass, "3.1.7.4"),
+	}
+	t2 := []posture.Result{
+		result(workload("shop", "c", ""), "privileged", crit, posture.Pass, "3.1.2.3"),
+		result(workload("shop", "d", ""), "tag", med, posture.Fail, "3.1.3.1"),
 	}
 	opts := baseOpts()
 	opts.IgnoreAttestations = false
-	opts.Excepted = func(r posture.Result) bool { return r.CheckID == "check-3" }
-	card := Compute(results, opts)
-	all := append([]ScopeScore{card.Overall}, card.Areas...)
-	all = append(all, card.Recommendations...)
-	all = append(all, card.Namespaces...)
-	all = append(all, card.Owners...)
-	for _, s := range all {
-		for view, sc := range map[string]Score{"with": s.Score, "without": s.ScoreWithoutExceptions} {
-			if sc.Value == nil {
-				continue
-			}
-			sum := 0.0
-			for _, c := range sc.Contributors {
-				sum += c.PointsLost
-			}
-			if !near(sum, 100-*sc.Value) {
-				t.Errorf("%s %s (%s): points lost %.6f, 100 - score = %.6f", s.Kind, s.Key, view, sum, 100-*sc.Value)
-			}
-			if sc.Evaluated != sc.Passed+sc.Failed {
-				t.Errorf("%s %s: evaluated %d != passed %d + failed %d", s.Kind, s.Key, sc.Evaluated, sc.Passed, sc.Failed)
-			}
+	opts.Attestations = []Attestation{{CSAID: "3.1.7.1", ValidUntil: now.Add(time.Hour)}}
+	together := Compute(append(append([]posture.Result{}, t1...), t2...), opts)
+	c1, c2 := Compute(t1, opts), Compute(t2, opts)
+	modes := ModesOf(testCatalog)
+	pairs := map[string][2]posture.ScoreSnapshot{
+		"overall":    {together.Overall, modes.Combine([]posture.ScoreSnapshot{c1.Overall, c2.Overall}, -1)},
+		"area 3.1.2": {mustArea(together, "3.1.2"), modes.Combine([]posture.ScoreSnapshot{mustArea(c1, "3.1.2"), mustArea(c2, "3.1.2")}, -1)},
+	}
+	for name, p := range pairs {
+		want, got := p[0], p[1]
+		if fmt.Sprint(deref(want.Compliance), deref(want.ComplianceWithoutExceptions), want.Recommendations, want.Risk, want.Evaluated, want.Failed, want.NeedsAttestation, want.OpenBySeverity) !=
+			fmt.Sprint(deref(got.Compliance), deref(got.ComplianceWithoutExceptions), got.Recommendations, got.Risk, got.Evaluated, got.Failed, got.NeedsAttestation, got.OpenBySeverity) {
+			t.Errorf("%s: combined %+v\nwant %+v", name, got, want)
 		}
 	}
-	// Unknown area 3.1.9 (not in testCatalog) is appended after the catalog areas.
-	if last := card.Areas[len(card.Areas)-1].Key; last != "3.1.9" {
-		t.Errorf("last area = %s, want 3.1.9", last)
+	// Averaging the two targets' compliance would be wrong: 3.1.2.3 is 2 of 3 subjects, not (50+100)/2.
+	r := modes.Combine([]posture.ScoreSnapshot{mustRec(c1, "3.1.2.3"), mustRec(c2, "3.1.2.3")}, -1)
+	expectValue(t, "3.1.2.3 combined", r.Compliance, 200.0/3)
+}
+
+func mustArea(c Scorecard, id string) posture.ScoreSnapshot { s, _ := c.Area(id); return s }
+func mustRec(c Scorecard, id string) posture.ScoreSnapshot  { s, _ := c.Recommendation(id); return s }
+
+func deref(v *float64) string {
+	if v == nil {
+		return "none"
 	}
+	return fmt.Sprintf("%.9f", *v)
 }
 
 func TestExtraAreasSortNumerically(t *testing.T) {
 	opts := baseOpts()
 	opts.Recommendations = []csa.Recommendation{}
-	card := Compute([]posture.Result{pass("a", high, "3.1.10.1"), pass("b", high, "3.1.9.1"), pass("c", high, "3.1.2.3")}, opts)
+	a := workload("shop", "a", "")
+	card := Compute([]posture.Result{result(a, "a", high, posture.Pass, "3.1.10.1"), result(a, "b", high, posture.Pass, "3.1.9.1"),
+		result(a, "c", high, posture.Pass, "3.1.2.3")}, opts)
 	var keys []string
 	for _, a := range card.Areas {
-		keys = append(keys, a.Key)
+		keys = append(keys, a.ScopeKey)
 	}
 	if fmt.Sprint(keys) != "[3.1.2 3.1.9 3.1.10]" {
 		t.Errorf("areas = %v", keys)
 	}
-}
-
-func TestComputeByTarget(t *testing.T) {
-	a1 := fail("privileged", high, "3.1.2.3")
-	a1.Asset.TargetID = 1
-	a2 := pass("non-root", high, "3.1.2.3")
-	a2.Asset.TargetID = 1
-	b1 := pass("non-root", high, "3.1.3.1")
-	b1.Asset.TargetID = 2
-	cards := ComputeByTarget([]posture.Result{a1, a2, b1}, func(r posture.Result) string {
-		return strconv.FormatInt(r.Asset.TargetID, 10)
-	}, baseOpts())
-	// Target 1: area 3.1.2 pass 7 fail 7 -> 50; overall 50. Target 2: 3.1.3 all pass -> 100.
-	check(t, "target 1", cards["1"].Overall.Score, want{value: 50, evaluated: 2, passed: 1, failed: 1, needsAtt: 2, evalW: 14, failW: 7})
-	check(t, "target 2", cards["2"].Overall.Score, want{value: 100, evaluated: 1, passed: 1, needsAtt: 2, evalW: 7})
-	if len(cards) != 2 {
-		t.Errorf("targets = %d", len(cards))
+	if card.Overall.Model != Model || card.Areas[0].Model != Model {
+		t.Errorf("snapshots do not carry the model")
 	}
 }
 

@@ -12,15 +12,12 @@ import (
 	"github.com/palisade-dev/palisade/backend/alerting"
 	"github.com/palisade-dev/palisade/backend/notify"
 	"github.com/palisade-dev/palisade/backend/posture"
+	"github.com/palisade-dev/palisade/backend/scoring"
 )
 
 // Drift, alerts and their deliveries are written in the run's own transaction: a run that
 // is recorded has its alerts queued, and a crash loses neither (the outbox worker sends
 // what is queued, after a restart too).
-
-// ScoreDropThreshold is how many points the overall score must fall between two complete
-// runs to raise a score_drop event.
-const ScoreDropThreshold = 5.0
 
 type driftEventRow struct {
 	ID        int64
@@ -93,9 +90,9 @@ type outboxRow struct {
 
 func (outboxRow) TableName() string { return "notification_outbox" }
 
-// previousComplete is the newest complete run of the target before this one, and its
-// overall score when the same score model computed it (nil otherwise: no score to compare).
-func previousComplete(tx *gorm.DB, tenantID, targetID, runID int64) (int64, *float64, error) {
+// previousComplete is the newest complete run of the target before this one, and its overall
+// snapshot (nil when it stored none).
+func previousComplete(tx *gorm.DB, tenantID, targetID, runID int64) (int64, *posture.ScoreSnapshot, error) {
 	var runs []runRow
 	if err := tx.Where("tenant_id = ? AND target_id = ? AND status = ? AND id <> ?", tenantID, targetID, posture.RunComplete, runID).
 		Order("started_at DESC, id DESC").Limit(1).Find(&runs).Error; err != nil || len(runs) == 0 {
@@ -103,26 +100,34 @@ func previousComplete(tx *gorm.DB, tenantID, targetID, runID int64) (int64, *flo
 	}
 	var snaps []scoreRow
 	if err := tx.Where("tenant_id = ? AND run_id = ? AND scope_kind = ?", tenantID, runs[0].ID, posture.ScopeOverall).
-		Limit(1).Find(&snaps).Error; err != nil {
-		return 0, nil, err
+		Limit(1).Find(&snaps).Error; err != nil || len(snaps) == 0 {
+		return runs[0].ID, nil, err
 	}
-	if len(snaps) == 0 {
-		return runs[0].ID, nil, nil
-	}
-	var d struct {
-		Model int `json:"model"`
-	}
-	if json.Unmarshal([]byte(snaps[0].Details), &d) != nil || d.Model != scoreModel {
-		return runs[0].ID, nil, nil
-	}
-	return runs[0].ID, snaps[0].Score, nil
+	s := snapshotFromRow(snaps[0])
+	return runs[0].ID, &s, nil
 }
 
-func overallScore(snaps []posture.ScoreSnapshot) *float64 {
+// scoreDrop is the score_drop event of a complete run whose overall numbers regressed from
+// the previous complete run's (both computed by one model), or nil.
+func scoreDrop(prev *posture.ScoreSnapshot, snaps []posture.ScoreSnapshot, weights posture.Weights) *alerting.ScoreDrop {
+	if prev == nil {
+		return nil
+	}
 	for _, s := range snaps {
-		if s.ScopeKind == posture.ScopeOverall {
-			return s.Score
+		if s.ScopeKind != posture.ScopeOverall {
+			continue
 		}
+		if s.Model == 0 {
+			s.Model = scoring.Model
+		}
+		reg, ok := scoring.Regressed(*prev, s, weights)
+		if !ok {
+			return nil
+		}
+		return &alerting.ScoreDrop{Severity: reg.Severity, Summary: reg.Summary(), Details: map[string]string{
+			"risk_from": fmt.Sprintf("%.1f", reg.RiskFrom), "risk_to": fmt.Sprintf("%.1f", reg.RiskTo),
+			"compliance_from": scoring.FormatCompliance(reg.ComplianceFrom), "compliance_to": scoring.FormatCompliance(reg.ComplianceTo),
+			"model": fmt.Sprint(s.Model)}}
 	}
 	return nil
 }

@@ -256,21 +256,24 @@ func stringMap(text string) map[string]string {
 }
 
 type scoreRow struct {
-	ID                     int64
-	TenantID               int64
-	TargetID               *int64
-	RunID                  *int64
-	ScopeKind              string
-	ScopeKey               string
-	Score                  *float64
-	ScoreWithoutExceptions *float64
-	Evaluated              int
-	Passed                 int
-	Failed                 int
-	NotApplicable          int
-	NeedsAttestation       int
-	Details                string
-	TakenAt                time.Time
+	ID                          int64
+	TenantID                    int64
+	TargetID                    *int64
+	RunID                       *int64
+	ScopeKind                   string
+	ScopeKey                    string
+	Model                       int
+	Compliance                  *float64
+	ComplianceWithoutExceptions *float64
+	Risk                        float64
+	RiskWithoutExceptions       float64
+	Evaluated                   int
+	Passed                      int
+	Failed                      int
+	NotApplicable               int
+	NeedsAttestation            int
+	Details                     string
+	TakenAt                     time.Time
 }
 
 func (scoreRow) TableName() string { return "score_snapshots" }

@@ -124,7 +124,7 @@ func (db *DB) FinishRun(ctx context.Context, tenantID, runID int64, out posture.
 		if out.Status != posture.RunFailed {
 			lc := &lifecycle{tx: tx, tenantID: tenantID, targetID: row.TargetID, runID: runID, at: out.FinishedAt, dialect: db.dialect}
 			var prevRun int64
-			var prevScore *float64
+			var prevScore *posture.ScoreSnapshot
 			if out.Status == posture.RunComplete {
 				var err error
 				if prevRun, prevScore, err = previousComplete(tx, tenantID, row.TargetID, runID); err != nil {
@@ -140,8 +140,8 @@ func (db *DB) FinishRun(ctx context.Context, tenantID, runID int64, out posture.
 				return err
 			}
 			if out.Status == posture.RunComplete {
-				events := alerting.Drift(tenantID, row.TargetID, runID, prevRun, out.FinishedAt, lc.changes, prevScore,
-					overallScore(out.Scores), ScoreDropThreshold)
+				events := alerting.Drift(tenantID, row.TargetID, runID, prevRun, out.FinishedAt, lc.changes,
+					scoreDrop(prevScore, out.Scores, out.Weights))
 				cfg, err := configDrift(tx, tenantID, row.TargetID, runID, out.FinishedAt, out.Watched, plan)
 				if err != nil {
 					return err

@@ -10,23 +10,20 @@ import (
 	"gorm.io/gorm"
 
 	"github.com/palisade-dev/palisade/backend/posture"
+	"github.com/palisade-dev/palisade/backend/scoring"
 )
 
 var _ posture.ScoreStore = (*DB)(nil)
 
-// scoreModel numbers how scores are computed; a snapshot keeps the model that made it, so
-// that a change of model is not taken for a change of posture (a score_drop alert).
-//
-//	0: (stored before models were numbered) attestations left out of scores
-//	2: attest-only recommendations and the unseen part of partial ones count (attestations)
-const scoreModel = 2
-
-// scoreDetails is the JSON in score_snapshots.details.
+// scoreDetails is the JSON in score_snapshots.details: what explains the numbers and lets
+// several targets' snapshots be added up exactly.
 type scoreDetails struct {
-	EvaluatedWeight float64                    `json:"evaluated_weight"`
-	FailedWeight    float64                    `json:"failed_weight"`
-	Contributors    []posture.ScoreContributor `json:"contributors"`
-	Model           int                        `json:"model,omitempty"`
+	Recommendations int                         `json:"recommendations,omitempty"`
+	Excepted        int                         `json:"excepted,omitempty"`
+	OpenBySeverity  posture.SeverityCounts      `json:"open_by_severity"`
+	Recs            map[string]posture.RecTally `json:"recs,omitempty"`
+	Contributors    []posture.ScoreContributor  `json:"contributors"`
+	Model           int                         `json:"model,omitempty"`
 }
 
 func saveScores(tx *gorm.DB, tenantID, targetID, runID int64, at time.Time, snaps []posture.ScoreSnapshot) error {
@@ -35,11 +32,16 @@ func saveScores(tx *gorm.DB, tenantID, targetID, runID int64, at time.Time, snap
 	}
 	rows := make([]scoreRow, len(snaps))
 	for i, s := range snaps {
-		details, _ := json.Marshal(scoreDetails{EvaluatedWeight: s.EvaluatedWeight, FailedWeight: s.FailedWeight,
-			Contributors: s.Contributors, Model: scoreModel})
+		model := s.Model
+		if model == 0 {
+			model = scoring.Model
+		}
+		details, _ := json.Marshal(scoreDetails{Recommendations: s.Recommendations, Excepted: s.Excepted, OpenBySeverity: s.OpenBySeverity,
+			Recs: s.Recs, Contributors: s.Contributors, Model: model})
 		rows[i] = scoreRow{
-			TenantID: tenantID, TargetID: &targetID, RunID: &runID, ScopeKind: s.ScopeKind, ScopeKey: s.ScopeKey,
-			Score: s.Score, ScoreWithoutExceptions: s.ScoreWithoutExceptions, Evaluated: s.Evaluated, Passed: s.Passed,
+			TenantID: tenantID, TargetID: &targetID, RunID: &runID, ScopeKind: s.ScopeKind, ScopeKey: s.ScopeKey, Model: model,
+			Compliance: s.Compliance, ComplianceWithoutExceptions: s.ComplianceWithoutExceptions,
+			Risk: s.Risk, RiskWithoutExceptions: s.RiskWithoutExceptions, Evaluated: s.Evaluated, Passed: s.Passed,
 			Failed: s.Failed, NotApplicable: s.NotApplicable, NeedsAttestation: s.NeedsAttestation,
 			Details: string(details), TakenAt: at,
 		}
@@ -51,10 +53,11 @@ func snapshotFromRow(r scoreRow) posture.ScoreSnapshot {
 	var d scoreDetails
 	_ = json.Unmarshal([]byte(r.Details), &d)
 	s := posture.ScoreSnapshot{
-		ID: r.ID, TenantID: r.TenantID, ScopeKind: r.ScopeKind, ScopeKey: r.ScopeKey, Score: r.Score,
-		ScoreWithoutExceptions: r.ScoreWithoutExceptions, Evaluated: r.Evaluated, Passed: r.Passed, Failed: r.Failed,
-		NotApplicable: r.NotApplicable, NeedsAttestation: r.NeedsAttestation, EvaluatedWeight: d.EvaluatedWeight,
-		FailedWeight: d.FailedWeight, Contributors: d.Contributors, TakenAt: r.TakenAt,
+		ID: r.ID, TenantID: r.TenantID, ScopeKind: r.ScopeKind, ScopeKey: r.ScopeKey, Model: r.Model,
+		Compliance: r.Compliance, ComplianceWithoutExceptions: r.ComplianceWithoutExceptions, Recommendations: d.Recommendations,
+		Risk: r.Risk, RiskWithoutExceptions: r.RiskWithoutExceptions, Evaluated: r.Evaluated, Passed: r.Passed, Failed: r.Failed,
+		NotApplicable: r.NotApplicable, Excepted: d.Excepted, OpenBySeverity: d.OpenBySeverity, NeedsAttestation: r.NeedsAttestation,
+		Recs: d.Recs, Contributors: d.Contributors, TakenAt: r.TakenAt,
 	}
 	if r.TargetID != nil {
 		s.TargetID = *r.TargetID
@@ -163,7 +166,8 @@ func (c *snapshotCache) put(k latestKey, snaps []posture.ScoreSnapshot) {
 	}
 }
 
-// copySnapshots copies the snapshots and their contributors, in two allocations.
+// copySnapshots copies the snapshots and their contributors, in two allocations. The Recs
+// maps are shared: they are read, never written, once a snapshot is stored.
 func copySnapshots(in []posture.ScoreSnapshot) []posture.ScoreSnapshot {
 	out := make([]posture.ScoreSnapshot, len(in))
 	n := 0
@@ -182,11 +186,12 @@ func copySnapshots(in []posture.ScoreSnapshot) []posture.ScoreSnapshot {
 	return out
 }
 
-// ScoreHistory returns one scope's snapshots of a target since a time, oldest first.
+// ScoreHistory returns one scope's snapshots of a target since a time, oldest first: those of
+// the current score model only, so that a trend never mixes two ways of counting.
 func (db *DB) ScoreHistory(ctx context.Context, tenantID, targetID int64, kind, key string, since time.Time) ([]posture.ScoreSnapshot, error) {
 	var rows []scoreRow
 	if err := db.gorm.WithContext(ctx).
-		Where("tenant_id = ? AND target_id = ? AND scope_kind = ? AND scope_key = ? AND taken_at >= ?", tenantID, targetID, kind, key, since.UTC()).
+		Where("tenant_id = ? AND target_id = ? AND scope_kind = ? AND scope_key = ? AND model = ? AND taken_at >= ?", tenantID, targetID, kind, key, scoring.Model, since.UTC()).
 		Order("taken_at, id").Limit(10000).Find(&rows).Error; err != nil {
 		return nil, err
 	}

@@ -63,7 +63,7 @@ func TestIntegrationPipelineAgainstRealCluster(t *testing.T) {
 			if len(priv) != 1 || priv[0].AssetKey != "apps/Deployment/shop/web" {
 				t.Fatalf("privileged findings = %+v; want one on the Deployment", priv)
 			}
-			before := overallScore(t, db, ten.ID, tgt.ID)
+			before := overallRisk(t, db, ten.ID, tgt.ID)
 
 			// 2. A fix applied in the cluster resolves the finding on the next complete run.
 			setPrivileged(t, admin, false)
@@ -74,8 +74,9 @@ func TestIntegrationPipelineAgainstRealCluster(t *testing.T) {
 			if got := openFindings(t, db, ten.ID, privilegedCheck); len(got) != 0 {
 				t.Fatalf("fixed finding still open: %+v", got)
 			}
-			if after := overallScore(t, db, ten.ID, tgt.ID); after <= before {
-				t.Errorf("score did not rise after the fix: %.2f -> %.2f", before, after)
+			// The critical finding's weight (10) times its exposure (1 or more) leaves risk.
+			if after := overallRisk(t, db, ten.ID, tgt.ID); after > before-10 {
+				t.Errorf("risk did not fall by a critical finding's weight after the fix: %.2f -> %.2f", before, after)
 			}
 
 			// 3. A forced partial run (the role loses NetworkPolicies) resolves nothing, even
@@ -158,15 +159,15 @@ func openFindingsOn(t *testing.T, db *store.DB, tenantID int64, assetKey string)
 	return out
 }
 
-func overallScore(t *testing.T, db *store.DB, tenantID, targetID int64) float64 {
+func overallRisk(t *testing.T, db *store.DB, tenantID, targetID int64) float64 {
 	t.Helper()
 	snaps, err := db.LatestScores(t.Context(), tenantID, targetID)
 	if err != nil {
 		t.Fatal(err)
 	}
 	for _, s := range snaps {
-		if s.ScopeKind == posture.ScopeOverall && s.Score != nil {
-			return *s.Score
+		if s.ScopeKind == posture.ScopeOverall {
+			return s.Risk
 		}
 	}
 	t.Fatal("no overall score stored")

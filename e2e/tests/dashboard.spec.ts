@@ -3,19 +3,32 @@ import { base, by, login, shot, testIds } from './helpers';
 
 const fmt = (v: number | null) => (v === null ? 'n/a' : v.toFixed(1));
 
-test('the dashboard shows the scores the API reports', async ({ page }) => {
+test('the dashboard shows the numbers the API reports', async ({ page }) => {
   await login(page, 'acme-secmgr', '/t/acme');
   const scores = await (await page.request.get(base() + '/api/v1/tenants/acme/scores')).json();
-  expect(scores.overall.score).not.toBeNull(); // the stack collected the cluster
-  await expect(by(page, testIds.dashboard.overallScore)).toContainText(fmt(scores.overall.score));
+  expect(scores.overall.compliance).not.toBeNull(); // the stack collected the cluster
+  expect(scores.model).toBe(3);
+  await expect(by(page, testIds.dashboard.overallRisk)).toContainText(fmt(scores.overall.risk));
+  await expect(by(page, testIds.dashboard.overallCompliance)).toContainText(fmt(scores.overall.compliance));
   for (const area of scores.areas) {
-    await expect(by(page, testIds.dashboard.areaRow(area.id))).toContainText(fmt(area.score));
+    const row = by(page, testIds.dashboard.areaRow(area.id));
+    await expect(row).toContainText(fmt(area.compliance));
+    await expect(row).toContainText(fmt(area.risk));
   }
   for (const t of scores.targets) {
-    await expect(by(page, testIds.dashboard.targetScore(t.target_id))).toContainText(fmt(t.score));
+    if (!t.taken_at) continue;
+    await expect(by(page, testIds.dashboard.targetRisk(t.target_id))).toContainText(fmt(t.risk));
+    await expect(by(page, testIds.dashboard.targetCompliance(t.target_id))).toContainText(fmt(t.compliance));
   }
   await shot(page, 'dashboard');
-  // Every number opens the findings behind it.
-  await by(page, testIds.dashboard.overallScore).click();
+  // The attestation gaps open exactly the recommendations that need one.
+  if (scores.overall.needs_attestation > 0) {
+    await by(page, testIds.dashboard.attestationGaps).click();
+    await expect(page).toHaveURL(/\/csa\?attestation=missing/);
+    await expect(page.locator('[data-testid^="csa-row-"]')).toHaveCount(scores.overall.needs_attestation);
+    await page.goBack();
+  }
+  // Risk opens the findings behind it.
+  await by(page, testIds.dashboard.overallRisk).click();
   await expect(by(page, testIds.findings.page)).toBeVisible();
 });

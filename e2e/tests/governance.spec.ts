@@ -27,14 +27,14 @@ async function runAll(req: APIRequestContext, csrf: string, tenant: string) {
   }
 }
 
-test('an attestation recorded in the CSA view raises the score at the next run, and revoking it lowers it again', async ({ page }) => {
+test('an attestation recorded in the CSA view raises compliance by one recommendation\'s share at the next run, and revoking it lowers it again', async ({ page }) => {
   await login(page, 'globex-secmgr', '/t/globex/csa');
   const { req, csrf } = await api(page);
   const recs = (await json(req, '/api/v1/tenants/globex/csa')).items;
   const rec = recs.find((r: { mode: string; status: string }) => r.mode === 'attest' && r.status === 'needs_attestation');
   expect(rec, 'an attest-only recommendation without an attestation').toBeTruthy();
   await runAll(req, csrf, 'globex');
-  const before = (await json(req, '/api/v1/tenants/globex/scores')).overall.score;
+  const before = (await json(req, '/api/v1/tenants/globex/scores')).overall;
 
   await by(page, testIds.csa.attest(rec.id)).click();
   await by(page, testIds.attest.statement).fill('Monitoring between containers is reviewed monthly by the platform team.');
@@ -44,14 +44,18 @@ test('an attestation recorded in the CSA view raises the score at the next run, 
   await shot(page, 'csa-attested');
 
   await runAll(req, csrf, 'globex');
-  const attested = (await json(req, '/api/v1/tenants/globex/scores')).overall.score;
-  expect(attested).toBeGreaterThan(before);
+  const attested = (await json(req, '/api/v1/tenants/globex/scores')).overall;
+  // One attestation is one recommendation's share: 100 / the recommendations averaged (both
+  // numbers are rounded to one decimal, hence the 0.1 of slack). Risk does not move.
+  expect(attested.compliance).toBeGreaterThan(before.compliance);
+  expect(attested.compliance - before.compliance).toBeLessThanOrEqual(100 / before.recommendations + 0.1);
+  expect(attested.risk).toBe(before.risk);
 
   const att = (await json(req, '/api/v1/tenants/globex/attestations')).items.find((a: { csa_id: string; valid: boolean }) => a.csa_id === rec.id && a.valid);
   const revoked = await req.delete(`${base()}/api/v1/tenants/globex/attestations/${att.id}`, { headers: { 'X-CSRF-Token': csrf } });
   expect(revoked.ok()).toBe(true);
   await runAll(req, csrf, 'globex');
-  expect((await json(req, '/api/v1/tenants/globex/scores')).overall.score).toBeCloseTo(before, 6);
+  expect((await json(req, '/api/v1/tenants/globex/scores')).overall.compliance).toBe(before.compliance);
 });
 
 test('an admin adds a webhook channel in the UI and its test message arrives signed', async ({ page }) => {

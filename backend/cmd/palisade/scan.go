@@ -202,12 +202,9 @@ func runScan(ctx context.Context, opts *globalOptions, so *scanOptions) error {
 		// Sources and messages quote the scanned input (object names, unknown field names).
 		progress("warning: %s: %s", termsafe.String(w.Source), termsafe.String(w.Message))
 	}
-	overall := "n/a"
-	if v := out.Score.Overall.Score.Value; v != nil {
-		overall = fmt.Sprintf("%.1f", *v)
-	}
-	progress("scanned %s in %s: score %s, %d findings, %d errors", got.what, time.Since(start).Round(time.Millisecond), overall,
-		out.Summary.Findings, len(out.Errors))
+	o := out.Score.Overall
+	progress("scanned %s in %s: compliance %s, risk %.1f, %d findings, %d errors", got.what, time.Since(start).Round(time.Millisecond),
+		scoring.FormatCompliance(o.Compliance), o.Risk, out.Summary.Findings, len(out.Errors))
 	if len(out.Errors) > 0 {
 		return &exitCodeError{code: exitError, err: fmt.Errorf("%d input(s) could not be read (listed in the report)", len(out.Errors))}
 	}

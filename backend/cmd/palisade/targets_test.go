@@ -35,7 +35,7 @@ func TestIntegrationTargetsStatusAndStaleness(t *testing.T) {
 			}
 			now := time.Now()
 			st, err := targetStatuses(ctx, db, now)
-			if err != nil || len(st) != 1 || !st[0].Stale || st[0].Score != nil {
+			if err != nil || len(st) != 1 || !st[0].Stale || st[0].Compliance != nil || st[0].LastComplete != nil {
 				t.Fatalf("before any run: %+v, %v; want stale without score", st, err)
 			}
 			sched, _, err := startScheduler(ctx, db, cfg, nil, log, noRegistry{}, nil)
@@ -45,7 +45,7 @@ func TestIntegrationTargetsStatusAndStaleness(t *testing.T) {
 			deadline := time.Now().Add(20 * time.Second)
 			for time.Now().Before(deadline) {
 				// The run and its score are read by two queries: wait for both to show it.
-				if st, _ = targetStatuses(ctx, db, time.Now()); st[0].Score != nil && st[0].LastStatus == "complete" {
+				if st, _ = targetStatuses(ctx, db, time.Now()); st[0].Compliance != nil && st[0].LastStatus == "complete" {
 					break
 				}
 				time.Sleep(100 * time.Millisecond)
@@ -53,7 +53,7 @@ func TestIntegrationTargetsStatusAndStaleness(t *testing.T) {
 			if err := sched.Shutdown(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if st[0].Score == nil || st[0].Stale || st[0].LastStatus != "complete" {
+			if st[0].Compliance == nil || st[0].Risk <= 0 || st[0].Open == 0 || st[0].Stale || st[0].LastStatus != "complete" {
 				t.Fatalf("after the first run: %+v", st[0])
 			}
 			// Syncing again (a restart) updates, never duplicates.
@@ -61,7 +61,7 @@ func TestIntegrationTargetsStatusAndStaleness(t *testing.T) {
 				t.Fatal(err)
 			}
 			later, err := targetStatuses(ctx, db, time.Now().Add(time.Hour))
-			if err != nil || len(later) != 1 || !later[0].Stale || later[0].Score == nil {
+			if err != nil || len(later) != 1 || !later[0].Stale || later[0].Compliance == nil {
 				t.Fatalf("an hour later: %+v, %v; want stale, score kept as history", later, err)
 			}
 		})

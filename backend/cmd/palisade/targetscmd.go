@@ -27,9 +27,15 @@ type targetStatus struct {
 	LastStatus   string     `json:"last_status,omitempty"`
 	LastErrors   int        `json:"last_errors"`
 	LastComplete *time.Time `json:"last_complete,omitempty"`
-	Score        *float64   `json:"score"`
-	// Stale: the last complete collection is older than the schedule allows, so the score
-	// is history, not current posture.
+	// The numbers of the last complete run (docs/scoring.md), rounded as every view rounds them.
+	Compliance      *float64 `json:"compliance"`
+	Recommendations int      `json:"recommendations"`
+	Risk            float64  `json:"risk"`
+	Open            int      `json:"open"`
+	Evaluated       int      `json:"evaluated"`
+	Failed          int      `json:"failed"`
+	// Stale: the last complete collection is older than the schedule allows, so the numbers
+	// are history, not current posture.
 	Stale bool `json:"stale"`
 }
 
@@ -50,21 +56,22 @@ func newTargetsCommand(opts *globalOptions) *cobra.Command {
 				return writeJSON(cmd.OutOrStdout(), map[string]any{"targets": rows})
 			}
 			tw := tabwriter.NewWriter(cmd.OutOrStdout(), 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "TENANT\tTARGET\tKIND\tSCHEDULE\tLAST RUN\tSTATUS\tERRORS\tSCORE")
+			fmt.Fprintln(tw, "TENANT\tTARGET\tKIND\tSCHEDULE\tLAST RUN\tSTATUS\tERRORS\tCOMPLIANCE\tRISK\tOPEN")
 			for _, r := range rows {
-				last, score := "never", "-"
+				last, compliance, risk, open := "never", "-", "-", "-"
 				if r.LastRun != nil {
 					last = r.LastRun.Local().Format("2006-01-02 15:04")
 				}
-				if r.Score != nil {
-					score = fmt.Sprintf("%.1f", *r.Score)
+				if r.LastComplete != nil {
+					compliance, risk, open = scoring.FormatCompliance(r.Compliance), scoring.FormatRisk(r.Risk), fmt.Sprint(r.Open)
 				}
 				if r.Stale {
-					score += " (stale)"
+					risk += " (stale)"
 				}
 				// Names and schedules come from the API (or an older version's database).
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\n", termsafe.String(r.Tenant), termsafe.String(r.Name),
-					termsafe.String(r.Kind), termsafe.String(r.Schedule), last, termsafe.String(r.LastStatus), r.LastErrors, score)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%d\t%s\t%s\t%s\n", termsafe.String(r.Tenant), termsafe.String(r.Name),
+					termsafe.String(r.Kind), termsafe.String(r.Schedule), last, termsafe.String(r.LastStatus), r.LastErrors,
+					compliance, risk, open)
 			}
 			return tw.Flush()
 		})
@@ -123,8 +130,9 @@ func statusOf(ctx context.Context, db *store.DB, ten posture.Tenant, t posture.T
 		return st, err
 	}
 	for _, s := range scores {
-		if s.ScopeKind == posture.ScopeOverall {
-			st.Score = s.Score
+		if s.ScopeKind == posture.ScopeOverall && s.Model == scoring.Model {
+			st.Compliance, st.Recommendations, st.Risk = scoring.Round1Ptr(s.Compliance), s.Recommendations, scoring.Round1(s.Risk)
+			st.Open, st.Evaluated, st.Failed = s.OpenBySeverity.Total(), s.Evaluated, s.Failed
 		}
 	}
 	return st, nil

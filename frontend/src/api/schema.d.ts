@@ -387,7 +387,7 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Current scores, tenant-wide and per target and CSA area, from the latest snapshots. */
+        /** Current compliance and risk, tenant-wide and per target and CSA area, from each target's latest complete run. */
         get: operations["getScores"];
         put?: never;
         post?: never;
@@ -427,7 +427,7 @@ export interface paths {
             };
             cookie?: never;
         };
-        /** Why a scope scores what it does; the failing checks and the points each costs. */
+        /** What one scope's numbers are made of; the checks adding the most risk and the recommendations behind the compliance. */
         get: operations["explainScore"];
         put?: never;
         post?: never;
@@ -1433,14 +1433,41 @@ export interface components {
             assignee?: string;
             note?: string;
         };
+        /** @description The two numbers of docs/scoring.md for one scope, with what they are made of. Compliance is the mean over recommendations with evidence of the share of judged subjects that pass (attested recommendations as documented); risk is the open findings weighted by severity and exposure, never divided by what passes. Both with approved exceptions applied, and without. Numbers are rounded to one decimal, the same everywhere. */
         ScoreValue: {
-            /** @description Null when nothing was evaluated; never a made-up 100. */
-            score: number | null;
+            /** @description 0-100; null when no recommendation has evidence: never a made-up 100. */
+            compliance: number | null;
+            compliance_without_exceptions: number | null;
+            /** @description How many recommendations the compliance averages (those with evidence). */
+            recommendations: number;
+            risk: number;
+            risk_without_exceptions: number;
+            /** @description Open findings (failed results no approved exception covers). */
+            open: number;
+            open_by_severity: components["schemas"]["SeverityCounts"];
+            /** @description Check results that passed or failed. */
             evaluated: number;
+            /** @description Failed check results, excepted ones included. */
             failed: number;
+            /** @description Failed results an approved exception covers. */
+            excepted: number;
+            not_applicable: number;
+            /** @description Attest and partial recommendations without a valid attestation (attestation gaps; not findings). */
+            needs_attestation: number;
+        };
+        SeverityCounts: {
+            critical: number;
+            high: number;
+            medium: number;
+            low: number;
+            info: number;
         };
         ScoreSummary: {
+            /** @description The score model (docs/scoring.md); numbers of different models are never compared. */
+            model: number;
             overall: components["schemas"]["ScoreValue"];
+            /** @description Targets whose last complete collection is too old; their last numbers are included and marked stale. */
+            stale_targets: number;
             areas: (components["schemas"]["ScoreValue"] & {
                 id: string;
                 title: string;
@@ -1449,6 +1476,11 @@ export interface components {
                 /** Format: int64 */
                 target_id: number;
                 name: string;
+                /**
+                 * Format: int64
+                 * @description The complete run the numbers come from.
+                 */
+                run_id: number | null;
                 taken_at: components["schemas"]["NullableTimestamp"];
                 stale: boolean;
             })[];
@@ -1457,27 +1489,42 @@ export interface components {
             /** Format: int64 */
             run_id: number;
             at: components["schemas"]["Timestamp"];
-            score: number | null;
+            compliance: number | null;
+            risk: number;
+            open: number;
             evaluated: number;
             failed: number;
         };
-        ScoreExplanation: {
+        ScoreExplanation: components["schemas"]["ScoreValue"] & {
             /** Format: int64 */
             target_id: number;
             /** Format: int64 */
             run_id: number;
+            model: number;
             scope: string;
             key: string;
-            score: number | null;
-            score_without_exceptions: number | null;
-            evaluated: number;
-            failed: number;
+            /** @description The checks whose open findings add the most risk, worst first. */
             contributors: {
                 check_id: string;
                 severity: components["schemas"]["Severity"];
+                /** @description Open findings of the check in the scope. */
                 failed: number;
-                points_lost: number;
+                risk: number;
             }[];
+            /** @description The recommendations behind the compliance, lowest first. */
+            recommendation_scores: components["schemas"]["RecommendationScore"][];
+        };
+        RecommendationScore: {
+            id: string;
+            /** @enum {string} */
+            mode: "automated" | "partial" | "attest";
+            compliance: number | null;
+            /** @description Assets the recommendation's checks judged. */
+            subjects: number;
+            /** @description Of those, the ones no open finding of its checks fails. */
+            passed: number;
+            /** @enum {string} */
+            attestation: "valid" | "missing" | "not_counted";
         };
         Recommendation: {
             id: string;
@@ -1488,7 +1535,10 @@ export interface components {
             mode: "automated" | "partial" | "attest";
             /** @enum {string} */
             status: "passing" | "failing" | "not_evaluated" | "attested" | "needs_attestation";
-            score: number | null;
+            /** @description The recommendation's compliance across the tenant's targets (docs/scoring.md). */
+            compliance: number | null;
+            subjects: number;
+            passed: number;
             checks: string[];
             open_findings: number;
             attestation: components["schemas"]["Attestation"] | null;

@@ -6,6 +6,11 @@ export function formatScore(score: number | null | undefined): string {
   return score.toFixed(1);
 }
 
+/** Risk points, one decimal as the API rounds them (docs/scoring.md: weighted open findings). */
+export function formatRisk(risk: number): string {
+  return risk.toFixed(1);
+}
+
 export type ScoreBand = 'good' | 'fair' | 'poor' | 'none';
 
 /** Bands for colour only; the number is always shown beside it. */

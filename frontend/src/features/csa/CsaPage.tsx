@@ -13,7 +13,7 @@ import {
   ToolbarItem,
 } from '@patternfly/react-core';
 import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
-import { Link } from 'react-router';
+import { Link, useSearchParams } from 'react-router';
 import type { Recommendation } from '../../api/types';
 import { useCan, useTenant } from '../../auth/permissions';
 import { ConfirmModal } from '../../components/ConfirmModal';
@@ -47,7 +47,22 @@ export function CsaPage() {
   usePageTitle('CSA controls', tenant.name);
   const recs = useRecommendations(tenant.slug);
   const revoke = useRevokeAttestation(tenant.slug);
-  const [status, setStatus] = useState('');
+  const [search, setSearch] = useSearchParams();
+  // The status filter lives in the URL, so that a dashboard number can open exactly its list.
+  const status = search.get('status') ?? '';
+  // ?attestation=missing lists the attestation gaps: attest and partial recommendations with
+  // no valid attestation, whatever their checks say (the dashboard's "attestation gaps").
+  const gapsOnly = search.get('attestation') === 'missing';
+  const setStatus = (v: string) =>
+    setSearch(
+      (prev) => {
+        const next = new URLSearchParams(prev);
+        if (v) next.set('status', v);
+        else next.delete('status');
+        return next;
+      },
+      { replace: true },
+    );
   const [attesting, setAttesting] = useState<Recommendation | null>(null);
   const [revoking, setRevoking] = useState<Recommendation | null>(null);
   const canAttest = can('attestation.write');
@@ -61,7 +76,9 @@ export function CsaPage() {
       <PageSection>
         <QueryState query={recs} what="CSA recommendations">
           {(items) => {
-            const shown = status ? items.filter((r) => r.status === status) : items;
+            const shown = items.filter(
+              (r) => (!status || r.status === status) && (!gapsOnly || (r.mode !== 'automated' && r.attestation === null)),
+            );
             const counts = CSA_STATUSES.map((s) => [s, items.filter((r) => r.status === s).length] as const);
             return (
               <>
@@ -81,11 +98,31 @@ export function CsaPage() {
                         ))}
                       </FormSelect>
                     </ToolbarItem>
+                    {gapsOnly && (
+                      <ToolbarItem>
+                        <Label
+                          color="orange"
+                          onClose={() =>
+                            setSearch(
+                              (prev) => {
+                                const next = new URLSearchParams(prev);
+                                next.delete('attestation');
+                                return next;
+                              },
+                              { replace: true },
+                            )
+                          }
+                          data-testid={T.gapsFilter}
+                        >
+                          Without a valid attestation ({shown.length})
+                        </Label>
+                      </ToolbarItem>
+                    )}
                   </ToolbarContent>
                 </Toolbar>
                 {shown.length === 0 && <EmptyMessage title="No recommendation has this status" />}
                 {groupByArea(shown).map((area) => (
-                  <Card key={area.id} isCompact className="pal-mb" data-testid={T.area(area.id)}>
+                  <Card key={area.id} isCompact className="pal-mb" data-testid={T.area(area.id)} id={`area-${area.id}`}>
                     <CardTitle component="h2">
                       <code>{area.id}</code> {area.title}
                     </CardTitle>
@@ -97,7 +134,11 @@ export function CsaPage() {
                             <Th width={35}>Recommendation</Th>
                             <Th>Mode</Th>
                             <Th>Status</Th>
-                            <Th>Score</Th>
+                            <Th
+                              info={{ tooltip: 'Share of the assets its checks judged that pass, and its attestation (docs/scoring.md)' }}
+                            >
+                              Compliance
+                            </Th>
                             <Th width={20}>Checks</Th>
                             <Th modifier="nowrap">Open findings</Th>
                             <Th width={20}>Attestation</Th>
@@ -119,8 +160,13 @@ export function CsaPage() {
                               <Td dataLabel="Status">
                                 <CsaStatusLabel status={r.status} testId={T.status(r.id)} />
                               </Td>
-                              <Td dataLabel="Score">
-                                <ScoreText score={r.score} />
+                              <Td dataLabel="Compliance">
+                                <ScoreText score={r.compliance} />
+                                {r.subjects > 0 && (
+                                  <div className="pal-muted pal-small">
+                                    {r.passed} of {r.subjects} pass
+                                  </div>
+                                )}
                               </Td>
                               <Td dataLabel="Checks" className="pal-small">
                                 <CheckLinks tenant={tenant.slug} checks={r.checks} />

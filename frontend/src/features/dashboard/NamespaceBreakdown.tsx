@@ -2,7 +2,7 @@ import { Table, Tbody, Td, Th, Thead, Tr } from '@patternfly/react-table';
 import { Link } from 'react-router';
 import { EmptyMessage } from '../../components/EmptyMessage';
 import { QueryState } from '../../components/QueryState';
-import { ScoreText } from '../../components/ScoreText';
+import { RiskText, ScoreText } from '../../components/ScoreText';
 import { formatCount } from '../../lib/format';
 import { testIds } from '../../testids';
 import { findingsHref } from '../findings/filters';
@@ -20,8 +20,8 @@ export function NamespaceBreakdown({ tenant, target }: { tenant: string; target:
   const explained = useExplainMany(tenant, target, 'namespace', names);
   const rows = names
     .map((name, i) => ({ name, q: explained[i] }))
-    // Worst first; not yet scored last.
-    .sort((a, b) => (a.q?.data?.score ?? 101) - (b.q?.data?.score ?? 101) || a.name.localeCompare(b.name));
+    // Most risk first; not yet scored last.
+    .sort((a, b) => (b.q?.data?.risk ?? -1) - (a.q?.data?.risk ?? -1) || a.name.localeCompare(b.name));
   return (
     <QueryState query={namespaces} what="namespaces">
       {(data) =>
@@ -29,13 +29,18 @@ export function NamespaceBreakdown({ tenant, target }: { tenant: string; target:
           <EmptyMessage title="This target has no namespaces" />
         ) : (
           <>
-            <Table aria-label="Score per namespace" variant="compact" data-testid={testIds.dashboard.namespaces} className="pal-table">
+            <Table
+              aria-label="Risk and compliance per namespace"
+              variant="compact"
+              data-testid={testIds.dashboard.namespaces}
+              className="pal-table"
+            >
               <Thead>
                 <Tr>
                   <Th>Namespace</Th>
-                  <Th>Score</Th>
-                  <Th modifier="nowrap">Evaluated</Th>
-                  <Th modifier="nowrap">Failed</Th>
+                  <Th>Risk</Th>
+                  <Th>Compliance</Th>
+                  <Th modifier="nowrap">Open findings</Th>
                 </Tr>
               </Thead>
               <Tbody>
@@ -44,24 +49,25 @@ export function NamespaceBreakdown({ tenant, target }: { tenant: string; target:
                   return (
                     <Tr key={name} data-testid={testIds.dashboard.namespaceRow(name)}>
                       <Td dataLabel="Namespace">{name}</Td>
-                      <Td dataLabel="Score">
+                      <Td dataLabel="Risk">
                         {q?.isPending ? (
                           '…'
                         ) : q?.isError ? (
                           <span className="pal-muted">error</span>
+                        ) : snap ? (
+                          <RiskText risk={snap.risk} />
                         ) : (
-                          <ScoreText score={snap?.score ?? null} />
+                          '—'
                         )}
-                        {snap && snap.score_without_exceptions !== snap.score && (
-                          <span className="pal-muted pal-small">
-                            {' '}
-                            (<ScoreText score={snap.score_without_exceptions} /> without exceptions)
-                          </span>
+                        {snap && snap.risk_without_exceptions !== snap.risk && (
+                          <span className="pal-muted pal-small"> ({snap.risk_without_exceptions.toFixed(1)} without exceptions)</span>
                         )}
                       </Td>
-                      <Td dataLabel="Evaluated">{snap ? formatCount(snap.evaluated) : '—'}</Td>
-                      <Td dataLabel="Failed">
-                        {snap ? <Link to={findingsHref(tenant, { namespace: name, target })}>{formatCount(snap.failed)}</Link> : '—'}
+                      <Td dataLabel="Compliance">
+                        <ScoreText score={snap?.compliance ?? null} />
+                      </Td>
+                      <Td dataLabel="Open findings">
+                        {snap ? <Link to={findingsHref(tenant, { namespace: name, target })}>{formatCount(snap.open)}</Link> : '—'}
                       </Td>
                     </Tr>
                   );
@@ -69,7 +75,8 @@ export function NamespaceBreakdown({ tenant, target }: { tenant: string; target:
               </Tbody>
             </Table>
             <p className="pal-muted pal-small">
-              Evaluated and failed results at the last scored run; a failed count opens the namespace&apos;s current open findings.
+              Numbers of the last complete run; an open count opens the namespace&apos;s current open findings. Namespace compliance counts
+              checks only: attestations are the organisation&apos;s.
               {data.items.length > names.length || data.next_after
                 ? ` Showing the first ${names.length} namespaces${data.next_after ? ' of more than 1,000' : ` of ${data.items.length}`}.`
                 : ''}

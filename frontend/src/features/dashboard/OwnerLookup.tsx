@@ -2,7 +2,7 @@ import { useState } from 'react';
 import { Button, Form, FormGroup, InputGroup, InputGroupItem, TextInput } from '@patternfly/react-core';
 import { Link } from 'react-router';
 import { ErrorState } from '../../components/ErrorState';
-import { ScoreDenominator, ScoreText } from '../../components/ScoreText';
+import { OpenBySeverity, RiskText, ScoreText } from '../../components/ScoreText';
 import { testIds } from '../../testids';
 import { findingsHref } from '../findings/filters';
 import { useExplain } from './api';
@@ -60,8 +60,9 @@ export function OwnerLookup({ tenant, target }: { tenant: string; target: number
             </span>
           ) : (
             <span>
-              <strong>{owner}</strong>: <ScoreText score={result.data.score} className="pal-strong" /> (
-              <ScoreDenominator evaluated={result.data.evaluated} failed={result.data.failed} />) ·{' '}
+              <strong>{owner}</strong>: risk <RiskText risk={result.data.risk} className="pal-strong" /> from {result.data.open} open
+              findings (
+              <OpenBySeverity counts={result.data.open_by_severity} />) · compliance <ScoreText score={result.data.compliance} /> ·{' '}
               <Link to={findingsHref(tenant, { owner, target })}>open findings</Link>
             </span>
           )}

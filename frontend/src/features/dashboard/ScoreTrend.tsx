@@ -5,11 +5,11 @@ import type { Target } from '../../api/types';
 import { EmptyMessage } from '../../components/EmptyMessage';
 import { ErrorState } from '../../components/ErrorState';
 import { LoadingState } from '../../components/LoadingState';
-import { ScoreText } from '../../components/ScoreText';
+import { RiskText, ScoreText } from '../../components/ScoreText';
 import { formatDateTime } from '../../lib/format';
 import { testIds } from '../../testids';
 import { useScoreHistories } from './api';
-import type { TrendSeries } from './TrendChart';
+import type { TrendMetric, TrendSeries } from './TrendChart';
 
 // ECharts (~150 KB gzipped) loads only when a trend is shown.
 const TrendChart = lazy(() => import('./TrendChart'));
@@ -18,6 +18,7 @@ const RANGES = [7, 30, 90, 365] as const;
 
 export function ScoreTrend({ tenant, targets }: { tenant: string; targets: Target[] }) {
   const [days, setDays] = useState<number>(30);
+  const [metric, setMetric] = useState<TrendMetric>('risk');
   const histories = useScoreHistories(
     tenant,
     targets.map((t) => t.id),
@@ -41,16 +42,28 @@ export function ScoreTrend({ tenant, targets }: { tenant: string; targets: Targe
       <CardHeader
         actions={{
           actions: (
-            <FormSelect aria-label="Trend period" value={days} onChange={(_e, v) => setDays(Number(v))} className="pal-select">
-              {RANGES.map((d) => (
-                <FormSelectOption key={d} value={d} label={`Last ${d} days`} />
-              ))}
-            </FormSelect>
+            <>
+              <FormSelect
+                aria-label="Number to plot"
+                value={metric}
+                onChange={(_e, v) => setMetric(v === 'compliance' ? 'compliance' : 'risk')}
+                className="pal-select"
+                data-testid={testIds.dashboard.trendMetric}
+              >
+                <FormSelectOption value="risk" label="Risk" />
+                <FormSelectOption value="compliance" label="Compliance" />
+              </FormSelect>
+              <FormSelect aria-label="Trend period" value={days} onChange={(_e, v) => setDays(Number(v))} className="pal-select">
+                {RANGES.map((d) => (
+                  <FormSelectOption key={d} value={d} label={`Last ${d} days`} />
+                ))}
+              </FormSelect>
+            </>
           ),
           hasNoOffset: true,
         }}
       >
-        <CardTitle component="h2">Overall score over time, per target</CardTitle>
+        <CardTitle component="h2">{metric === 'risk' ? 'Risk' : 'Compliance'} over time, per target</CardTitle>
       </CardHeader>
       <CardBody>
         {pending ? (
@@ -59,12 +72,18 @@ export function ScoreTrend({ tenant, targets }: { tenant: string; targets: Targe
           <ErrorState error={failed.error} what="score history" onRetry={() => void failed.refetch()} />
         ) : points === 0 ? (
           <div data-testid={testIds.dashboard.trendEmpty}>
-            <EmptyMessage title="No scored runs in this period">A point is added after each complete run.</EmptyMessage>
+            <EmptyMessage title="No scored runs in this period">
+              A point is added after each complete run (runs scored by an earlier score model are not plotted).
+            </EmptyMessage>
           </div>
         ) : (
           <>
             <Suspense fallback={<LoadingState label="Loading chart" />}>
-              <TrendChart series={series} label={`Overall score per target over the last ${days} days`} />
+              <TrendChart
+                series={series}
+                metric={metric}
+                label={`${metric === 'risk' ? 'Risk' : 'Compliance'} per target over the last ${days} days`}
+              />
             </Suspense>
             <ExpandableSection toggleText="Show the data as a table">
               <Table aria-label="Score history" variant="compact">
@@ -72,9 +91,10 @@ export function ScoreTrend({ tenant, targets }: { tenant: string; targets: Targe
                   <Tr>
                     <Th>Target</Th>
                     <Th>When</Th>
-                    <Th>Score</Th>
+                    <Th>Risk</Th>
+                    <Th>Compliance</Th>
+                    <Th>Open findings</Th>
                     <Th>Evaluated</Th>
-                    <Th>Failed</Th>
                   </Tr>
                 </Thead>
                 <Tbody>
@@ -87,10 +107,13 @@ export function ScoreTrend({ tenant, targets }: { tenant: string; targets: Targe
                           <Td>{s.name}</Td>
                           <Td>{formatDateTime(p.at)}</Td>
                           <Td>
-                            <ScoreText score={p.score} />
+                            <RiskText risk={p.risk} />
                           </Td>
+                          <Td>
+                            <ScoreText score={p.compliance} />
+                          </Td>
+                          <Td>{p.open}</Td>
                           <Td>{p.evaluated}</Td>
-                          <Td>{p.failed}</Td>
                         </Tr>
                       )),
                   )}

@@ -2,9 +2,9 @@ import { Card, CardBody, CardHeader, CardTitle, Flex, FlexItem, Gallery, Label }
 import { Link } from 'react-router';
 import type { ScoreSummary, Target } from '../../api/types';
 import { RelativeTime } from '../../components/RelativeTime';
-import { ScoreDenominator, ScoreText } from '../../components/ScoreText';
+import { OpenBySeverity, RiskText, ScoreText } from '../../components/ScoreText';
 import { StaleLabel } from '../../components/StaleLabel';
-import { formatScore } from '../../lib/format';
+import { formatRisk, formatScore } from '../../lib/format';
 import { testIds } from '../../testids';
 import { RunStatusLabel } from '../targets/RunStatusLabel';
 import { findingsHref } from '../findings/filters';
@@ -32,24 +32,41 @@ export function TargetCards({ tenant, scores, targets }: { tenant: string; score
               </CardTitle>
             </CardHeader>
             <CardBody>
-              <Flex alignItems={{ default: 'alignItemsCenter' }} gap={{ default: 'gapMd' }}>
+              <Flex alignItems={{ default: 'alignItemsFlexStart' }} gap={{ default: 'gapLg' }}>
                 <FlexItem>
+                  <div className="pal-small">Risk</div>
                   <Link
                     to={findingsHref(tenant, { target: t.id })}
                     className="pal-mednum"
-                    data-testid={T.targetScore(t.id)}
-                    aria-label={`${formatScore(s?.score ?? null)} ${t.name}: open its findings`}
+                    data-testid={T.targetRisk(t.id)}
+                    aria-label={`Risk ${s?.taken_at ? formatRisk(s.risk) : 'n/a'} ${t.name}: open its findings`}
                   >
-                    <ScoreText score={s?.score ?? null} />
+                    {s?.taken_at ? <RiskText risk={s.risk} /> : <ScoreText score={null} />}
                   </Link>
                 </FlexItem>
-                <FlexItem className="pal-small">
-                  {s ? <ScoreDenominator evaluated={s.evaluated} failed={s.failed} /> : <span className="pal-muted">not scored yet</span>}
-                  <div>
-                    scored <RelativeTime at={s?.taken_at} never="never" />
-                  </div>
+                <FlexItem>
+                  <div className="pal-small">Compliance</div>
+                  <span
+                    className="pal-mednum"
+                    data-testid={T.targetCompliance(t.id)}
+                    aria-label={`Compliance ${formatScore(s?.compliance)}`}
+                  >
+                    <ScoreText score={s?.compliance ?? null} />
+                  </span>
                 </FlexItem>
               </Flex>
+              <div className="pal-small">
+                {s?.taken_at ? (
+                  <>
+                    {s.open} open: <OpenBySeverity counts={s.open_by_severity} /> · {s.recommendations} recommendations with evidence
+                  </>
+                ) : (
+                  <span className="pal-muted">not scored yet</span>
+                )}
+                <div>
+                  scored <RelativeTime at={s?.taken_at} never="never" />
+                </div>
+              </div>
               <div className="pal-small pal-mt-sm">
                 Last run: {t.last_run ? <RunStatusLabel run={t.last_run} /> : <span className="pal-muted">none</span>}{' '}
                 {t.last_run && <RelativeTime at={t.last_run.finished_at ?? t.last_run.started_at} />}

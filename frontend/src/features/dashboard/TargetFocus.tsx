@@ -14,7 +14,7 @@ import {
 import type { ScoreSummary, Target } from '../../api/types';
 import { EmptyMessage } from '../../components/EmptyMessage';
 import { QueryState } from '../../components/QueryState';
-import { ScoreText } from '../../components/ScoreText';
+import { OpenBySeverity, RiskText, ScoreText } from '../../components/ScoreText';
 import { useExplain } from './api';
 import { NamespaceBreakdown } from './NamespaceBreakdown';
 import { OwnerLookup } from './OwnerLookup';
@@ -51,7 +51,7 @@ export function TargetFocus({ tenant, targets, scores }: { tenant: string; targe
           ),
         }}
       >
-        <CardTitle component="h2">Why this score? One target at a time</CardTitle>
+        <CardTitle component="h2">What makes up these numbers? One target at a time</CardTitle>
       </CardHeader>
       <CardBody>
         {target === undefined ? (
@@ -61,11 +61,13 @@ export function TargetFocus({ tenant, targets, scores }: { tenant: string; targe
             <QueryState query={explanation} what="the score explanation">
               {(ex) =>
                 ex === null ? (
-                  <Content component="p">This target has no overall score yet.</Content>
+                  <Content component="p">This target has no numbers yet.</Content>
                 ) : (
                   <Content component="p">
-                    Overall <ScoreText score={ex.score} className="pal-strong" /> with approved exceptions,{' '}
-                    <ScoreText score={ex.score_without_exceptions} className="pal-strong" /> without them ·{' '}
+                    Risk <RiskText risk={ex.risk} className="pal-strong" /> from {ex.open} open findings (
+                    <OpenBySeverity counts={ex.open_by_severity} />
+                    ), {ex.risk_without_exceptions.toFixed(1)} without approved exceptions · compliance{' '}
+                    <ScoreText score={ex.compliance} className="pal-strong" /> over {ex.recommendations} recommendations ·{' '}
                     <span className="pal-muted">
                       run #{ex.run_id}, {ex.evaluated} results evaluated, {ex.failed} failed
                     </span>
@@ -74,11 +76,11 @@ export function TargetFocus({ tenant, targets, scores }: { tenant: string; targe
               }
             </QueryState>
             <Tabs activeKey={tab} onSelect={(_e, k) => setTab(k)} aria-label="Breakdowns" mountOnEnter unmountOnExit>
-              <Tab eventKey="checks" title={<TabTitleText>Top failing checks</TabTitleText>}>
+              <Tab eventKey="checks" title={<TabTitleText>Top risks</TabTitleText>}>
                 <div className="pal-mt-sm">
                   {explanation.data && <TopChecks tenant={tenant} target={target} explanation={explanation.data} />}
                   <p className="pal-muted pal-small">
-                    The checks that cost this target's overall score the most, from its latest snapshot. Points lost are out of 100.
+                    The checks whose open findings add the most risk on this target, from its latest complete run.
                   </p>
                 </div>
               </Tab>

@@ -9,27 +9,40 @@ import { TopChecks } from './TopChecks';
 const explanation: ScoreExplanation = {
   target_id: 3,
   run_id: 9,
+  model: 3,
   scope: 'overall',
   key: '',
-  score: 61.5,
-  score_without_exceptions: 61.5,
+  compliance: 61.5,
+  compliance_without_exceptions: 61.5,
+  recommendations: 40,
+  risk: 27,
+  risk_without_exceptions: 27,
+  open: 3,
+  open_by_severity: { critical: 2, high: 1, medium: 0, low: 0, info: 0 },
   evaluated: 40,
-  failed: 12,
+  failed: 3,
+  excepted: 0,
+  not_applicable: 2,
+  needs_attestation: 5,
+  recommendation_scores: [],
   contributors: [
-    { check_id: 'k8s.privileged', severity: 'critical', failed: 2, points_lost: 9.1 },
-    { check_id: 'csa-attestation:3.1.4.3', severity: 'medium', failed: 1, points_lost: 2.4 },
+    { check_id: 'k8s.privileged', severity: 'critical', failed: 2, risk: 20 },
+    { check_id: 'k8s.run-as-root', severity: 'high', failed: 1, risk: 7 },
   ],
 };
 
 describe('TopChecks', () => {
-  it('links a check to its findings and a missing attestation to the CSA view', async () => {
+  it('lists the checks adding the most risk, each linking to its open findings on the target', async () => {
     const api = fakeApi({ 'GET /api/v1/checks': () => ({ items: [] }) });
     renderApp({ route: '/t/acme', fetch: api.fetch, ui: <TopChecks tenant="acme" target={3} explanation={explanation} /> });
     const check = screen.getByTestId(testIds.dashboard.topCheckRow('k8s.privileged'));
-    expect(within(check).getAllByRole('link')[0]?.getAttribute('href')).toBe('/t/acme/findings?check=k8s.privileged&target=3');
-    const att = screen.getByTestId(testIds.dashboard.topCheckRow('csa-attestation:3.1.4.3'));
-    const links = within(att).getAllByRole('link');
-    expect(links[0]?.textContent).toBe('Attestation missing for CSA 3.1.4.3');
-    expect(links.map((l) => l.getAttribute('href'))).toEqual(['/t/acme/csa#csa-3.1.4.3', '/t/acme/csa#csa-3.1.4.3']);
+    const links = within(check).getAllByRole('link');
+    expect(links.map((l) => l.getAttribute('href'))).toEqual([
+      '/t/acme/findings?check=k8s.privileged&target=3',
+      '/t/acme/findings?check=k8s.privileged&target=3',
+    ]);
+    expect(links[1]?.textContent).toBe('2');
+    expect(check.textContent).toContain('+20.0');
+    expect(within(screen.getByTestId(testIds.dashboard.topCheckRow('k8s.run-as-root'))).getByText('+7.0')).toBeTruthy();
   });
 });

@@ -3,38 +3,27 @@ import { Link } from 'react-router';
 import type { ScoreExplanation } from '../../api/types';
 import { EmptyMessage } from '../../components/EmptyMessage';
 import { SeverityLabel } from '../../components/SeverityLabel';
-import { formatCount } from '../../lib/format';
+import { formatCount, formatRisk } from '../../lib/format';
 import { testIds } from '../../testids';
 import { useChecks } from '../catalog/useChecks';
 import { findingsHref } from '../findings/filters';
 
-/** Scores count a missing attestation as a failed result with this check id prefix (backend scoring). */
-const ATTESTATION_PREFIX = 'csa-attestation:';
-
-/** Where a contributor leads: its findings, or the CSA view for a missing attestation (which has none). */
-function contributorLink(tenant: string, target: number, checkId: string) {
-  if (checkId.startsWith(ATTESTATION_PREFIX)) return `/t/${tenant}/csa#csa-${checkId.slice(ATTESTATION_PREFIX.length)}`;
-  return findingsHref(tenant, { check: [checkId], target });
-}
-
-function contributorTitle(checkId: string, title: string | undefined) {
-  if (checkId.startsWith(ATTESTATION_PREFIX)) return `Attestation missing for CSA ${checkId.slice(ATTESTATION_PREFIX.length)}`;
-  return title ?? checkId;
-}
-
-/** The checks that cost the focus target's overall score the most (the snapshot's contributors). */
+/**
+ * The checks whose open findings add the most to the focus target's risk (the snapshot's
+ * contributors). Attestation gaps are not findings and are listed on the CSA page instead.
+ */
 export function TopChecks({ tenant, target, explanation }: { tenant: string; target: number; explanation: ScoreExplanation }) {
   const checks = useChecks();
-  if (explanation.contributors.length === 0) return <EmptyMessage title="No failing check costs this target any points" />;
+  if (explanation.contributors.length === 0) return <EmptyMessage title="No open finding adds risk on this target" />;
   return (
     <Table aria-label="Top failing checks" variant="compact" data-testid={testIds.dashboard.topChecks} className="pal-table">
       <Thead>
         <Tr>
           <Th>Check</Th>
           <Th>Severity</Th>
-          <Th modifier="nowrap">Failed</Th>
-          <Th modifier="nowrap" info={{ tooltip: 'Points this check costs the overall score, out of 100' }}>
-            Lost
+          <Th modifier="nowrap">Open findings</Th>
+          <Th modifier="nowrap" info={{ tooltip: "Risk points this check's open findings add: severity weight × exposure" }}>
+            Risk
           </Th>
         </Tr>
       </Thead>
@@ -42,9 +31,7 @@ export function TopChecks({ tenant, target, explanation }: { tenant: string; tar
         {explanation.contributors.map((c) => (
           <Tr key={c.check_id} data-testid={testIds.dashboard.topCheckRow(c.check_id)}>
             <Td dataLabel="Check">
-              <Link to={contributorLink(tenant, target, c.check_id)}>
-                {contributorTitle(c.check_id, checks.data?.get(c.check_id)?.title)}
-              </Link>
+              <Link to={findingsHref(tenant, { check: [c.check_id], target })}>{checks.data?.get(c.check_id)?.title ?? c.check_id}</Link>
               <div className="pal-muted pal-small">
                 <code>{c.check_id}</code>
               </div>
@@ -52,11 +39,11 @@ export function TopChecks({ tenant, target, explanation }: { tenant: string; tar
             <Td dataLabel="Severity">
               <SeverityLabel severity={c.severity} />
             </Td>
-            <Td dataLabel="Failed">
-              <Link to={contributorLink(tenant, target, c.check_id)}>{formatCount(c.failed)}</Link>
+            <Td dataLabel="Open findings">
+              <Link to={findingsHref(tenant, { check: [c.check_id], target })}>{formatCount(c.failed)}</Link>
             </Td>
-            <Td dataLabel="Lost" modifier="nowrap">
-              −{c.points_lost.toFixed(1)}
+            <Td dataLabel="Risk" modifier="nowrap">
+              +{formatRisk(c.risk)}
             </Td>
           </Tr>
         ))}
