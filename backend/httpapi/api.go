@@ -107,6 +107,7 @@ func (a *api) routes() []route {
 	return []route{
 		{"GET", "/api/v1/session", PermAuthenticated, a.getSession},
 		{"DELETE", "/api/v1/session", PermAuthenticated, a.logout},
+		{"GET", "/api/v1/overview", PermAuthenticated, a.getOverview},
 		{"GET", "/api/v1/checks", PermAuthenticated, a.listChecks},
 		{"GET", "/api/v1/tenants", PermAuthenticated, a.listTenants},
 		{"GET", "/api/v1/advisories", PermAuthenticated, a.listAdvisoryFeeds},
@@ -128,6 +129,8 @@ func (a *api) routes() []route {
 		{"GET", t + "/scores", PermRead, a.getScores},
 		{"GET", t + "/scores/history", PermRead, a.getScoreHistory},
 		{"GET", t + "/scores/explain", PermRead, a.explainScore},
+		{"GET", t + "/scores/scopes", PermRead, a.listScoreScopes},
+		{"GET", t + "/metrics/remediation", PermRead, a.getRemediationMetrics},
 		{"GET", t + "/csa", PermRead, a.listRecommendations},
 		{"GET", t + "/exceptions", PermRead, a.listExceptions},
 		{"POST", t + "/exceptions", PermExceptionAsk, a.requestException},

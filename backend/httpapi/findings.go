@@ -56,8 +56,9 @@ func (a *api) findingFilter(c *gin.Context) (posture.FindingFilter, error) {
 	if csaID := c.Query("csa"); csaID != "" {
 		ids := a.checksFor(csaID)
 		if len(ids) == 0 {
-			// No check maps to it: an empty result, not every finding.
-			ids = []string{"\x00none"}
+			// No check maps to it: an empty result, not every finding. The ID is no valid check
+			// ID and is valid UTF-8 (PostgreSQL refuses a NUL byte in text).
+			ids = []string{"(no check maps to " + csaID + ")"}
 		}
 		f.CheckIDs = append(f.CheckIDs, ids...)
 	}

@@ -71,6 +71,7 @@ func endpointTable() []endpointCase {
 	}
 	return []endpointCase{
 		{method: "GET", route: "/api/v1/session", allowed: everyone, want: 200, path: fixed("/api/v1/session")},
+		{method: "GET", route: "/api/v1/overview", allowed: everyone, want: 200, path: fixed("/api/v1/overview")},
 		// Tokens have no session to end: allowed, but a 400 that says so.
 		{method: "DELETE", route: "/api/v1/session", allowed: everyone, want: 400, path: fixed("/api/v1/session")},
 		{method: "GET", route: "/api/v1/checks", allowed: everyone, want: 200, path: fixed("/api/v1/checks")},
@@ -99,6 +100,8 @@ func endpointTable() []endpointCase {
 		{method: "GET", route: t + "/scores", allowed: everyone, want: 200, path: p("/scores")},
 		{method: "GET", route: t + "/scores/history", allowed: everyone, want: 200, path: p("/scores/history?target=%d", target)},
 		{method: "GET", route: t + "/scores/explain", allowed: everyone, want: 200, path: p("/scores/explain?target=%d&scope=area&key=3.1.2", target)},
+		{method: "GET", route: t + "/scores/scopes", allowed: everyone, want: 200, path: p("/scores/scopes?kind=owner&target=%d", target)},
+		{method: "GET", route: t + "/metrics/remediation", allowed: everyone, want: 200, path: p("/metrics/remediation?days=30")},
 		{method: "GET", route: t + "/csa", allowed: everyone, want: 200, path: p("/csa")},
 		{method: "GET", route: t + "/exceptions", allowed: everyone, want: 200, path: p("/exceptions")},
 		{method: "POST", route: t + "/exceptions", allowed: "ASO", want: 201, path: p("/exceptions"), writes: true,

@@ -178,6 +178,18 @@ type Asset struct {
 	LastSeen  time.Time
 }
 
+// ScopeNamespace is the namespace the asset counts in (findings, scores, filters): its own,
+// or itself for a Namespace; "" for cluster-scoped assets.
+func (a *Asset) ScopeNamespace() string {
+	if a.Namespace != "" {
+		return a.Namespace
+	}
+	if a.Kind == AssetNamespace {
+		return a.Name
+	}
+	return ""
+}
+
 // ResultStatus is a check's verdict on one asset.
 type ResultStatus string
 

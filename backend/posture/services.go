@@ -82,6 +82,8 @@ type ScoreStore interface {
 	LatestScores(ctx context.Context, tenantID, targetID int64) ([]ScoreSnapshot, error)
 	// ScoreHistory returns one scope's snapshots since a time, oldest first.
 	ScoreHistory(ctx context.Context, tenantID, targetID int64, kind, key string, since time.Time) ([]ScoreSnapshot, error)
+	// RemediationStats sums up how fast the tenant fixes findings (RemediationStats).
+	RemediationStats(ctx context.Context, tenantID int64, since, now time.Time, sla SLA) (*RemediationStats, error)
 }
 
 // FindingFilter narrows a findings list. Zero values mean "any".

@@ -209,7 +209,7 @@ func (a *Accumulator) Add(r posture.Result) {
 			a.judge(id, idx, st)
 		}
 	}
-	if ns := namespaceOf(r.Asset); ns != "" {
+	if ns := r.Asset.ScopeNamespace(); ns != "" {
 		targets = append(targets, getScope(a.namespaces, ns))
 	}
 	if a.opts.OwnerLabelKey != "" {

@@ -39,7 +39,7 @@ func (a *Accumulator) countSubjects() {
 			}
 			scopes := whole
 			asset := a.assets[idx]
-			if ns := namespaceOf(asset); ns != "" {
+			if ns := asset.ScopeNamespace(); ns != "" {
 				scopes = append(scopes[:len(whole):len(whole)], getScope(a.namespaces, ns))
 			}
 			if a.opts.OwnerLabelKey != "" {
@@ -157,16 +157,4 @@ func appendExtra(order []string, m map[string]*scope) []string {
 	}
 	sort.Slice(extra, func(i, j int) bool { return lessDotted(extra[i], extra[j]) })
 	return append(append([]string(nil), order...), extra...)
-}
-
-// namespaceOf is the namespace a result counts in: the asset's namespace, or the namespace
-// itself for a Namespace asset; "" for cluster-scoped assets.
-func namespaceOf(a *posture.Asset) string {
-	if a.Namespace != "" {
-		return a.Namespace
-	}
-	if a.Kind == posture.AssetNamespace {
-		return a.Name
-	}
-	return ""
 }

@@ -98,7 +98,7 @@ func (lc *lifecycle) apply(out posture.RunOutcome) (lifecycleCounts, error) {
 		f := &findingRow{
 			TenantID: lc.tenantID, TargetID: lc.targetID, AssetID: assetIDs[r.Asset.Key], CheckID: r.CheckID,
 			SubKey: r.SubKey, Fingerprint: fp, Severity: int(r.Severity), Status: string(posture.FindingOpen),
-			Message: r.Message, Evidence: jsonText(r.Evidence), Namespace: r.Asset.Namespace,
+			Message: r.Message, Evidence: jsonText(r.Evidence), Namespace: r.Asset.ScopeNamespace(),
 			Owner: r.Asset.Labels[out.OwnerLabelKey], Triage: string(posture.TriageNew), FirstSeen: lc.at, LastSeen: lc.at,
 			LastRunID: &runID,
 		}

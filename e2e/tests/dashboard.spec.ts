@@ -21,14 +21,19 @@ test('the dashboard shows the numbers the API reports', async ({ page }) => {
     await expect(by(page, testIds.dashboard.targetCompliance(t.target_id))).toContainText(fmt(t.compliance));
   }
   await shot(page, 'dashboard');
-  // The attestation gaps open exactly the recommendations that need one.
-  if (scores.overall.needs_attestation > 0) {
-    await by(page, testIds.dashboard.attestationGaps).click();
-    await expect(page).toHaveURL(/\/csa\?attestation=missing/);
-    await expect(page.locator('[data-testid^="csa-row-"]')).toHaveCount(scores.overall.needs_attestation);
-    await page.goBack();
-  }
   // Risk opens the findings behind it.
   await by(page, testIds.dashboard.overallRisk).click();
   await expect(by(page, testIds.findings.page)).toBeVisible();
+});
+
+test('someone in several tenants sees each of theirs with its numbers, and only theirs', async ({ page }) => {
+  await login(page, 'consultant', '/t/acme');
+  const overview = await (await page.request.get(base() + '/api/v1/overview')).json();
+  expect(overview.items.map((t: { slug: string }) => t.slug).sort()).toEqual(['acme', 'globex']);
+  for (const t of overview.items) {
+    const row = by(page, testIds.dashboard.tenantRow(t.slug));
+    await expect(row).toContainText(fmt(t.risk));
+    await expect(row).toContainText(fmt(t.compliance));
+  }
+  await shot(page, 'dashboard-tenants');
 });

@@ -15,6 +15,7 @@ export const qk = {
   scores: (t: string) => ['tenant', t, 'scores'] as const,
   scoreHistory: (t: string, target: number, days: number) => ['tenant', t, 'scores', 'history', target, days] as const,
   explain: (t: string, target: number, scope: string, key: string) => ['tenant', t, 'scores', 'explain', target, scope, key] as const,
+  scoreScopes: (t: string, kind: string, target: number | undefined) => ['tenant', t, 'scores', 'scopes', kind, target ?? 0] as const,
   csa: (t: string) => ['tenant', t, 'csa'] as const,
   assets: (t: string, params: object) => ['tenant', t, 'assets', params] as const,
   exceptions: (t: string) => ['tenant', t, 'exceptions'] as const,

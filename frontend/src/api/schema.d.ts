@@ -437,6 +437,63 @@ export interface paths {
         patch?: never;
         trace?: never;
     };
+    "/api/v1/tenants/{tenant}/scores/scopes": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        /** Every namespace, owner or target with its numbers, most risk first (the ranking a manager reads, nothing typed in). */
+        get: operations["listScoreScopes"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/tenants/{tenant}/metrics/remediation": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        /** How fast findings are fixed, per severity (open by age, SLA, mean time to remediate) and per day (opened, resolved). */
+        get: operations["getRemediationMetrics"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
+    "/api/v1/overview": {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        /** Every tenant the caller has a role in, with its numbers, most risk first (for people who look after several). */
+        get: operations["getOverview"];
+        put?: never;
+        post?: never;
+        delete?: never;
+        options?: never;
+        head?: never;
+        patch?: never;
+        trace?: never;
+    };
     "/api/v1/tenants/{tenant}/csa": {
         parameters: {
             query?: never;
@@ -1492,6 +1549,7 @@ export interface components {
             compliance: number | null;
             risk: number;
             open: number;
+            open_by_severity: components["schemas"]["SeverityCounts"];
             evaluated: number;
             failed: number;
         };
@@ -1513,6 +1571,43 @@ export interface components {
             }[];
             /** @description The recommendations behind the compliance, lowest first. */
             recommendation_scores: components["schemas"]["RecommendationScore"][];
+        };
+        RemediationMetrics: {
+            since: components["schemas"]["Timestamp"];
+            generated_at: components["schemas"]["Timestamp"];
+            days: number;
+            /** @description Critical first. */
+            severities: {
+                severity: components["schemas"]["Severity"];
+                open: number;
+                open_ages: {
+                    under_7_days: number;
+                    days_7_to_30: number;
+                    days_30_to_90: number;
+                    over_90_days: number;
+                };
+                oldest_open: components["schemas"]["NullableTimestamp"];
+                /** @description Resolved in the period. */
+                resolved: number;
+                /** @description Mean hours from first seen to resolved, over the period's resolved findings. */
+                mttr_hours: number | null;
+                /** @description The severity's SLA (tickets.sla_days); null when it has none. */
+                sla_days: number | null;
+                open_within_sla: number;
+                open_breaching: number;
+                resolved_within_sla: number;
+                resolved_late: number;
+                /** @description Share of open and resolved findings within the SLA, 0-100. */
+                sla_compliance: number | null;
+            }[];
+            /** @description Per UTC day with runs, oldest first. */
+            flow: {
+                /** Format: date */
+                day: string;
+                opened: number;
+                resolved: number;
+                reopened: number;
+            }[];
         };
         RecommendationScore: {
             id: string;
@@ -1972,7 +2067,7 @@ export interface components {
         /** @description Required with a session cookie (the value from GET /api/v1/session); not with a bearer token. */
         CSRF: string;
         ScopeKind: "overall" | "area" | "recommendation" | "namespace" | "owner";
-        /** @description Area or recommendation id, namespace or owner; empty for overall. */
+        /** @description Area or recommendation id, namespace or owner; empty for overall, and for the owner scope of assets without an owner label. */
         ScopeKey: string;
     };
     requestBodies: never;
@@ -2753,7 +2848,7 @@ export interface operations {
             query: {
                 target: number;
                 scope?: components["parameters"]["ScopeKind"];
-                /** @description Area or recommendation id, namespace or owner; empty for overall. */
+                /** @description Area or recommendation id, namespace or owner; empty for overall, and for the owner scope of assets without an owner label. */
                 key?: components["parameters"]["ScopeKey"];
                 days?: number;
             };
@@ -2789,7 +2884,7 @@ export interface operations {
             query: {
                 target: number;
                 scope?: components["parameters"]["ScopeKind"];
-                /** @description Area or recommendation id, namespace or owner; empty for overall. */
+                /** @description Area or recommendation id, namespace or owner; empty for overall, and for the owner scope of assets without an owner label. */
                 key?: components["parameters"]["ScopeKey"];
             };
             header?: never;
@@ -2813,6 +2908,117 @@ export interface operations {
             400: components["responses"]["Invalid"];
             401: components["responses"]["Unauthorized"];
             404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    listScoreScopes: {
+        parameters: {
+            query: {
+                kind: "namespace" | "owner" | "target";
+                /** @description Only this target's scopes; owners are otherwise added up across targets. */
+                target?: number;
+                limit?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Scopes, most risk first, then lowest compliance. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        /** @description How many scopes there are before the limit. */
+                        total: number;
+                        items: (components["schemas"]["ScoreValue"] & {
+                            /** @enum {string} */
+                            kind: "namespace" | "owner" | "target";
+                            /** @description The namespace, owner label value ("" for assets without one) or target name. */
+                            key: string;
+                            /**
+                             * Format: int64
+                             * @description The target of a namespace or target scope; null for an owner added up across targets.
+                             */
+                            target_id: number | null;
+                            target_name: string;
+                        })[];
+                    };
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getRemediationMetrics: {
+        parameters: {
+            query?: {
+                /** @description The period for resolved findings and the daily flow. */
+                days?: number;
+            };
+            header?: never;
+            path: {
+                /** @description Tenant slug. A tenant the caller does not belong to is not found. */
+                tenant: components["parameters"]["Tenant"];
+            };
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description Remediation metrics. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": components["schemas"]["RemediationMetrics"];
+                };
+            };
+            400: components["responses"]["Invalid"];
+            401: components["responses"]["Unauthorized"];
+            404: components["responses"]["NotFound"];
+            429: components["responses"]["RateLimited"];
+            503: components["responses"]["Unavailable"];
+        };
+    };
+    getOverview: {
+        parameters: {
+            query?: never;
+            header?: never;
+            path?: never;
+            cookie?: never;
+        };
+        requestBody?: never;
+        responses: {
+            /** @description The caller's tenants and their numbers; never another tenant's. */
+            200: {
+                headers: {
+                    [name: string]: unknown;
+                };
+                content: {
+                    "application/json": {
+                        model: number;
+                        items: (components["schemas"]["ScoreValue"] & {
+                            slug: string;
+                            name: string;
+                            role: string;
+                            targets: number;
+                            stale_targets: number;
+                        })[];
+                    };
+                };
+            };
+            401: components["responses"]["Unauthorized"];
             429: components["responses"]["RateLimited"];
             503: components["responses"]["Unavailable"];
         };

@@ -27,6 +27,7 @@ export type ScoreSummary = S['ScoreSummary'];
 export type ScorePoint = S['ScorePoint'];
 export type ScoreExplanation = S['ScoreExplanation'];
 export type SeverityCounts = S['SeverityCounts'];
+export type RemediationMetrics = S['RemediationMetrics'];
 export type Recommendation = S['Recommendation'];
 export type Exception = S['Exception'];
 export type ExceptionInput = S['ExceptionInput'];

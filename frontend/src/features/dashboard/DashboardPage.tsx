@@ -1,5 +1,6 @@
 import { Grid, GridItem, PageSection, Title } from '@patternfly/react-core';
 import { useTenant } from '../../auth/permissions';
+import { useSession } from '../../auth/session';
 import { ErrorState } from '../../components/ErrorState';
 import { LoadingState } from '../../components/LoadingState';
 import { EmptyMessage } from '../../components/EmptyMessage';
@@ -9,16 +10,20 @@ import { useTargets } from '../targets/api';
 import { useScores } from './api';
 import { AreaScores } from './AreaScores';
 import { OverallCard } from './OverallCard';
+import { RemediationCard } from './RemediationCard';
+import { RiskRanking } from './RiskRanking';
 import { ScoreTrend } from './ScoreTrend';
 import { StaleTargetsAlert } from './StaleTargetsAlert';
 import { TargetCards } from './TargetCards';
 import { TargetFocus } from './TargetFocus';
+import { TenantsOverview } from './TenantsOverview';
 
 export function DashboardPage() {
   const tenant = useTenant();
   usePageTitle('Dashboard', tenant.name);
   const scores = useScores(tenant.slug);
   const targets = useTargets(tenant.slug);
+  const several = useSession().tenants.length > 1;
 
   const body = () => {
     if (scores.isPending || targets.isPending) return <LoadingState label="Loading scores" />;
@@ -33,7 +38,7 @@ export function DashboardPage() {
             <OverallCard tenant={tenant.slug} scores={scores.data} />
           </GridItem>
           <GridItem md={8} xl={9}>
-            <ScoreTrend tenant={tenant.slug} targets={targets.data} />
+            <ScoreTrend tenant={tenant.slug} targets={targets.data} areas={scores.data.areas} />
           </GridItem>
           <GridItem>
             <Title headingLevel="h2" size="lg" className="pal-section-title">
@@ -45,6 +50,17 @@ export function DashboardPage() {
             <AreaScores tenant={tenant.slug} areas={scores.data.areas} />
           </GridItem>
           <GridItem xl={5}>
+            <RiskRanking tenant={tenant.slug} />
+          </GridItem>
+          <GridItem>
+            <RemediationCard tenant={tenant.slug} />
+          </GridItem>
+          {several && (
+            <GridItem>
+              <TenantsOverview />
+            </GridItem>
+          )}
+          <GridItem>
             <TargetFocus tenant={tenant.slug} targets={targets.data} scores={scores.data.targets} />
           </GridItem>
         </Grid>
@@ -56,7 +72,7 @@ export function DashboardPage() {
     <div data-testid={testIds.dashboard.page}>
       <PageHeader
         title="Posture dashboard"
-        description="Scores from each target's latest complete run, against the CSA container best practices. Every number links to the findings behind it."
+        description="Risk (open findings weighted by severity and exposure) and CSA compliance from each target's latest complete run. Every number opens what is behind it; docs/scoring.md explains both."
       />
       <PageSection>{body()}</PageSection>
     </div>

@@ -5,7 +5,7 @@ import type { Target } from '../../api/types';
 import { EmptyMessage } from '../../components/EmptyMessage';
 import { ErrorState } from '../../components/ErrorState';
 import { LoadingState } from '../../components/LoadingState';
-import { RiskText, ScoreText } from '../../components/ScoreText';
+import { OpenBySeverity, RiskText, ScoreText } from '../../components/ScoreText';
 import { formatDateTime } from '../../lib/format';
 import { testIds } from '../../testids';
 import { useScoreHistories } from './api';
@@ -16,14 +16,26 @@ const TrendChart = lazy(() => import('./TrendChart'));
 
 const RANGES = [7, 30, 90, 365] as const;
 
-export function ScoreTrend({ tenant, targets }: { tenant: string; targets: Target[] }) {
+const METRICS: { value: TrendMetric; label: string }[] = [
+  { value: 'risk', label: 'Risk' },
+  { value: 'compliance', label: 'Compliance' },
+  { value: 'critical', label: 'Open critical findings' },
+  { value: 'high', label: 'Open high findings' },
+  { value: 'medium', label: 'Open medium findings' },
+  { value: 'low', label: 'Open low findings' },
+];
+
+export function ScoreTrend({ tenant, targets, areas }: { tenant: string; targets: Target[]; areas: { id: string; title: string }[] }) {
   const [days, setDays] = useState<number>(30);
   const [metric, setMetric] = useState<TrendMetric>('risk');
+  const [area, setArea] = useState('');
   const histories = useScoreHistories(
     tenant,
     targets.map((t) => t.id),
     days,
+    area,
   );
+  const metricLabel = METRICS.find((m) => m.value === metric)?.label ?? metric;
   const pending = histories.some((h) => h.isPending);
   const failed = histories.find((h) => h.isError);
   const dataKey = histories.map((h) => h.dataUpdatedAt).join(',');
@@ -46,12 +58,19 @@ export function ScoreTrend({ tenant, targets }: { tenant: string; targets: Targe
               <FormSelect
                 aria-label="Number to plot"
                 value={metric}
-                onChange={(_e, v) => setMetric(v === 'compliance' ? 'compliance' : 'risk')}
+                onChange={(_e, v) => setMetric(METRICS.find((m) => m.value === v)?.value ?? 'risk')}
                 className="pal-select"
                 data-testid={testIds.dashboard.trendMetric}
               >
-                <FormSelectOption value="risk" label="Risk" />
-                <FormSelectOption value="compliance" label="Compliance" />
+                {METRICS.map((m) => (
+                  <FormSelectOption key={m.value} value={m.value} label={m.label} />
+                ))}
+              </FormSelect>
+              <FormSelect aria-label="Scope" value={area} onChange={(_e, v) => setArea(v)} className="pal-select">
+                <FormSelectOption value="" label="All CSA areas" />
+                {areas.map((a) => (
+                  <FormSelectOption key={a.id} value={a.id} label={`${a.id} ${a.title}`} />
+                ))}
               </FormSelect>
               <FormSelect aria-label="Trend period" value={days} onChange={(_e, v) => setDays(Number(v))} className="pal-select">
                 {RANGES.map((d) => (
@@ -63,7 +82,9 @@ export function ScoreTrend({ tenant, targets }: { tenant: string; targets: Targe
           hasNoOffset: true,
         }}
       >
-        <CardTitle component="h2">{metric === 'risk' ? 'Risk' : 'Compliance'} over time, per target</CardTitle>
+        <CardTitle component="h2">
+          {metricLabel} over time, per target{area ? ` (CSA ${area})` : ''}
+        </CardTitle>
       </CardHeader>
       <CardBody>
         {pending ? (
@@ -79,11 +100,7 @@ export function ScoreTrend({ tenant, targets }: { tenant: string; targets: Targe
         ) : (
           <>
             <Suspense fallback={<LoadingState label="Loading chart" />}>
-              <TrendChart
-                series={series}
-                metric={metric}
-                label={`${metric === 'risk' ? 'Risk' : 'Compliance'} per target over the last ${days} days`}
-              />
+              <TrendChart series={series} metric={metric} label={`${metricLabel} per target over the last ${days} days`} />
             </Suspense>
             <ExpandableSection toggleText="Show the data as a table">
               <Table aria-label="Score history" variant="compact">
@@ -112,7 +129,9 @@ export function ScoreTrend({ tenant, targets }: { tenant: string; targets: Targe
                           <Td>
                             <ScoreText score={p.compliance} />
                           </Td>
-                          <Td>{p.open}</Td>
+                          <Td>
+                            {p.open} <OpenBySeverity counts={p.open_by_severity} />
+                          </Td>
                           <Td>{p.evaluated}</Td>
                         </Tr>
                       )),

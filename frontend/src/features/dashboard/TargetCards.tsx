@@ -11,10 +11,19 @@ import { findingsHref } from '../findings/filters';
 
 const T = testIds.dashboard;
 
+/** Most risk first; targets without numbers yet last, by name. */
+function byRisk(targets: Target[], scores: ScoreSummary['targets']): Target[] {
+  const risk = (t: Target) => {
+    const s = scores.find((x) => x.target_id === t.id);
+    return s?.taken_at ? s.risk : -1;
+  };
+  return [...targets].sort((a, b) => risk(b) - risk(a) || a.name.localeCompare(b.name));
+}
+
 export function TargetCards({ tenant, scores, targets }: { tenant: string; scores: ScoreSummary['targets']; targets: Target[] }) {
   return (
     <Gallery hasGutter minWidths={{ default: '280px' }}>
-      {targets.map((t) => {
+      {byRisk(targets, scores).map((t) => {
         const s = scores.find((x) => x.target_id === t.id);
         return (
           <Card key={t.id} isCompact data-testid={T.targetCard(t.id)}>

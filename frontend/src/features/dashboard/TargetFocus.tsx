@@ -16,13 +16,12 @@ import { EmptyMessage } from '../../components/EmptyMessage';
 import { QueryState } from '../../components/QueryState';
 import { OpenBySeverity, RiskText, ScoreText } from '../../components/ScoreText';
 import { useExplain } from './api';
-import { NamespaceBreakdown } from './NamespaceBreakdown';
-import { OwnerLookup } from './OwnerLookup';
+import { RankedScopes } from './RankedScopes';
 import { TopChecks } from './TopChecks';
 
 /**
- * Scores are snapshots per target, so "why" questions are asked of one target at a time:
- * the checks costing it points, and its namespaces and owners.
+ * Numbers are snapshots per target, so "what is behind this" is asked of one target at a time:
+ * the checks adding the most risk, and its namespaces and owners ranked.
  */
 export function TargetFocus({ tenant, targets, scores }: { tenant: string; targets: Target[]; scores: ScoreSummary['targets'] }) {
   const scored = targets.filter((t) => scores.some((s) => s.target_id === t.id && s.taken_at));
@@ -86,12 +85,12 @@ export function TargetFocus({ tenant, targets, scores }: { tenant: string; targe
               </Tab>
               <Tab eventKey="namespaces" title={<TabTitleText>By namespace</TabTitleText>}>
                 <div className="pal-mt-sm">
-                  <NamespaceBreakdown tenant={tenant} target={target} />
+                  <RankedScopes tenant={tenant} kind="namespace" target={target} limit={50} />
                 </div>
               </Tab>
               <Tab eventKey="owners" title={<TabTitleText>By owner</TabTitleText>}>
                 <div className="pal-mt-sm">
-                  <OwnerLookup tenant={tenant} target={target} />
+                  <RankedScopes tenant={tenant} kind="owner" target={target} limit={50} />
                 </div>
               </Tab>
             </Tabs>

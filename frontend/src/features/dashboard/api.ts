@@ -13,19 +13,31 @@ export function useScores(tenant: string) {
   });
 }
 
-/** The overall score history of each target (the API has one series per target and scope). */
-export function useScoreHistories(tenant: string, targets: number[], days: number) {
+/**
+ * One scope's history for each target (the API has one series per target and scope): the
+ * target's overall numbers, or one CSA area's (area = "3.1.2").
+ */
+export function useScoreHistories(tenant: string, targets: number[], days: number, area = '') {
   const api = useApi();
   return useQueries({
     queries: targets.map((target) => ({
-      queryKey: qk.scoreHistory(tenant, target, days),
+      queryKey: [...qk.scoreHistory(tenant, target, days), area],
       queryFn: () =>
         unwrap(
           api.GET('/api/v1/tenants/{tenant}/scores/history', {
-            params: { path: { tenant }, query: { target, scope: 'overall', days } },
+            params: { path: { tenant }, query: area ? { target, scope: 'area', key: area, days } : { target, scope: 'overall', days } },
           }),
         ).then((d) => ({ target, points: d.items })),
     })),
+  });
+}
+
+/** How fast findings are fixed: per severity and per day (metrics/remediation). */
+export function useRemediation(tenant: string, days: number) {
+  const api = useApi();
+  return useQuery({
+    queryKey: ['tenant', tenant, 'metrics', 'remediation', days],
+    queryFn: () => unwrap(api.GET('/api/v1/tenants/{tenant}/metrics/remediation', { params: { path: { tenant }, query: { days } } })),
   });
 }
 
@@ -53,26 +65,18 @@ export function useExplain(tenant: string, target: number | undefined, scope: Sc
   });
 }
 
-export function useExplainMany(tenant: string, target: number | undefined, scope: ScoreScope, keys: string[]) {
-  const api = useApi();
-  return useQueries({
-    queries: keys.map((key) => ({
-      queryKey: qk.explain(tenant, target ?? 0, scope, key),
-      enabled: target !== undefined,
-      queryFn: () => fetchExplain(api, tenant, target ?? 0, scope, key),
-    })),
-  });
-}
+export type RankedKind = 'namespace' | 'owner' | 'target';
 
-/** Namespaces of one target, as assets (they carry open_findings). */
-export function useNamespaces(tenant: string, target: number | undefined) {
+/** Every namespace, owner or target with its numbers, most risk first (scores/scopes). */
+export function useScoreScopes(tenant: string, kind: RankedKind, target?: number, limit = 100) {
   const api = useApi();
   return useQuery({
-    queryKey: qk.assets(tenant, { target, kind: 'namespace' }),
-    enabled: target !== undefined,
+    queryKey: [...qk.scoreScopes(tenant, kind, target), limit],
     queryFn: () =>
       unwrap(
-        api.GET('/api/v1/tenants/{tenant}/assets', { params: { path: { tenant }, query: { target, kind: 'namespace', limit: 1000 } } }),
+        api.GET('/api/v1/tenants/{tenant}/scores/scopes', {
+          params: { path: { tenant }, query: { kind, target, limit } },
+        }),
       ),
   });
 }
