@@ -41,6 +41,8 @@ export const testIds = {
     attestationGaps: 'attestation-gaps',
     areaRow: id('area'),
     areaScoreLink: id('area-score'),
+    areaOpen: id('area-open'),
+    areaGaps: id('area-gaps'),
     trendChart: 'score-trend',
     trendEmpty: 'score-trend-empty',
     topChecks: 'top-checks',

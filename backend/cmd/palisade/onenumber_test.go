@@ -101,7 +101,7 @@ func TestIntegrationOneNumberEverywhere(t *testing.T) {
 			// `palisade targets list`.
 			rows, err := targetStatuses(ctx, db, time.Now())
 			must(t, err)
-			cli := numbers{Compliance: *rows[0].Compliance, Risk: rows[0].Risk, Open: rows[0].Open, Evaluated: rows[0].Evaluated, Failed: rows[0].Failed}
+			cli := numbers{Compliance: *rows[0].Compliance, Risk: *rows[0].Risk, Open: rows[0].Open, Evaluated: rows[0].Evaluated, Failed: rows[0].Failed}
 
 			for name, got := range map[string]numbers{"API tenant": summary.Overall, "API target": summary.Targets[0], "API explain": explained, "targets list": cli} {
 				if got != want {

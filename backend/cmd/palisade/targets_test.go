@@ -35,7 +35,7 @@ func TestIntegrationTargetsStatusAndStaleness(t *testing.T) {
 			}
 			now := time.Now()
 			st, err := targetStatuses(ctx, db, now)
-			if err != nil || len(st) != 1 || !st[0].Stale || st[0].Compliance != nil || st[0].LastComplete != nil {
+			if err != nil || len(st) != 1 || !st[0].Stale || st[0].Compliance != nil || st[0].Risk != nil || st[0].LastComplete != nil {
 				t.Fatalf("before any run: %+v, %v; want stale without score", st, err)
 			}
 			sched, _, err := startScheduler(ctx, db, cfg, nil, log, noRegistry{}, nil)
@@ -53,7 +53,7 @@ func TestIntegrationTargetsStatusAndStaleness(t *testing.T) {
 			if err := sched.Shutdown(ctx); err != nil {
 				t.Fatal(err)
 			}
-			if st[0].Compliance == nil || st[0].Risk <= 0 || st[0].Open == 0 || st[0].Stale || st[0].LastStatus != "complete" {
+			if st[0].Compliance == nil || st[0].Risk == nil || *st[0].Risk <= 0 || st[0].Open == 0 || st[0].Stale || st[0].LastStatus != "complete" {
 				t.Fatalf("after the first run: %+v", st[0])
 			}
 			// Syncing again (a restart) updates, never duplicates.

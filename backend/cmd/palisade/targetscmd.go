@@ -27,10 +27,11 @@ type targetStatus struct {
 	LastStatus   string     `json:"last_status,omitempty"`
 	LastErrors   int        `json:"last_errors"`
 	LastComplete *time.Time `json:"last_complete,omitempty"`
-	// The numbers of the last complete run (docs/scoring.md), rounded as every view rounds them.
+	// The numbers of the last complete run (docs/scoring.md), rounded as every view rounds them;
+	// null until a complete run of the current score model: no numbers is never "no risk".
 	Compliance      *float64 `json:"compliance"`
 	Recommendations int      `json:"recommendations"`
-	Risk            float64  `json:"risk"`
+	Risk            *float64 `json:"risk"`
 	Open            int      `json:"open"`
 	Evaluated       int      `json:"evaluated"`
 	Failed          int      `json:"failed"`
@@ -62,8 +63,8 @@ func newTargetsCommand(opts *globalOptions) *cobra.Command {
 				if r.LastRun != nil {
 					last = r.LastRun.Local().Format("2006-01-02 15:04")
 				}
-				if r.LastComplete != nil {
-					compliance, risk, open = scoring.FormatCompliance(r.Compliance), scoring.FormatRisk(r.Risk), fmt.Sprint(r.Open)
+				if r.Risk != nil {
+					compliance, risk, open = scoring.FormatCompliance(r.Compliance), scoring.FormatRisk(*r.Risk), fmt.Sprint(r.Open)
 				}
 				if r.Stale {
 					risk += " (stale)"
@@ -131,7 +132,8 @@ func statusOf(ctx context.Context, db *store.DB, ten posture.Tenant, t posture.T
 	}
 	for _, s := range scores {
 		if s.ScopeKind == posture.ScopeOverall && s.Model == scoring.Model {
-			st.Compliance, st.Recommendations, st.Risk = scoring.Round1Ptr(s.Compliance), s.Recommendations, scoring.Round1(s.Risk)
+			risk := scoring.Round1(s.Risk)
+			st.Compliance, st.Recommendations, st.Risk = scoring.Round1Ptr(s.Compliance), s.Recommendations, &risk
 			st.Open, st.Evaluated, st.Failed = s.OpenBySeverity.Total(), s.Evaluated, s.Failed
 		}
 	}

@@ -1522,6 +1522,7 @@ export interface components {
         ScoreSummary: {
             /** @description The score model (docs/scoring.md); numbers of different models are never compared. */
             model: number;
+            /** @description The targets' numbers added up. While no target has numbers (every taken_at null) risk and counts are 0 and compliance null: no data, not no risk. */
             overall: components["schemas"]["ScoreValue"];
             /** @description Targets whose last complete collection is too old; their last numbers are included and marked stale. */
             stale_targets: number;

@@ -60,11 +60,19 @@ export function AreaScores({ tenant, areas }: { tenant: string; areas: ScoreSumm
                     <RiskText risk={a.risk} />
                   </Td>
                   <Td dataLabel="Open findings">
-                    {a.open > 0 ? <Link to={findingsHref(tenant, { csa: a.id })}>{formatCount(a.open)}</Link> : 0}
+                    {a.open > 0 ? (
+                      <Link to={findingsHref(tenant, { csa: a.id })} data-testid={testIds.dashboard.areaOpen(a.id)}>
+                        {formatCount(a.open)}
+                      </Link>
+                    ) : (
+                      0
+                    )}
                   </Td>
                   <Td dataLabel="Attestation gaps">
                     {a.needs_attestation > 0 ? (
-                      <Link to={`/t/${tenant}/csa?attestation=missing#area-${a.id}`}>{a.needs_attestation}</Link>
+                      <Link to={`/t/${tenant}/csa?attestation=missing#area-${a.id}`} data-testid={testIds.dashboard.areaGaps(a.id)}>
+                        {a.needs_attestation}
+                      </Link>
                     ) : (
                       0
                     )}

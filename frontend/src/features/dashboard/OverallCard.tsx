@@ -28,7 +28,8 @@ export function OverallCard({ tenant, scores }: { tenant: string; scores: ScoreS
               data-testid={T.overallRisk}
               aria-label={`Risk ${formatRisk(o.risk)}: open the ${o.open} open findings`}
             >
-              <RiskText risk={o.risk} />
+              {/* No scored target yet: no data, which must not read as "no risk". */}
+              {scored === 0 ? <ScoreText score={null} /> : <RiskText risk={o.risk} />}
             </Link>
             <Content component="p" className="pal-small">
               from {formatCount(o.open)} open finding{o.open === 1 ? '' : 's'}: <OpenBySeverity counts={o.open_by_severity} />
