@@ -93,6 +93,7 @@ type api struct {
 	tokenFailures *keyedLimiter // per client address
 	tokenUse      *keyedLimiter // per token
 	touches       *touches      // last uses of sessions and tokens, written in the background
+	remediation   remediationCache
 }
 
 // route is one API endpoint and the permission it needs: the policy test walks this table.

@@ -356,29 +356,35 @@ func (env *benchEnv) benchList(b *testing.B) {
 }
 
 func (env *benchEnv) benchSummary(b *testing.B) {
-	paths := []string{"/api/v1/tenants/" + benchSlug + "/scores", "/api/v1/tenants/" + benchSlug + "/csa"}
-	lat := []*latency{{name: "scores"}, {name: "csa"}}
-	// Warm-up and sanity: every target has a score. The first request of the process
+	t := "/api/v1/tenants/" + benchSlug
+	paths := []string{t + "/scores", t + "/csa", t + "/scores/scopes?kind=namespace", t + "/scores/scopes?kind=owner",
+		"/api/v1/overview", t + "/metrics/remediation?days=90"}
+	lat := []*latency{{name: "scores"}, {name: "csa"}, {name: "worst-namespaces"}, {name: "owners"}, {name: "overview"},
+		{name: "remediation"}}
+	// Warm-up and sanity: every target has numbers. The first request of the process
 	// decodes the latest runs' snapshots (as the first after each collection does): cold-ms.
 	body, cold := env.get(b, paths[0], true)
 	var sc struct {
 		Overall struct {
-			Score *float64 `json:"score"`
+			Compliance *float64 `json:"compliance"`
+			Open       int      `json:"open"`
 		} `json:"overall"`
 		Targets []struct {
-			Score *float64 `json:"score"`
+			Compliance *float64 `json:"compliance"`
 		} `json:"targets"`
 	}
 	must(b, json.Unmarshal(body, &sc))
-	if sc.Overall.Score == nil || len(sc.Targets) != env.spec.targets {
+	if sc.Overall.Compliance == nil || sc.Overall.Open == 0 || len(sc.Targets) != env.spec.targets {
 		b.Fatalf("scores: %.300s", body)
 	}
 	for _, t := range sc.Targets {
-		if t.Score == nil {
-			b.Fatalf("a target has no score: %.300s", body)
+		if t.Compliance == nil {
+			b.Fatalf("a target has no numbers: %.300s", body)
 		}
 	}
-	env.get(b, paths[1], true)
+	for _, p := range paths[1:] {
+		env.get(b, p, true)
+	}
 	requests := 0
 	b.ReportAllocs()
 	b.ResetTimer()

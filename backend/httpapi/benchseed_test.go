@@ -333,10 +333,10 @@ func seedAPIBench(b *testing.B, dialect string) *benchEnv {
 			}
 		}
 		flush()
-		must(b, db.Exec(ctx, `INSERT INTO score_snapshots (tenant_id, target_id, run_id, scope_kind, scope_key, score,
- score_without_exceptions, evaluated, passed, failed, not_applicable, needs_attestation, details, taken_at)
- SELECT s.tenant_id, s.target_id, r.id, s.scope_kind, s.scope_key, s.score, s.score_without_exceptions, s.evaluated,
- s.passed, s.failed, s.not_applicable, s.needs_attestation, s.details, r.finished_at
+		must(b, db.Exec(ctx, `INSERT INTO score_snapshots (tenant_id, target_id, run_id, scope_kind, scope_key, model, compliance,
+ compliance_without_exceptions, risk, risk_without_exceptions, evaluated, passed, failed, not_applicable, needs_attestation, details, taken_at)
+ SELECT s.tenant_id, s.target_id, r.id, s.scope_kind, s.scope_key, s.model, s.compliance, s.compliance_without_exceptions, s.risk,
+ s.risk_without_exceptions, s.evaluated, s.passed, s.failed, s.not_applicable, s.needs_attestation, s.details, r.finished_at
  FROM score_snapshots s JOIN collection_runs r ON r.tenant_id = s.tenant_id AND r.target_id = s.target_id AND r.trigger = 'history'
  WHERE s.tenant_id = ? AND s.target_id = ? AND s.run_id = ?`, env.tenant.ID, tg.ID, tmpl.ID))
 	}

@@ -2,6 +2,7 @@ package httpapi
 
 import (
 	"net/http"
+	"sync"
 	"time"
 
 	"github.com/gin-gonic/gin"
@@ -9,6 +10,46 @@ import (
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/scoring"
 )
+
+// remediationTTL is how long a tenant's remediation metrics are reused: summing a million
+// findings takes a few hundred milliseconds, and findings change only when runs land (minutes
+// apart), so the dashboard reads numbers at most this old.
+const remediationTTL = time.Minute
+
+// remediationCache keeps each tenant's latest remediation metrics per period, in this process.
+type remediationCache struct {
+	mu      sync.Mutex
+	entries map[remediationKey]remediationEntry
+}
+
+type remediationKey struct {
+	tenantID int64
+	days     int64
+}
+
+type remediationEntry struct {
+	at    time.Time
+	stats *posture.RemediationStats
+}
+
+func (c *remediationCache) get(tenantID, days int64, now time.Time) (*posture.RemediationStats, bool) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	e, ok := c.entries[remediationKey{tenantID, days}]
+	if !ok || now.Sub(e.at) >= remediationTTL || now.Before(e.at) {
+		return nil, false
+	}
+	return e.stats, true
+}
+
+func (c *remediationCache) put(tenantID, days int64, now time.Time, st *posture.RemediationStats) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.entries == nil || len(c.entries) > 10_000 {
+		c.entries = map[remediationKey]remediationEntry{} // bounded: start over rather than grow
+	}
+	c.entries[remediationKey{tenantID, days}] = remediationEntry{at: now, stats: st}
+}
 
 type openAgesJSON struct {
 	Under7  int `json:"under_7_days"`
@@ -54,10 +95,14 @@ func (a *api) getRemediationMetrics(c *gin.Context) {
 	}
 	now := a.now()
 	since := now.Add(-time.Duration(days) * 24 * time.Hour)
-	st, err := a.opts.Store.RemediationStats(c.Request.Context(), tenantOf(c).Tenant.ID, since, now, sla)
-	if err != nil {
-		a.fail(c, err)
-		return
+	tenantID := tenantOf(c).Tenant.ID
+	st, ok := a.remediation.get(tenantID, days, now)
+	if !ok {
+		if st, err = a.opts.Store.RemediationStats(c.Request.Context(), tenantID, since, now, sla); err != nil {
+			a.fail(c, err)
+			return
+		}
+		a.remediation.put(tenantID, days, now, st)
 	}
 	sevs := make([]severityRemediationJSON, 0, len(st.Severities))
 	for _, s := range st.Severities {

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"testing"
+	"time"
 
 	"github.com/palisade-dev/palisade/backend/posture"
 	"github.com/palisade-dev/palisade/backend/store/storetest"
@@ -176,5 +177,30 @@ func TestOverviewListsOnlyTheCallersTenants(t *testing.T) {
 	if w.Code != 200 || len(out.Items) != 1 || out.Items[0].Slug != "acme" || out.Items[0].Role != "viewer" || out.Items[0].Targets != 1 ||
 		out.Items[0].Risk != scores.Overall.Risk || out.Items[0].Open != scores.Overall.Open {
 		t.Fatalf("overview (%d) = %+v; tenant numbers %+v", w.Code, out.Items, scores.Overall)
+	}
+}
+
+// Remediation metrics are reused for a minute (a million findings take a while to sum up) and
+// say when they were computed; a minute later they are computed again.
+func TestRemediationMetricsAreAtMostAMinuteOld(t *testing.T) {
+	f := newFixture(t, "sqlite")
+	tok := f.Acme.Tokens[posture.RoleViewer]
+	at := func() string {
+		t.Helper()
+		w := f.call(t, tok, "GET", "/api/v1/tenants/acme/metrics/remediation", "")
+		var out struct {
+			GeneratedAt string `json:"generated_at"`
+		}
+		must(t, json.Unmarshal(w.Body.Bytes(), &out))
+		return out.GeneratedAt
+	}
+	first := at()
+	f.clock.Add(59 * time.Second)
+	if again := at(); again != first {
+		t.Errorf("within the minute: computed at %s, then %s", first, again)
+	}
+	f.clock.Add(2 * time.Second)
+	if later := at(); later == first {
+		t.Errorf("after a minute: still the numbers of %s", first)
 	}
 }

@@ -113,7 +113,8 @@ export function RemediationCard({ tenant }: { tenant: string }) {
                 </Suspense>
               )}
               <p className="pal-muted pal-small">
-                A reopened finding counts its time to fix from when it was first seen. SLAs are the ticket SLAs (tickets.sla_days).
+                As of <RelativeTime at={m.generated_at} /> (recomputed at most once a minute). A reopened finding counts its time to fix
+                from when it was first seen. SLAs are the ticket SLAs (tickets.sla_days).
               </p>
             </>
           )}
