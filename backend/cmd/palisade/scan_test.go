@@ -93,8 +93,8 @@ func TestScanNeverPrintsSecretValues(t *testing.T) {
 
 func TestScanCleanManifestsScore100(t *testing.T) {
 	out := scanJSON(t, "-p", good)
-	if got := out["score"].(map[string]any)["overall"]; got != 100.0 {
-		t.Fatalf("good manifests score %v, want 100; findings: %v", got, out["findings"])
+	if sc := out["score"].(map[string]any); sc["overall"] != 100.0 || sc["risk"] != 0.0 {
+		t.Fatalf("good manifests: compliance %v, risk %v, want 100 and 0; findings: %v", sc["overall"], sc["risk"], out["findings"])
 	}
 }
 
@@ -199,7 +199,7 @@ func TestScanOwnDeployManifestsScore100(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &out); err != nil {
 		t.Fatal(err)
 	}
-	if got := out["score"].(map[string]any)["overall"]; got != 100.0 {
-		t.Fatalf("deploy/kubernetes scores %v, want 100", got)
+	if sc := out["score"].(map[string]any); sc["overall"] != 100.0 || sc["compliance"] != 100.0 || sc["risk"] != 0.0 {
+		t.Fatalf("deploy/kubernetes: compliance %v, risk %v; want 100 and 0", sc["compliance"], sc["risk"])
 	}
 }
