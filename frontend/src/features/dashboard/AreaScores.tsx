@@ -19,8 +19,8 @@ export function AreaScores({ tenant, areas }: { tenant: string; areas: ScoreSumm
           <Table aria-label="Compliance and risk per CSA area" variant="compact" className="pal-table">
             <Thead>
               <Tr>
-                <Th width={40}>Area</Th>
-                <Th width={25}>Compliance</Th>
+                <Th width={35}>Area</Th>
+                <Th width={30}>Compliance</Th>
                 <Th modifier="nowrap">Risk</Th>
                 <Th modifier="nowrap">Open findings</Th>
                 <Th modifier="nowrap">Attestation gaps</Th>

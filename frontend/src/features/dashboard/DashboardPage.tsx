@@ -46,20 +46,21 @@ export function DashboardPage() {
             </Title>
             <TargetCards tenant={tenant.slug} scores={scores.data.targets} targets={targets.data} />
           </GridItem>
-          <GridItem xl={7}>
-            <AreaScores tenant={tenant.slug} areas={scores.data.areas} />
-          </GridItem>
-          <GridItem xl={5}>
-            <RiskRanking tenant={tenant.slug} />
-          </GridItem>
-          <GridItem>
-            <RemediationCard tenant={tenant.slug} />
-          </GridItem>
+          {/* Full-width rows: these tables have five to eight columns, too many for half a page. */}
           {several && (
             <GridItem>
               <TenantsOverview />
             </GridItem>
           )}
+          <GridItem>
+            <RiskRanking tenant={tenant.slug} />
+          </GridItem>
+          <GridItem>
+            <AreaScores tenant={tenant.slug} areas={scores.data.areas} />
+          </GridItem>
+          <GridItem>
+            <RemediationCard tenant={tenant.slug} />
+          </GridItem>
           <GridItem>
             <TargetFocus tenant={tenant.slug} targets={targets.data} scores={scores.data.targets} />
           </GridItem>
