@@ -350,6 +350,16 @@ func (c SeverityCounts) Total() int {
 	return n
 }
 
+// ByName is the counts keyed by severity name ("critical" ... "info"), every severity present:
+// how the API and reports show them.
+func (c SeverityCounts) ByName() map[string]int {
+	out := make(map[string]int, len(c))
+	for sev, n := range c {
+		out[Severity(sev).String()] = n
+	}
+	return out
+}
+
 // AttestationState says how an attestation counts in a recommendation's compliance.
 type AttestationState string
 

@@ -115,14 +115,11 @@ func (j *jsonStream) Close(end End) error {
 	score := jsonScore{
 		Overall: roundPtr(overall.Compliance), Compliance: roundPtr(overall.Compliance), Areas: map[string]float64{},
 		OverallWithoutExceptions: roundPtr(overall.ComplianceWithoutExceptions), Recommendations: overall.Recommendations,
-		Risk: round2(overall.Risk), RiskWithoutExceptions: round2(overall.RiskWithoutExceptions), OpenBySeverity: map[string]int{},
+		Risk: round2(overall.Risk), RiskWithoutExceptions: round2(overall.RiskWithoutExceptions), OpenBySeverity: overall.OpenBySeverity.ByName(),
 		Model: overall.Model, Evaluated: overall.Evaluated, Passed: overall.Passed, Failed: overall.Failed,
 		NotApplicable: overall.NotApplicable, Excepted: overall.Excepted, NeedsAttestation: overall.NeedsAttestation,
 	}
 	score.LeftOut.AttestOnly, score.LeftOut.PartialAttestedHalf = end.Score.LeftOut()
-	for _, sev := range severitiesDesc {
-		score.OpenBySeverity[sev.String()] = overall.OpenBySeverity[sev]
-	}
 	for _, a := range end.Score.Areas {
 		if a.Compliance != nil {
 			score.Areas[a.ScopeKey] = round2(*a.Compliance)

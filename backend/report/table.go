@@ -103,7 +103,7 @@ func (t *tableStream) Close(end End) error {
 		}
 		scored = append(scored, a.ScopeKey)
 		fmt.Fprintf(tw, "  %s\t%s\tcompliance %s\trisk %s\t%d evaluated, %d failed, %d not applicable\n",
-			clean(a.ScopeKey), clean(csa.AreaTitles[a.ScopeKey]), scoring.FormatCompliance(a.Compliance), scoring.FormatRisk(a.Risk),
+			clean(a.ScopeKey), clean(csa.AreaTitles[a.ScopeKey]), scoring.FormatCompliance(a.Compliance), scoring.FormatNumber(a.Risk),
 			a.Evaluated, a.Failed, a.NotApplicable)
 	}
 	if len(scored) > 0 {
@@ -130,9 +130,9 @@ func (t *tableStream) Close(end End) error {
 	if note := end.Score.LeftOutNote(); note != "" {
 		compliance += "; " + note
 	}
-	risk := fmt.Sprintf("Risk: %s from %d open findings", scoring.FormatRisk(o.Risk), o.OpenBySeverity.Total())
+	risk := fmt.Sprintf("Risk: %s from %d open findings", scoring.FormatNumber(o.Risk), o.OpenBySeverity.Total())
 	if o.Risk != o.RiskWithoutExceptions {
-		risk += " (without exceptions " + scoring.FormatRisk(o.RiskWithoutExceptions) + ")"
+		risk += " (without exceptions " + scoring.FormatNumber(o.RiskWithoutExceptions) + ")"
 	}
 	fmt.Fprintf(&b, "\n%s\n%s | %d evaluated, %d not applicable, %d need attestation | Findings: %d (%s) | Errors: %d\n",
 		compliance, risk, o.Evaluated, o.NotApplicable, o.NeedsAttestation,

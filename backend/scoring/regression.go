@@ -2,8 +2,6 @@ package scoring
 
 import (
 	"fmt"
-	"math"
-	"strconv"
 
 	"github.com/palisade-dev/palisade/backend/posture"
 )
@@ -53,40 +51,16 @@ func Regressed(prev, cur posture.ScoreSnapshot, weights posture.Weights) (Regres
 
 // Summary says what got worse, both numbers with their change.
 func (r Regression) Summary() string {
-	return fmt.Sprintf("risk %s (%s → %s); compliance %s → %s", riskChange(r.RiskTo-r.RiskFrom), FormatRisk(r.RiskFrom), FormatRisk(r.RiskTo),
+	return fmt.Sprintf("risk %s (%s → %s); compliance %s → %s", riskChange(r.RiskTo-r.RiskFrom), FormatNumber(r.RiskFrom), FormatNumber(r.RiskTo),
 		FormatCompliance(r.ComplianceFrom), FormatCompliance(r.ComplianceTo))
 }
 
 func riskChange(d float64) string {
 	switch {
 	case d > 0:
-		return "rose " + FormatRisk(d) + " points"
+		return "rose " + FormatNumber(d) + " points"
 	case d < 0:
-		return "fell " + FormatRisk(-d) + " points"
+		return "fell " + FormatNumber(-d) + " points"
 	}
 	return "unchanged"
 }
-
-// Round1 rounds a number to the one decimal every view shows (half away from zero), so that
-// the UI, the API, the CLI and alerts print the same digits for the same run.
-func Round1(v float64) float64 { return math.Round(v*10) / 10 }
-
-// Round1Ptr is Round1 of a number that may be absent.
-func Round1Ptr(v *float64) *float64 {
-	if v == nil {
-		return nil
-	}
-	r := Round1(*v)
-	return &r
-}
-
-// FormatCompliance prints a compliance as every view does, or "n/a" when there is none.
-func FormatCompliance(v *float64) string {
-	if v == nil {
-		return "n/a"
-	}
-	return FormatRisk(*v)
-}
-
-// FormatRisk prints a number rounded with Round1.
-func FormatRisk(v float64) string { return strconv.FormatFloat(Round1(v), 'f', 1, 64) }

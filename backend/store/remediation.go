@@ -23,23 +23,9 @@ func (db *DB) RemediationStats(ctx context.Context, tenantID int64, since, now t
 	for i := range out.Severities {
 		bySev[out.Severities[i].Severity] = &out.Severities[i]
 	}
-	// breach is a CASE that is 1 when a finding is older than its severity's SLA at `at`.
-	breach := func(col string, at time.Time) (string, []any) {
-		var conds []string
-		var args []any
-		for sev, days := range sla {
-			if days > 0 {
-				conds = append(conds, fmt.Sprintf("(severity = %d AND %s < ?)", int(sev), col))
-				args = append(args, at.Add(-time.Duration(days)*24*time.Hour))
-			}
-		}
-		if len(conds) == 0 {
-			return "0", nil
-		}
-		return "CASE WHEN " + strings.Join(conds, " OR ") + " THEN 1 ELSE 0 END", args
-	}
 	day := 24 * time.Hour
-	breachSQL, breachArgs := breach("first_seen", now)
+	// Open past the SLA: first seen before now minus the severity's days.
+	breachSQL, breachArgs := slaCase(sla, "first_seen < ?", func(days int) any { return now.Add(-time.Duration(days) * day) })
 	args := append([]any{now.Add(-7 * day), now.Add(-30 * day), now.Add(-90 * day)}, breachArgs...)
 	args = append(args, tenantID, posture.FindingOpen)
 	var open []struct {
@@ -71,19 +57,9 @@ func (db *DB) RemediationStats(ctx context.Context, tenantID int64, since, now t
 		}
 	}
 
+	// Resolved late: it took longer than the severity's days.
 	took := db.secondsBetween("first_seen", "resolved_at")
-	late := "0"
-	var lateArgs []any
-	var conds []string
-	for sev, days := range sla {
-		if days > 0 {
-			conds = append(conds, fmt.Sprintf("(severity = %d AND %s > ?)", int(sev), took))
-			lateArgs = append(lateArgs, float64(days)*86400)
-		}
-	}
-	if len(conds) > 0 {
-		late = "CASE WHEN " + strings.Join(conds, " OR ") + " THEN 1 ELSE 0 END"
-	}
+	late, lateArgs := slaCase(sla, took+" > ?", func(days int) any { return float64(days) * 86400 })
 	var resolved []struct {
 		Severity int
 		N, Late  int
@@ -114,6 +90,23 @@ func (db *DB) RemediationStats(ctx context.Context, tenantID int64, since, now t
 		return nil, err
 	}
 	return out, nil
+}
+
+// slaCase is a SQL CASE that is 1 when a finding of a severity with an SLA meets cond, whose
+// one ? is arg(the severity's SLA days); "0" when no severity has an SLA.
+func slaCase(sla posture.SLA, cond string, arg func(days int) any) (string, []any) {
+	var conds []string
+	var args []any
+	for sev, days := range sla {
+		if days > 0 {
+			conds = append(conds, fmt.Sprintf("(severity = %d AND %s)", int(sev), cond))
+			args = append(args, arg(days))
+		}
+	}
+	if len(conds) == 0 {
+		return "0", nil
+	}
+	return "CASE WHEN " + strings.Join(conds, " OR ") + " THEN 1 ELSE 0 END", args
 }
 
 // secondsBetween is the SQL for the seconds from column a to column b.

@@ -64,7 +64,7 @@ func newTargetsCommand(opts *globalOptions) *cobra.Command {
 					last = r.LastRun.Local().Format("2006-01-02 15:04")
 				}
 				if r.Risk != nil {
-					compliance, risk, open = scoring.FormatCompliance(r.Compliance), scoring.FormatRisk(*r.Risk), fmt.Sprint(r.Open)
+					compliance, risk, open = scoring.FormatCompliance(r.Compliance), scoring.FormatNumber(*r.Risk), fmt.Sprint(r.Open)
 				}
 				if r.Stale {
 					risk += " (stale)"
